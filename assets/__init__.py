@@ -1,0 +1,1 @@
+"""Built-in assets, installed as the package promo_pipeline._assets."""

@@ -1,0 +1,23 @@
+"""Where built-in templates and assets live, for a source checkout and an installed package alike.
+
+The repository's top-level ``templates/`` and ``assets/`` are installed as the packages
+``promo_pipeline._templates`` and ``promo_pipeline._assets``. A folder configured by the office
+(``render.templates_dir``) takes precedence; the built-ins are the fallback.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+
+def builtin_templates_dir() -> Path:
+    return Path(str(resources.files("promo_pipeline._templates")))
+
+
+def builtin_caption_templates_dir() -> Path:
+    return builtin_templates_dir() / "captions"
+
+
+def builtin_assets_dir() -> Path:
+    return Path(str(resources.files("promo_pipeline._assets")))

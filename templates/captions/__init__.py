@@ -1,0 +1,1 @@
+"""Built-in caption templates (promo_pipeline._templates.captions)."""
