@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 #: Modules that define a module-level ``migrations`` (a :class:`Migrations`), applied in order.
 MIGRATION_MODULES = [
     "promo_pipeline.store",
+    "promo_pipeline.queue",
 ]
 
 migrations = Migrations("store")
