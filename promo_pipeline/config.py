@@ -67,6 +67,7 @@ class Source:
     site_base: str = "https://lelang.go.id"
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    transfer_timeout: float = 120.0   # whole response body, so a dripping server cannot stall us
     retries: int = 4
     backoff_factor: float = 0.5
     backoff_max: float = 30.0
@@ -143,6 +144,9 @@ class Review:
     port: int = 8765
     public_url: str = ""
     page_size: int = 50
+    session_hours: float = 12.0
+    max_login_failures: int = 5
+    lockout_minutes: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,7 @@ class Schedule:
 class TelegramChannel:
     chat_id: str = ""
     api_base: str = "https://api.telegram.org"
+    min_interval: float = 3.0  # seconds between posts to one chat (Telegram allows ~20/min)
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,8 @@ class InstagramChannel:
     user_id: str = ""
     api_base: str = "https://graph.facebook.com/v21.0"
     public_base_url: str = ""
+    poll_interval: float = 5.0  # seconds between container status checks
+    poll_max: int = 60  # status checks before giving up for this run (the container is kept)
 
 
 @dataclass(frozen=True)
@@ -184,6 +191,8 @@ class Publish:
     slots: list[str] = field(default_factory=lambda: ["09:00", "15:00"])
     timeout: float = 30.0
     retries: int = 3
+    backoff_base: float = 5.0  # first retry delay in seconds; doubles per attempt
+    max_wait: float = 60.0  # longest in-run wait for a retry; longer ones wait for a later run
     telegram: TelegramChannel = field(default_factory=TelegramChannel)
     facebook: FacebookChannel = field(default_factory=FacebookChannel)
     instagram: InstagramChannel = field(default_factory=InstagramChannel)
@@ -420,6 +429,18 @@ def _check(cfg: Config) -> None:
     for i, slot in enumerate(cfg.publish.slots):
         if not _HHMM.match(slot):
             raise ConfigError(f"config key 'publish.slots[{i}]' must be a time like '09:00'")
+    for key in ("timeout", "backoff_base", "max_wait"):
+        if getattr(cfg.publish, key) < 0 or (key == "timeout" and cfg.publish.timeout == 0):
+            raise ConfigError(f"config key 'publish.{key}' must be a positive number of seconds")
+    if cfg.publish.retries < 0:
+        raise ConfigError("config key 'publish.retries' must be ≥ 0")
+    if cfg.publish.telegram.min_interval < 0 or cfg.publish.instagram.poll_interval < 0:
+        raise ConfigError("config keys 'publish.telegram.min_interval' and "
+                          "'publish.instagram.poll_interval' must be ≥ 0")
+    if cfg.publish.instagram.poll_max < 1:
+        raise ConfigError("config key 'publish.instagram.poll_max' must be ≥ 1")
+    if cfg.schedule.misfire_grace_hours <= 0:
+        raise ConfigError("config key 'schedule.misfire_grace_hours' must be > 0")
     days = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
     if cfg.schedule.digest_day not in days:
         raise ConfigError(f"config key 'schedule.digest_day' must be one of {sorted(days)}")
@@ -441,6 +462,25 @@ def _check(cfg: Config) -> None:
         raise ConfigError("config keys 'source.page_size' and 'source.max_pages' must be ≥ 1")
     if cfg.source.requests_per_second <= 0:
         raise ConfigError("config key 'source.requests_per_second' must be > 0")
+    for key in ("connect_timeout", "read_timeout", "transfer_timeout", "max_response_bytes",
+                "max_photo_bytes", "max_photo_pixels", "max_photo_side"):
+        if getattr(cfg.source, key) <= 0:
+            raise ConfigError(f"config key 'source.{key}' must be > 0")
+    for key in ("retries", "backoff_factor", "backoff_max", "retry_after_max",
+                "detail_max_age_hours", "max_photos_per_lot"):
+        if getattr(cfg.source, key) < 0:
+            raise ConfigError(f"config key 'source.{key}' must be ≥ 0")
+    if not 1 <= cfg.review.port <= 65535:
+        raise ConfigError("config key 'review.port' must be between 1 and 65535")
+    if not 1 <= cfg.review.page_size <= 500:
+        raise ConfigError("config key 'review.page_size' must be between 1 and 500")
+    if cfg.review.session_hours <= 0 or cfg.review.lockout_minutes <= 0:
+        raise ConfigError("config keys 'review.session_hours' and 'review.lockout_minutes' "
+                          "must be > 0")
+    if cfg.review.max_login_failures < 1:
+        raise ConfigError("config key 'review.max_login_failures' must be ≥ 1")
+    if cfg.review.public_url and not cfg.review.public_url.startswith(("http://", "https://")):
+        raise ConfigError("config key 'review.public_url' must be an http(s) URL")
     if cfg.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("config key 'logging.level' must be DEBUG, INFO, WARNING or ERROR")
 

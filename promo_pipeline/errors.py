@@ -92,8 +92,16 @@ class TransitionError(PermanentError):
     """A post state change that the review workflow does not allow."""
 
 
+class NotQueueableError(PermanentError):
+    """A lot that cannot get a post: ended, withdrawn, deposit deadline passed, not approved."""
+
+
 class NotFoundError(PermanentError):
     """A lot, post, user or file that does not exist."""
+
+
+class AccountError(PermanentError):
+    """A review-page account request that cannot be done (bad name or password, name taken)."""
 
 
 # --- publish -------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from promo_pipeline.models import Item, Lot
+from promo_pipeline import crash
+from promo_pipeline.models import LOT_ACTIVE, Item, Lot
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 MIGRATION_MODULES = [
     "promo_pipeline.store",
     "promo_pipeline.queue",
+    "promo_pipeline.review.auth",
 ]
 
 migrations = Migrations("store")
@@ -269,6 +271,72 @@ def list_lots(
     for item in db["items"].rows_where(order_by="lot_id, position"):
         items_by_lot.setdefault(item["lot_id"], []).append(item)
     return [lot_from_row(r, items_by_lot.get(r["id"], [])) for r in rows]
+
+
+LOT_NEW, LOT_CHANGED, LOT_UNCHANGED = "new", "changed", "unchanged"
+
+
+def _raw_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def save_lot(
+    db: Database,
+    lot: Lot,
+    *,
+    seen_at: str,
+    raw_listing: Any = None,
+    raw_detail: Any = None,
+    listing_hash: str | None = None,
+    detail_fetched_at: str | None = None,
+) -> str:
+    """Insert or update *lot* with its items and photo list in one write transaction.
+
+    Returns ``"new"``, ``"changed"`` (its :meth:`Lot.content_hash` moved, so ``changed_at`` does
+    too) or ``"unchanged"``. Raw JSON, ``listing_hash`` and ``detail_fetched_at`` left as None
+    keep their stored values. ``last_seen_at`` becomes *seen_at*; an active lot loses its
+    ``withdrawn_at``. Crash point ``mid_lot_upsert`` sits between the lots row and its items.
+    """
+    row = lot_to_row(lot)
+    with write_tx(db):
+        old = next(iter(db.query(
+            "select content_hash, first_seen_at, changed_at, withdrawn_at, raw_listing, "
+            "raw_detail, listing_hash, detail_fetched_at from lots where id = ?", [lot.id])), None)
+        if old is None:
+            outcome, first_seen, changed_at = LOT_NEW, seen_at, seen_at
+        else:
+            first_seen = old["first_seen_at"] or seen_at
+            if old["content_hash"] != row["content_hash"]:
+                outcome, changed_at = LOT_CHANGED, seen_at
+            else:
+                outcome, changed_at = LOT_UNCHANGED, old["changed_at"] or seen_at
+        keep = old or {}
+        row.update(
+            raw_listing=_raw_json(raw_listing) if raw_listing is not None
+            else keep.get("raw_listing"),
+            raw_detail=_raw_json(raw_detail) if raw_detail is not None
+            else keep.get("raw_detail"),
+            listing_hash=listing_hash or keep.get("listing_hash"),
+            detail_fetched_at=detail_fetched_at or keep.get("detail_fetched_at"),
+            first_seen_at=first_seen,
+            last_seen_at=seen_at,
+            changed_at=changed_at,
+            withdrawn_at=None if lot.status == LOT_ACTIVE else (keep.get("withdrawn_at") or None),
+        )
+        db["lots"].upsert(row, pk="id")
+        crash.point("mid_lot_upsert")
+        db.execute("delete from items where lot_id = ?", [lot.id])
+        db["items"].insert_all(
+            {"lot_id": lot.id, "position": i, "name": item.name,
+             "data": json.dumps(item.to_dict(), ensure_ascii=False, sort_keys=True)}
+            for i, item in enumerate(lot.items)
+        )
+        db.execute("delete from lot_photos where lot_id = ?", [lot.id])
+        db["lot_photos"].insert_all(
+            {"lot_id": lot.id, "position": i, "url": url, "is_cover": int(i == 0)}
+            for i, url in enumerate(lot.photos)
+        )
+    return outcome
 
 
 def usable_photo_paths(db: Database, media_dir: Path, lot_id: str) -> list[Path]:
