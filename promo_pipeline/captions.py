@@ -42,7 +42,6 @@ from babel.dates import get_month_names
 from babel.numbers import format_decimal
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
-from twitter_text import parse_tweet
 
 from promo_pipeline import formats
 from promo_pipeline.errors import TemplateError
@@ -96,6 +95,10 @@ def measure(channel: str, text: str) -> int:
     """The length of *text* as *channel* counts it (see :class:`Limit`)."""
     unit = LIMITS[channel].unit
     if unit == "weighted":
+        # Imported here: twitter_text compiles its emoji pattern on import (~0.3 s), which
+        # every CLI start would otherwise pay.
+        from twitter_text import parse_tweet
+
         return parse_tweet(unicodedata.normalize("NFC", text)).weightedLength
     if unit == "utf8":
         return len(text.encode("utf-8"))

@@ -243,3 +243,241 @@ def users_passwd(app: AppContext, name: str, password_stdin: bool) -> None:
         raise PromoError(f"akun {name!r} tidak ada")
     auth.update_user(app.db, name, password=_read_password(password_stdin))
     click.echo(f"Kata sandi akun {name} diganti.")
+
+
+# --- queue ---------------------------------------------------------------------------------------
+
+
+def _reviewer(name: str | None) -> str:
+    """``--as NAME``, else the name of the logged-in OS user."""
+    if name and name.strip():
+        return name.strip()
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
+        return "operator"
+
+
+def _post_title(post: dict[str, Any]) -> str:
+    facts = post.get("facts") or {}
+    if post["kind"] == "digest":
+        return f"Rangkuman {facts.get('week', '')} ({len(post['lot_ids'])} lot)"
+    return facts.get("title") or ", ".join(post["lot_ids"])
+
+
+def _post_deadline(app: AppContext, post: dict[str, Any]) -> str:
+    from datetime import datetime
+
+    from promo_pipeline import formats
+
+    if not post.get("deadline_at"):
+        return "-"
+    office = app.config.office(post.get("office_id") or "")
+    tz = office.timezone if office else app.config.default_timezone
+    return formats.datetime_medium(datetime.fromisoformat(post["deadline_at"]), tz)
+
+
+def _lint_summary(findings: list[dict[str, Any]]) -> str:
+    blocks = sum(1 for f in findings if f.get("level") == "block")
+    warns = sum(1 for f in findings if f.get("level") != "block")
+    if not findings:
+        return "ok"
+    parts = []
+    if blocks:
+        parts.append(f"{blocks} blokir")
+    if warns:
+        parts.append(f"{warns} peringatan")
+    return ", ".join(parts)
+
+
+@cli.group("queue", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Cetak array JSON (kontrak publik).")
+@click.option("--status", default=None,
+              help="Hanya unggahan berstatus ini: pending, approved, rejected, published, "
+                   "failed, unconfirmed, expired, outdated, withdrawn.")
+@click.option("--office", default=None, help="Hanya unggahan kantor ini (unitKerjaId).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Paling banyak sekian unggahan.")
+@click.pass_context
+def queue_group(ctx: click.Context, as_json: bool, status: str | None, office: str | None,
+                limit: int | None) -> None:
+    """Antrean unggahan untuk ditinjau (tanpa subperintah: tampilkan daftar)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from promo_pipeline import queue as q
+
+    app = ctx.find_object(AppContext)
+    posts = q.list_posts(app.db, status=status, office_id=office, limit=limit)
+    if as_json:
+        emit_json([q.post_json(app.config, p) for p in posts])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    counts = q.count_by_status(app.db)
+    table = Table(title=f"{len(posts)} unggahan")
+    for col in ("ID", "Jenis", "Status", "Versi", "Judul", "Batas", "Pemeriksaan"):
+        table.add_column(col, overflow="fold")
+    for p in posts:
+        table.add_row(str(p["id"]), q.KIND_LABELS.get(p["kind"], p["kind"]),
+                      q.STATUS_LABELS.get(p["status"], p["status"]), str(p["version"] or 1),
+                      _post_title(p)[:70], _post_deadline(app, p), _lint_summary(p["lint"]))
+    console = Console()
+    if posts:
+        console.print(table)
+    else:
+        console.print("Tidak ada unggahan" + (f" berstatus {status}." if status else "."))
+    summary = " · ".join(f"{q.STATUS_LABELS[s]}: {n}" for s, n in counts.items() if n)
+    console.print(f"Jumlah per status: {summary or 'antrean kosong'}")
+
+
+@queue_group.command("show")
+@click.argument("post_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Cetak objek JSON.")
+@pass_app
+def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
+    """Tampilkan satu unggahan: keterangan per kanal, pemeriksaan, perubahan, riwayat."""
+    from babel.numbers import format_decimal
+
+    from promo_pipeline import captions as cap
+    from promo_pipeline import queue as q
+
+    post = q.get_post(app.db, post_id)
+    if as_json:
+        data = q.post_json(app.config, post)
+        data["events"] = q.events(app.db, post_id=post_id)
+        emit_json(data)
+        return
+    echo = click.echo
+    echo(f"Unggahan #{post['id']} · {q.KIND_LABELS.get(post['kind'], post['kind'])} · "
+         f"versi {post['version'] or 1} · {q.STATUS_LABELS.get(post['status'], post['status'])}")
+    echo(f"Judul: {_post_title(post)}")
+    echo(f"Lot: {', '.join(post['lot_ids'])}   Kantor: {post.get('office_id') or '-'}")
+    echo(f"Batas: {_post_deadline(app, post)}")
+    if post.get("approved_by"):
+        echo(f"Disetujui oleh {post['approved_by']} pada {post['approved_at']}")
+    if post.get("reason"):
+        echo(f"Keterangan status: {post['reason']}")
+    if post["changes"]:
+        echo("\nYang berubah sejak versi sebelumnya:")
+        for c in post["changes"]:
+            echo(f"  - {c.get('label') or c['field']}: {c['old']} → {c['new']}")
+    echo("\nGambar:")
+    for path in q.image_paths(app.config, post):
+        mark = "" if path.is_file() else "  (berkas tidak ada)"
+        echo(f"  {app.config.display(path)}{mark}")
+    if not post["images"]:
+        echo("  (belum ada)")
+    for channel, text in post["captions"].items():
+        limit = cap.LIMITS.get(channel)
+        size = (f"{format_decimal(cap.measure(channel, text), locale='id')}"
+                f"/{format_decimal(limit.max, locale='id')}") if limit else ""
+        echo(f"\n── {channel} ({size}) " + "─" * 20)
+        echo(text)
+    echo("\nPemeriksaan:")
+    if not post["lint"]:
+        echo("  semua aman")
+    for f in post["lint"]:
+        level = "BLOKIR" if f["level"] == "block" else "awas"
+        echo(f"  [{level}] {f['channel']}: {f['message']}")
+    echo("\nRiwayat:")
+    for e in q.events(app.db, post_id=post_id, limit=20):
+        move = (f"{e['from_status'] or '-'} → {e['to_status']}" if e["action"] in
+                ("transition", "create") else e["action"])
+        echo(f"  {e['at']}  {e['actor']}: {move}" + (f" ({e['reason']})" if e["reason"] else ""))
+
+
+@queue_group.command("approve")
+@click.argument("post_id", type=int)
+@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@pass_app
+def queue_approve(app: AppContext, post_id: int, actor: str | None) -> None:
+    """Setujui unggahan ID (ditolak bila ada angka yang hilang/salah atau lelang berakhir)."""
+    from promo_pipeline import queue as q
+
+    who = _reviewer(actor)
+    q.approve(app.db, post_id, actor=who)
+    click.echo(f"Unggahan #{post_id} disetujui oleh {who}.")
+
+
+@queue_group.command("reject")
+@click.argument("post_id", type=int)
+@click.option("--reason", required=True, help="Alasan penolakan (wajib).")
+@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@pass_app
+def queue_reject(app: AppContext, post_id: int, reason: str, actor: str | None) -> None:
+    """Tolak unggahan ID dengan alasan."""
+    from promo_pipeline import queue as q
+
+    who = _reviewer(actor)
+    q.reject(app.db, post_id, actor=who, reason=reason)
+    click.echo(f"Unggahan #{post_id} ditolak oleh {who}.")
+
+
+@queue_group.command("edit")
+@click.argument("post_id", type=int)
+@click.option("--channel", required=True,
+              help="Kanal keterangan: instagram, facebook, telegram, x, threads.")
+@click.option("--caption-file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Ambil keterangan baru dari berkas ('-' untuk stdin) alih-alih $EDITOR.")
+@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@pass_app
+def queue_edit(app: AppContext, post_id: int, channel: str, caption_file: Any,
+               actor: str | None) -> None:
+    """Ubah keterangan satu kanal (membuka $EDITOR); pemeriksaan diulang."""
+    from promo_pipeline import queue as q
+    from promo_pipeline.errors import UsageError
+
+    post = q.get_post(app.db, post_id)
+    if channel not in post["captions"]:
+        raise UsageError(f"kanal {channel!r} tidak ada di unggahan #{post_id} (pilihan: "
+                         f"{', '.join(post['captions']) or '-'})")
+    if caption_file is not None:
+        text = caption_file.read()
+    else:
+        text = click.edit(post["captions"][channel], extension=".txt", require_save=True)
+        if text is None:
+            click.echo("Tidak ada perubahan.")
+            return
+    before = post["status"]
+    updated = q.edit_caption(app.db, app.config, post_id, channel, text,
+                             actor=_reviewer(actor))
+    if updated["captions"].get(channel) == post["captions"][channel]:
+        click.echo("Tidak ada perubahan.")
+        return
+    click.echo(f"Keterangan {channel} unggahan #{post_id} disimpan.")
+    if before != updated["status"]:
+        click.echo(f"Status: {q.STATUS_LABELS[before]} → {q.STATUS_LABELS[updated['status']]} "
+                   "(perlu disetujui ulang).")
+    mine = [f for f in updated["lint"] if f["channel"] == channel]
+    for f in mine:
+        level = "BLOKIR" if f["level"] == "block" else "awas"
+        click.echo(f"  [{level}] {f['message']}")
+    if not mine:
+        click.echo("  Pemeriksaan: semua aman.")
+
+
+@queue_group.command("history")
+@click.option("--post", "post_id", type=int, default=None, help="Hanya unggahan ini.")
+@click.option("--actor", default=None, help="Hanya tindakan orang ini.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Cetak array JSON.")
+@pass_app
+def queue_history(app: AppContext, post_id: int | None, actor: str | None, limit: int,
+                  as_json: bool) -> None:
+    """Riwayat tindakan (siapa, kapan, dari status apa ke apa, alasannya)."""
+    from promo_pipeline import queue as q
+
+    rows = q.events(app.db, post_id=post_id, actor=actor, limit=limit)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("Belum ada riwayat.")
+    for e in rows:
+        move = (f"{e['from_status'] or '-'} → {e['to_status']}" if e["action"] in
+                ("transition", "create") else e["action"])
+        click.echo(f"{e['at']}  #{e['post_id']}  {e['actor']}: {move}"
+                   + (f" ({e['reason']})" if e["reason"] else ""))
