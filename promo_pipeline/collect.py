@@ -1,0 +1,511 @@
+"""The collect stage: lelang.go.id listings → lots, items and photos in the SQLite store.
+
+Settings read: ``offices`` (id, name, categories), ``source.*`` (see :mod:`promo_pipeline.http`,
+:mod:`promo_pipeline.fetch`, :mod:`promo_pipeline.photos`; ``detail_max_age_hours`` here),
+``storage.database``/``media_dir``.
+
+For every configured office (one listing pass per configured category, or one unfiltered pass):
+
+1. page the listing (:func:`fetch.fetch_listing`);
+2. for each item: fetch the detail when the lot is new, its listing item changed
+   (``listing_hash``) or its stored detail is older than ``detail_max_age_hours``; otherwise the
+   stored lot is only marked as seen (so an unchanged scrape makes listing requests only);
+3. parse (:func:`parse.parse_lot`); a malformed item is skipped with a warning naming the lot,
+   the rest of the page is stored;
+4. store it (:func:`store.save_lot`: one transaction per lot covering lots + items + lot_photos;
+   ``changed_at`` moves when the content hash does);
+5. photos: :class:`photos.PhotoCache` (new or changed lots retry earlier bad photos).
+
+Then, only when the office's listing was seen *whole* (no fetch failure, no page cap, no
+repeating page): active lots of that office that are missing from it and still in the future
+become ``withdrawn``; a withdrawn lot that shows up again is active again. Finally every active
+lot whose end has passed becomes ``ended``.
+
+An office whose listing cannot be fetched after retries is reported (``office_failures``), what
+was already stored stays, the other offices still run, and the result is a failure (the CLI exits
+non-zero). Progress is shown on a terminal (rich) and nowhere else (cron).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlite_utils import Database
+
+from promo_pipeline import fetch, store
+from promo_pipeline.config import Config, Office
+from promo_pipeline.errors import (
+    ConfigError,
+    NotFoundError,
+    ParseError,
+    PermanentFetchError,
+    RetryableFetchError,
+    UsageError,
+)
+from promo_pipeline.http import HttpClient
+from promo_pipeline.models import LOT_ACTIVE, LOT_ENDED, LOT_WITHDRAWN, Lot
+from promo_pipeline.parse import parse_lot
+from promo_pipeline.photos import BAD, CACHED, DOWNLOADED, FAILED, REFUSED, PhotoCache
+
+logger = logging.getLogger(__name__)
+
+#: After this many detail requests in a row fail even after retries, an office is given up.
+MAX_DETAIL_FAILURES = 3
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass
+class CollectStats:
+    """What one collect run did (counts, plus the error and warning texts)."""
+
+    offices: int = 0
+    pages: int = 0
+    details: int = 0
+    requests: int = 0
+    retries: int = 0
+    lots_new: int = 0
+    lots_changed: int = 0
+    lots_unchanged: int = 0
+    lots_reappeared: int = 0
+    lots_withdrawn: int = 0
+    lots_ended: int = 0
+    lots_skipped: int = 0
+    photos_downloaded: int = 0
+    photos_cached: int = 0
+    photos_bad: int = 0
+    photos_failed: int = 0
+    photos_refused: int = 0
+    duration_s: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    office_failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, Any]:
+        """The numeric counters (what the ``runs`` table stores)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if not isinstance(v, list)}
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def summary_line(self) -> str:
+        """The one-line summary the CLI prints (Bahasa Indonesia, for staff)."""
+        return (
+            f"{self.offices} kantor, {self.pages} halaman; lot baru {self.lots_new}, "
+            f"berubah {self.lots_changed}, tetap {self.lots_unchanged}, "
+            f"ditarik {self.lots_withdrawn}, berakhir {self.lots_ended}, "
+            f"dilewati {self.lots_skipped}; foto diunduh {self.photos_downloaded}, "
+            f"rusak {self.photos_bad}, ditolak {self.photos_refused}; galat {len(self.errors)}"
+        )
+
+    def _count_photos(self, outcomes: list[str]) -> None:
+        names = {DOWNLOADED: "photos_downloaded", CACHED: "photos_cached", BAD: "photos_bad",
+                 FAILED: "photos_failed", REFUSED: "photos_refused"}
+        for outcome in outcomes:
+            setattr(self, names[outcome], getattr(self, names[outcome]) + 1)
+
+
+def collect_all(
+    cfg: Config,
+    db: Database,
+    *,
+    client: HttpClient | None = None,
+    progress: bool | None = None,
+    now: datetime | None = None,
+    run_kind: str | None = None,
+) -> CollectStats:
+    """Collect every configured office; see the module docstring.
+
+    *progress*: show a progress display (None: only when stderr is a terminal). *now*: the run's
+    clock (tests). *run_kind*: record the run in the ``runs`` table under that kind
+    (``promo scrape`` passes ``"scrape"``).
+    """
+    if not cfg.offices:
+        raise ConfigError("no office configured: add an [[offices]] table with its id "
+                          "(find it with `promo offices --search NAME`)")
+    run_id = store.start_run(db, run_kind) if run_kind else None
+    own_client = client is None
+    client = client or HttpClient(cfg.source)
+    started = time.monotonic()
+    requests_before, retries_before = client.stats.requests, client.stats.retries
+    collector = _Collector(cfg, db, client, now or datetime.now(UTC))
+    try:
+        with _progress(progress) as bar:
+            for office in cfg.offices:
+                collector.office(office, bar)
+        collector.mark_ended()
+    except BaseException as exc:
+        if run_id is not None:
+            collector.stats.errors.append(f"run aborted: {type(exc).__name__}: {exc}")
+            store.finish_run(db, run_id, counts=collector.stats.counts(),
+                             errors=collector.stats.errors, status="failed")
+        raise
+    finally:
+        if own_client:
+            client.close()
+    stats = collector.stats
+    stats.requests = client.stats.requests - requests_before
+    stats.retries = client.stats.retries - retries_before
+    stats.duration_s = round(time.monotonic() - started, 3)
+    if run_id is not None:
+        if not stats.errors:
+            status = "ok"
+        elif len(stats.office_failures) == len(cfg.offices):
+            status = "failed"
+        else:
+            status = "partial"
+        store.finish_run(db, run_id, counts=stats.counts(), errors=stats.errors, status=status)
+    logger.info("collect done: %s", stats.summary_line())
+    return stats
+
+
+class _Collector:
+    def __init__(self, cfg: Config, db: Database, client: HttpClient, now: datetime):
+        self.cfg = cfg
+        self.db = db
+        self.client = client
+        self.now = now
+        self.seen_at = now.astimezone(UTC).isoformat(timespec="seconds")
+        self.stats = CollectStats()
+        self.photos = PhotoCache(cfg, db, client)
+        self.max_age = timedelta(hours=cfg.source.detail_max_age_hours)
+
+    # --- one office -------------------------------------------------------------------------
+    def office(self, office: Office, bar: _Bar) -> None:
+        self.stats.offices += 1
+        found: dict[str, tuple[Any, str | None]] = {}
+        complete = True
+        failure: str | None = None
+        for categories in [[c] for c in office.categories] or [[]]:
+            label = f"{office.name}" + (f" ({categories[0]})" if categories else "")
+            bar.start(label)
+            listing = fetch.fetch_listing(
+                self.client, self.cfg.source, office.id, categories,
+                on_page=lambda page, total, label=label: bar.page(label, page, total))
+            self.stats.pages += listing.pages
+            self.stats.warnings.extend(listing.warnings)
+            complete = complete and listing.complete
+            if listing.error is not None and failure is None:
+                failure = f"kantor {office.name} ({office.id}): daftar lot gagal diambil: " \
+                          f"{listing.error}"
+            for position, item in enumerate(listing.items, 1):
+                lot_id = fetch.item_id(item)
+                if lot_id is None:
+                    self._skip(f"office {office.id}: listing item #{position} has no "
+                               f"lotLelangId; skipped")
+                    continue
+                found.setdefault(lot_id, (item, categories[0] if categories else None))
+
+        detail_failures = 0
+        touched: list[tuple[str, str]] = []
+        bar.lots(office.name, len(found))
+        for lot_id, (item, category) in found.items():
+            bar.advance()
+            fetch_details = detail_failures < MAX_DETAIL_FAILURES
+            result = self._lot(office, lot_id, item, category, fetch_details, touched)
+            if result == "detail_failed":
+                detail_failures += 1
+                if detail_failures == MAX_DETAIL_FAILURES and failure is None:
+                    failure = (f"kantor {office.name} ({office.id}): detail lot gagal diambil "
+                               f"{MAX_DETAIL_FAILURES}× berturut-turut; sisa detail dilewati")
+            elif result != "skipped":
+                detail_failures = 0 if fetch_details else detail_failures
+        self._touch(touched)
+
+        if failure is not None:
+            logger.error("%s", failure)
+            self.stats.errors.append(failure)
+            self.stats.office_failures.append(office.id)
+        elif complete:
+            self._withdraw_missing(office, set(found))
+        else:
+            logger.warning("office %s: listing incomplete; no lot is marked withdrawn", office.id)
+
+    # --- one lot ------------------------------------------------------------------------------
+    def _lot(
+        self, office: Office, lot_id: str, item: Any, category: str | None, fetch_details: bool,
+        touched: list[tuple[str, str]],
+    ) -> str:
+        listing_hash = _hash(item)
+        row = next(iter(self.db.query(
+            "select status, listing_hash, detail_fetched_at from lots where id = ?", [lot_id])),
+            None)
+        if row is not None and row["listing_hash"] == listing_hash and self._fresh(row):
+            # Unchanged listing and a fresh detail: nothing to parse or write but "seen".
+            self.stats.lots_unchanged += 1
+            if row["status"] == LOT_WITHDRAWN:
+                self.stats.lots_reappeared += 1
+            touched.append((lot_id, row["status"]))
+            urls = [r[0] for r in self.db.execute(
+                "select url from lot_photos where lot_id = ? order by position", [lot_id])]
+            self._photos(urls, retry_bad=False)
+            return "unchanged"
+
+        detail: dict[str, Any] | None = None
+        detail_fetched_at: str | None = None
+        if not fetch_details:
+            if row is not None:
+                touched.append((lot_id, row["status"]))
+            return "detail_failed"
+        try:
+            detail = fetch.fetch_detail(self.client, self.cfg.source, lot_id)
+            self.stats.details += 1
+            detail_fetched_at = self.seen_at
+        except RetryableFetchError as exc:
+            # Keep what is stored; the unchanged listing_hash makes the next run try again.
+            msg = f"lot {lot_id}: detail not fetched: {exc}"
+            logger.error("%s", msg)
+            self.stats.errors.append(msg)
+            if row is not None:
+                touched.append((lot_id, row["status"]))
+            return "detail_failed"
+        except PermanentFetchError as exc:
+            # Gone or malformed on the detail endpoint: the listing alone is still a lot.
+            msg = f"lot {lot_id}: detail unusable ({exc}); stored from the listing only"
+            logger.warning("%s", msg)
+            self.stats.warnings.append(msg)
+            detail_fetched_at = self.seen_at
+
+        try:
+            lot = parse_lot(item, detail, site_base=self.cfg.source.site_base,
+                            file_base=self.cfg.source.file_base, category=category,
+                            office_id=office.id, office_name=office.name)
+        except ParseError as exc:
+            self._skip(f"office {office.id}: {exc}; skipped")
+            if row is not None:
+                touched.append((lot_id, row["status"]))
+            return "skipped"
+        outcome = store.save_lot(
+            self.db, dataclasses.replace(lot, status=LOT_ACTIVE), seen_at=self.seen_at,
+            raw_listing=item, raw_detail=detail, listing_hash=listing_hash,
+            detail_fetched_at=detail_fetched_at)
+        if row is not None and row["status"] == LOT_WITHDRAWN:
+            self.stats.lots_reappeared += 1
+            logger.info("lot %s is listed again: active", lot_id)
+        attr = {"new": "lots_new", "changed": "lots_changed", "unchanged": "lots_unchanged"}
+        setattr(self.stats, attr[outcome], getattr(self.stats, attr[outcome]) + 1)
+        self._photos(list(lot.photos), retry_bad=outcome != store.LOT_UNCHANGED)
+        return outcome
+
+    def _fresh(self, row: dict[str, Any]) -> bool:
+        fetched = row["detail_fetched_at"]
+        if not fetched:
+            return False
+        try:
+            return self.now - datetime.fromisoformat(fetched) < self.max_age
+        except (TypeError, ValueError):
+            return False
+
+    def _photos(self, urls: list[str], *, retry_bad: bool) -> None:
+        results = self.photos.ensure_lot(urls, retry_bad=retry_bad)
+        self.stats._count_photos([r.outcome for r in results])
+
+    def _skip(self, message: str) -> None:
+        logger.warning("%s", message)
+        self.stats.warnings.append(message)
+        self.stats.lots_skipped += 1
+
+    # --- lifecycle --------------------------------------------------------------------------
+    def _touch(self, touched: list[tuple[str, str]]) -> None:
+        """Mark stored lots as seen in this listing (withdrawn ones become active again)."""
+        if not touched:
+            return
+        with store.write_tx(self.db):
+            self.db.conn.executemany(
+                "update lots set last_seen_at = ?, status = ?, withdrawn_at = null where id = ?",
+                [(self.seen_at, LOT_ACTIVE if status == LOT_WITHDRAWN else status, lot_id)
+                 for lot_id, status in touched],
+            )
+
+    def _withdraw_missing(self, office: Office, listed: set[str]) -> None:
+        wanted = {c.casefold() for c in office.categories}
+        gone = []
+        for row in self.db.query(
+            "select id, ends_at, category from lots where office_id = ? and status = ?",
+            [office.id, LOT_ACTIVE],
+        ):
+            if row["id"] in listed or datetime.fromisoformat(row["ends_at"]) <= self.now:
+                continue
+            if wanted and (row["category"] or "").casefold() not in wanted:
+                continue  # outside this office's category filter: the listing never shows it
+            gone.append(row["id"])
+        if not gone:
+            return
+        with store.write_tx(self.db):
+            self.db.conn.executemany(
+                "update lots set status = ?, withdrawn_at = ? where id = ?",
+                [(LOT_WITHDRAWN, self.seen_at, lot_id) for lot_id in gone])
+        self.stats.lots_withdrawn += len(gone)
+        logger.info("office %s: %d lot(s) withdrawn: %s", office.id, len(gone), ", ".join(gone))
+
+    def mark_ended(self) -> None:
+        ended = [row["id"] for row in self.db.query(
+            "select id, ends_at from lots where status = ?", [LOT_ACTIVE])
+            if datetime.fromisoformat(row["ends_at"]) <= self.now]
+        if not ended:
+            return
+        with store.write_tx(self.db):
+            self.db.conn.executemany("update lots set status = ? where id = ?",
+                                     [(LOT_ENDED, lot_id) for lot_id in ended])
+        self.stats.lots_ended += len(ended)
+
+
+# --- one lot, on demand -------------------------------------------------------------------------
+
+
+def parse_lot_ref(text: str, *, site_base: str | None = None) -> tuple[str | None, str]:
+    """``(office_id or None, lot_id)`` from a lot id or a lelang.go.id lot URL.
+
+    Accepted: ``{uuid}``, ``https://lelang.go.id/kpknl/{office}/detail-auction/{uuid}``,
+    ``https://lelang.go.id/detail-auction/{uuid}`` (scheme optional, ``www.`` and a trailing
+    slash, query or fragment allowed; also on the host of *site_base*). Anything else raises
+    :class:`UsageError`.
+    """
+    raw = (text or "").strip()
+    if _UUID.match(raw):
+        return None, raw.lower()
+    bad = UsageError(f"bukan ID lot atau URL lot lelang.go.id: {raw[:120]!r} (contoh: "
+                     "https://lelang.go.id/kpknl/<kantor>/detail-auction/<id-lot>)")
+    try:
+        parts = urlsplit(raw if "://" in raw else f"https://{raw}")
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        raise bad from None
+    hosts = {"lelang.go.id", "www.lelang.go.id"}
+    if site_base:
+        hosts.add((urlsplit(site_base).hostname or "").lower())
+    if parts.scheme not in ("http", "https") or host not in hosts:
+        raise bad
+    segments = [s for s in parts.path.split("/") if s]
+    if (len(segments) == 4 and segments[0] == "kpknl" and segments[2] == "detail-auction"
+            and _UUID.match(segments[1]) and _UUID.match(segments[3])):
+        return segments[1].lower(), segments[3].lower()
+    if len(segments) == 2 and segments[0] == "detail-auction" and _UUID.match(segments[1]):
+        return None, segments[1].lower()
+    raise bad
+
+
+def collect_lot(
+    cfg: Config,
+    db: Database,
+    ref: str,
+    *,
+    client: HttpClient | None = None,
+    now: datetime | None = None,
+    stats: CollectStats | None = None,
+) -> Lot:
+    """Collect one lot by id or URL straight from the detail endpoint (urgent auctions).
+
+    The lot need not be in any listing. It is stored like any other (its stored listing item, if
+    any, is merged), its photos are downloaded (earlier bad photos are retried), and the stored
+    lot is returned. An unknown lot raises :class:`NotFoundError`.
+    """
+    office_hint, lot_id = parse_lot_ref(ref, site_base=cfg.source.site_base)
+    now = now or datetime.now(UTC)
+    seen_at = now.astimezone(UTC).isoformat(timespec="seconds")
+    stats = stats if stats is not None else CollectStats()
+    own_client = client is None
+    client = client or HttpClient(cfg.source)
+    requests_before, retries_before = client.stats.requests, client.stats.retries
+    try:
+        try:
+            detail = fetch.fetch_detail(client, cfg.source, lot_id)
+        except PermanentFetchError as exc:
+            if exc.status == 404:
+                raise NotFoundError(f"lot {lot_id} tidak ditemukan di lelang.go.id") from None
+            raise
+        stats.details += 1
+        row = next(iter(db.query(
+            "select office_id, category, raw_listing from lots where id = ?", [lot_id])), None)
+        item = json.loads(row["raw_listing"]) if row and row["raw_listing"] else None
+        office_id = office_hint or (row["office_id"] if row else None) or (
+            cfg.offices[0].id if len(cfg.offices) == 1 else None)
+        office = cfg.office(office_id) if office_id else None
+        lot = parse_lot(item, detail, site_base=cfg.source.site_base,
+                        file_base=cfg.source.file_base,
+                        category=row["category"] if row else None, office_id=office_id,
+                        office_name=office.name if office else None)
+        status = LOT_ENDED if lot.ends_at <= now else LOT_ACTIVE
+        outcome = store.save_lot(db, dataclasses.replace(lot, status=status), seen_at=seen_at,
+                                 raw_detail=detail, detail_fetched_at=seen_at)
+        attr = {"new": "lots_new", "changed": "lots_changed", "unchanged": "lots_unchanged"}
+        setattr(stats, attr[outcome], getattr(stats, attr[outcome]) + 1)
+        results = PhotoCache(cfg, db, client).ensure_lot(lot.photos, retry_bad=True)
+        stats._count_photos([r.outcome for r in results])
+    finally:
+        stats.requests += client.stats.requests - requests_before
+        stats.retries += client.stats.retries - retries_before
+        if own_client:
+            client.close()
+    stored = store.get_lot(db, lot_id)
+    assert stored is not None
+    return stored
+
+
+def _hash(item: Any) -> str:
+    blob = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+class _Bar:
+    """Progress on a terminal; does nothing otherwise."""
+
+    def __init__(self, progress: Any | None):
+        self._progress = progress
+        self._task: Any = None
+
+    def start(self, label: str) -> None:
+        if self._progress is None:
+            return
+        if self._task is None:
+            self._task = self._progress.add_task(label, total=None)
+        self._progress.update(self._task, description=f"{label}: daftar lot", completed=0,
+                              total=None)
+
+    def page(self, label: str, page: int, total: int | None) -> None:
+        if self._progress is not None:
+            of = f"/{total}" if total else ""
+            self._progress.update(self._task, description=f"{label}: halaman {page}{of}")
+
+    def lots(self, label: str, count: int) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, description=f"{label}: {count} lot", completed=0,
+                                  total=count)
+
+    def advance(self) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task)
+
+
+@contextmanager
+def _progress(enabled: bool | None) -> Iterator[_Bar]:
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield _Bar(None)
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        yield _Bar(progress)
