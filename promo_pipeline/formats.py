@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -20,6 +20,8 @@ from babel.numbers import format_decimal
 LOCALE = "id"
 
 _ZONE_LABELS = {7: "WIB", 8: "WITA", 9: "WIT"}
+#: IANA zones that Indonesia uses (Keppres 41/1987); other zones get a ``UTC+h`` label.
+INDONESIAN_ZONES = frozenset({"Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura"})
 _UNITS = ((10**12, "triliun"), (10**9, "miliar"), (10**6, "juta"))
 
 
@@ -29,7 +31,12 @@ _UNITS = ((10**12, "triliun"), (10**9, "miliar"), (10**6, "juta"))
 def rupiah(amount: int) -> str:
     """``98500000`` → ``Rp98.500.000``."""
     sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{format_decimal(abs(int(amount)), locale=LOCALE)}"
+    value = abs(int(amount))
+    # Babel formats through Decimal; give it enough precision for any integer (the default 28
+    # digits would raise for larger amounts).
+    with localcontext() as ctx:
+        ctx.prec = max(28, len(str(value)) + 8)
+        return f"{sign}Rp{format_decimal(Decimal(value), locale=LOCALE)}"
 
 
 def rupiah_short(amount: int) -> str:
@@ -63,7 +70,7 @@ def zone_label(tz: str | ZoneInfo, when: datetime | None = None) -> str:
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     offset = (when or datetime.now(zone)).astimezone(zone).utcoffset() or timedelta(0)
     hours = offset.total_seconds() / 3600
-    if hours in _ZONE_LABELS:
+    if hours in _ZONE_LABELS and zone.key in INDONESIAN_ZONES:
         return _ZONE_LABELS[int(hours)]
     return f"UTC{hours:+g}"
 
