@@ -98,7 +98,8 @@ class Fault:
         cls, nbytes: int, *, content_length: bool = True, times: int | None = 1
     ) -> Fault:
         """A 200 JSON-looking body of *nbytes* bytes (optionally without Content-Length)."""
-        filler = b'{"code": 200, "data": [' + b" " * max(0, nbytes - 26) + b"]}"
+        head, tail = b'{"code": 200, "data": [', b"]}"
+        filler = head + b" " * max(0, nbytes - len(head) - len(tail)) + tail
         return cls(status=200, headers={"Content-Type": "application/json"}, body=filler,
                    content_length=content_length, times=times)
 
