@@ -1,1 +1,378 @@
-"""placeholder"""
+"""The offline demo: ``promo run --demo``.
+
+A new user can try the whole tool without the internet and without an office id. The demo
+
+1. prepares a fresh folder (default ``./promo-demo/``) with its own commented ``config.toml``
+   and a database under ``data/``;
+2. builds the bundled demo data set (:func:`build_dataset`): one office (KPKNL Bima, the
+   placeholder id) and its lots from ``data/lots.json`` in the real lelang.go.id API shapes,
+   dates shifted so every lot is upcoming, photos drawn by :mod:`promo_pipeline.demo.photos`;
+3. serves it with the fake lelang.go.id server (:mod:`promo_pipeline.demo.server`) on 127.0.0.1
+   and points the collector's ``source`` bases at that server *in memory, for this run only*;
+4. runs the one pipeline function, :func:`promo_pipeline.pipeline.run`, so the demo exercises
+   the same code as production, and stops the server.
+
+Settings read: none from the user's config; the demo writes and reads its own.
+
+A folder made by the demo carries a marker file (:data:`MARKER`); running the demo into it again
+empties and recreates it. Any other non-empty folder is refused (exit status 2) unless
+``force=True`` (``--force``), and even then never the home folder, ``/``, the current folder or
+one of its parents.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import json
+import logging
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promo_pipeline.demo.dataset import Dataset
+from promo_pipeline.demo.photos import photo_jpeg
+from promo_pipeline.errors import UsageError
+
+if TYPE_CHECKING:
+    from promo_pipeline.pipeline import RunSummary
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DIR = Path("promo-demo")
+MARKER = ".promo-demo"
+DATA_FILE = "data/lots.json"
+#: lelang.go.id publishes every time in server time, WIB (+07:00), whatever the office's zone.
+SOURCE_TZ = timezone(timedelta(hours=7))
+PHOTO_FOLDER = "photo_barang"
+# Fixed namespace: photo file ids are derived from the lot id, so they are stable across builds.
+_PHOTO_NS = uuid.UUID("6f1d3c2a-5b7e-4c1a-9d0e-2f4b8a6c1e31")
+# The fake server runs on loopback: no reason to be polite to it.
+_DEMO_REQUESTS_PER_SECOND = 500.0
+
+
+class DemoFolderError(UsageError):
+    """The demo folder cannot be used (exists, is not empty and was not made by the demo)."""
+
+
+# --- the data set --------------------------------------------------------------------------------
+
+
+def load_spec() -> dict[str, Any]:
+    """The bundled ``data/lots.json`` as plain data (dates as offsets, photos as drawing specs)."""
+    text = resources.files(__name__).joinpath(DATA_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def demo_office() -> dict[str, Any]:
+    """The demo office: ``id``, ``nama``, ``kota``, ``propinsi``, ``telepon``, ``timezone``."""
+    return dict(load_spec()["office"])
+
+
+def build_dataset(today: date | None = None) -> Dataset:
+    """The demo data set with dates relative to *today* (default: today in WIB).
+
+    For every lot in ``data/lots.json``: ``tglMulaiLelang``/``tglSelesaiLelang`` (listing and
+    detail) from ``schedule`` (``starts_in_days``/``ends_in_days`` from *today*, at
+    ``starts_at``/``ends_at`` in +07:00), ``tanggalBatasJaminan`` one day before the end, and
+    ``photos`` (listing and detail) built from the drawing specs, each served as a JPEG under
+    ``/lelang/photo_barang/``. A spec with ``"cover": true`` is the cover; ``"deleted": true``
+    gives the photo a ``deletedAt`` (the collector must skip it). The listing is in catalogue
+    order (by closing time), as on the real site.
+    """
+    if today is None:
+        today = datetime.now(SOURCE_TZ).date()
+    spec = load_spec()
+    office = spec["office"]
+    ds = Dataset(
+        offices=[{k: office[k] for k in ("id", "nama", "kota", "propinsi", "telepon")}],
+        kategori=list(spec["kategori"]),
+    )
+    built = []
+    for entry in spec["lots"]:
+        listing = copy.deepcopy(entry["listing"])
+        detail = copy.deepcopy(entry["detail"])
+        lot_id = listing["lotLelangId"]
+        starts, ends = _schedule(entry["schedule"], today)
+        photos = []
+        for i, photo in enumerate(entry["photos"]):
+            obj, path, data = _photo(lot_id, i, photo, deleted_at=starts - timedelta(days=1))
+            photos.append(obj)
+            ds.files[path] = data
+        dates = {"tglMulaiLelang": starts.isoformat(), "tglSelesaiLelang": ends.isoformat()}
+        listing.update(dates, photos=photos)
+        detail.update(dates, tanggalBatasJaminan=(ends - timedelta(days=1)).isoformat(),
+                      photos=copy.deepcopy(photos))
+        built.append((ends, lot_id, listing, detail, entry["category"]))
+    for _ends, _lot_id, listing, detail, category in sorted(built, key=lambda b: b[:2]):
+        ds.add_lot(office["id"], listing, detail, category=category)
+    return ds
+
+
+def _schedule(schedule: dict[str, Any], today: date) -> tuple[datetime, datetime]:
+    def at(days: int, hhmm: str) -> datetime:
+        return datetime.combine(today + timedelta(days=days), time.fromisoformat(hhmm),
+                                tzinfo=SOURCE_TZ)
+
+    starts = at(schedule["starts_in_days"], schedule.get("starts_at", "09:00"))
+    ends = at(schedule["ends_in_days"], schedule["ends_at"])
+    if not starts < ends:
+        raise ValueError(f"demo lot schedule ends before it starts: {schedule}")
+    return starts, ends
+
+
+def _photo(
+    lot_id: str, index: int, spec: dict[str, Any], *, deleted_at: datetime
+) -> tuple[dict[str, Any], str, bytes]:
+    """A photo object in the API's shape (§2.4), its path under ``/lelang/`` and its bytes."""
+    file_id = str(uuid.uuid5(_PHOTO_NS, f"{lot_id}/file/{index}"))
+    file_name = f"{file_id}.jpg"
+    obj = {
+        "id": str(uuid.uuid5(_PHOTO_NS, f"{lot_id}/photo/{index}")),
+        "iscover": bool(spec.get("cover", False)),
+        "deletedAt": deleted_at.isoformat() if spec.get("deleted") else None,
+        "file": {
+            "id": file_id,
+            "fileName": file_name,
+            "folder": PHOTO_FOLDER,
+            "fileUrl": f"{PHOTO_FOLDER}/{file_name}",
+        },
+    }
+    data = photo_jpeg(spec["kind"], spec["seed"], variant=spec.get("variant"),
+                      color=spec.get("color"))
+    return obj, f"{PHOTO_FOLDER}/{file_name}", data
+
+
+# --- the demo run -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What :func:`run_demo` did."""
+
+    folder: Path
+    config_path: Path
+    database_path: Path
+    media_dir: Path
+    recreated: bool
+    summary: RunSummary
+    lots: int
+    lots_with_photos: int
+    photos: int
+
+    @property
+    def ok(self) -> bool:
+        return self.summary.ok
+
+    def next_command(self, cwd: Path | None = None) -> str:
+        """The command to look at the result, with the config path as the user can type it."""
+        cwd = (cwd or Path.cwd()).resolve()
+        try:
+            shown = str(self.config_path.relative_to(cwd))
+        except ValueError:
+            shown = str(self.config_path)
+        if any(c.isspace() for c in shown):
+            shown = f'"{shown}"'
+        return f"promo --config {shown} lots"
+
+    def lines(self, cwd: Path | None = None) -> list[str]:
+        """The report printed by ``promo run --demo``, in Indonesian."""
+        head = ("Demo Promo Pipeline selesai (data contoh bawaan, tanpa internet)."
+                if self.ok else "Demo Promo Pipeline selesai dengan galat.")
+        no_photo = self.lots - self.lots_with_photos
+        out = [
+            head,
+            f"  Folder demo : {self.folder}" + (" (dibuat ulang)" if self.recreated else ""),
+            f"  Konfigurasi : {self.config_path}",
+            f"  Basis data  : {self.database_path}",
+            f"  Lot         : {self.lots} lot KPKNL Bima dikumpulkan dari server contoh lokal",
+            f"  Foto        : {self.photos} foto tersimpan di {self.media_dir}"
+            + (f" ({no_photo} lot tanpa foto)" if no_photo else ""),
+            f"  Ringkasan   : {self.summary.text}",
+            "",
+            "Langkah berikutnya — lihat lot yang terkumpul:",
+            f"  {self.next_command(cwd)}",
+            "Untuk kantor sungguhan: salin config.toml proyek, cari id kantor dengan",
+            "  promo offices --search bima",
+            "lalu jalankan promo scrape (lihat README, bagian Quick start).",
+        ]
+        for err in self.summary.errors[:5]:
+            out.append(f"  galat: {err}")
+        return out
+
+
+def run_demo(
+    target_dir: Path = DEFAULT_DIR,
+    *,
+    force: bool = False,
+    today: date | None = None,
+    progress: bool | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> DemoResult:
+    """Run the offline demo into *target_dir* (see the module docstring).
+
+    *progress* is passed to the pipeline (None: on a terminal only); *on_step* receives a short
+    Indonesian line as each step starts (the CLI prints them on stderr). Raises
+    :class:`DemoFolderError` (exit status 2) when *target_dir* cannot be used.
+    """
+    step = on_step or (lambda _message: None)
+    # Imported here: the collector and the pipeline are not needed to build or serve the data set
+    # (the fake server and the tests import this package).
+    from promo_pipeline import config as config_mod
+    from promo_pipeline import pipeline, store
+    from promo_pipeline.demo.server import FakeLelang
+
+    folder = Path(target_dir).expanduser().resolve()
+    recreated = _prepare_folder(folder, force=force)
+    step(f"Folder demo {'dibuat ulang' if recreated else 'dibuat'}: {folder}")
+    (folder / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+    office = demo_office()
+    config_path = folder / "config.toml"
+    config_path.write_text(_demo_config(office), encoding="utf-8")
+    cfg = config_mod.load(config_path)
+
+    step("Menyiapkan data contoh (foto digambar oleh program)…")
+    dataset = build_dataset(today)
+    with FakeLelang(dataset) as server:
+        step(f"Server contoh lelang.go.id berjalan di {server.base_url}; mengumpulkan lot…")
+        run_cfg = dataclasses.replace(
+            cfg,
+            source=dataclasses.replace(
+                cfg.source,
+                api_base=server.api_base,
+                file_base=server.file_base,
+                requests_per_second=_DEMO_REQUESTS_PER_SECOND,
+            ),
+        )
+        logger.info("demo: fake lelang.go.id at %s", server.base_url)
+        db = store.connect(cfg.database_path)
+        try:
+            summary = pipeline.run(run_cfg, db, progress=progress)
+            lots, with_photos, photos = _counts(db)
+        finally:
+            db.close()
+    return DemoResult(
+        folder=folder,
+        config_path=config_path,
+        database_path=cfg.database_path,
+        media_dir=cfg.media_dir,
+        recreated=recreated,
+        summary=summary,
+        lots=lots,
+        lots_with_photos=with_photos,
+        photos=photos,
+    )
+
+
+def _counts(db: Any) -> tuple[int, int, int]:
+    lots = db.execute("select count(*) from lots").fetchone()[0]
+    with_photos = db.execute(
+        "select count(distinct lp.lot_id) from lot_photos lp join photos p on p.url = lp.url "
+        "where p.status = 'ok'"
+    ).fetchone()[0]
+    photos = db.execute("select count(*) from photos where status = 'ok'").fetchone()[0]
+    return lots, with_photos, photos
+
+
+def _prepare_folder(folder: Path, *, force: bool) -> bool:
+    """Make *folder* an empty directory; True when an earlier demo folder was recreated."""
+    if folder.exists() and not folder.is_dir():
+        raise DemoFolderError(
+            f"{folder} sudah ada dan bukan folder; pilih tempat lain dengan --dir PATH"
+        )
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        return False
+    entries = list(folder.iterdir())
+    if not entries:
+        return False
+    ours = (folder / MARKER).is_file()
+    if not ours:
+        if not force:
+            raise DemoFolderError(
+                f"folder {folder} sudah berisi berkas lain dan bukan folder demo; "
+                "demo tidak akan menimpanya. Pilih folder lain dengan --dir PATH "
+                "(atau --force untuk menghapus isinya)."
+            )
+        _refuse_dangerous(folder)
+        logger.warning("demo: emptying non-demo folder %s (--force)", folder)
+    # Empty the folder rather than removing it: it may be the shell's current folder.
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    return ours
+
+
+def _refuse_dangerous(folder: Path) -> None:
+    cwd = Path.cwd().resolve()
+    protected = {Path(folder.anchor), cwd, *cwd.parents}
+    with contextlib.suppress(RuntimeError, KeyError):  # no resolvable home folder
+        protected.add(Path.home().resolve())
+    if folder in protected:
+        raise DemoFolderError(
+            f"demi keamanan, demo tidak akan mengosongkan {folder} (folder rumah, akar, folder "
+            "saat ini atau induknya), juga dengan --force. Pilih folder lain dengan --dir PATH."
+        )
+
+
+_MARKER_TEXT = """\
+This folder was made by `promo run --demo` (Promo Pipeline's offline demo).
+Running the demo again into this folder deletes everything in it and recreates it.
+Folder ini dibuat oleh `promo run --demo`; menjalankan demo lagi akan mengosongkan dan
+membuatnya ulang.
+"""
+
+
+def _demo_config(office: dict[str, Any]) -> str:
+    stamp = datetime.now(SOURCE_TZ).strftime("%Y-%m-%d %H:%M")
+    return f"""\
+# Promo Pipeline — configuration of the offline demo, written by `promo run --demo`
+# ({stamp} WIB). Relative paths are relative to this folder.
+#
+# The demo collected its lots from a small lelang.go.id look-alike that ran inside
+# `promo run --demo` on 127.0.0.1, serving bundled sample data (invented lots; photos drawn
+# by the program). That server's address was set in memory for the demo run only: [source]
+# below keeps the REAL lelang.go.id addresses, so `promo scrape` with this file would ask the
+# real site for the placeholder office id below, which does not exist there.
+# For a real office start from the project's config.toml (README, "Quick start").
+#
+# Running `promo run --demo` into this folder again deletes and recreates it (the marker file
+# {MARKER} says the folder belongs to the demo).
+
+[[offices]]
+id = "{office["id"]}"   # placeholder unitKerjaId of the demo data
+name = "{office["nama"]}"
+timezone = "{office["timezone"]}"   # NTB = WITA (UTC+8); lelang.go.id publishes times in WIB
+categories = []
+
+[source]
+api_base = "https://api.lelang.go.id/api/v1"
+file_base = "https://file.lelang.go.id/lelang/"
+site_base = "https://lelang.go.id"
+
+[storage]
+database = "data/promo.db"
+media_dir = "data/media"
+output_dir = "data/out"
+
+[brand]
+name = "{office["nama"]}"
+tagline = "Lelang resmi negara"
+handle = "@kpknlbima"
+contact = "KPKNL Bima · Jl. Gajah Mada, Kota Bima"
+phone = "{office["telepon"]}"
+website = "lelang.go.id"
+hashtags = ["#LelangNegara", "#KPKNLBima", "#DJKN", "#lelanggoid"]
+
+[logging]
+file = "data/promo.log"
+"""
+

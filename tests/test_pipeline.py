@@ -1,0 +1,144 @@
+"""`pipeline.run` and `promo run`: the run summary, the runs row, `--lot` by id and by URL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from promo_pipeline import pipeline, store
+from promo_pipeline.cli import cli
+from promo_pipeline.demo.server import Fault
+from promo_pipeline.errors import NotFoundError, UsageError
+
+BIMA = "0b1a0000-0000-4000-8000-000000000001"
+OTHER = "0b1a0000-0000-4000-8000-000000000003"
+UNKNOWN_LOT = "11111111-2222-4333-8444-555555555555"
+
+
+def _listed(server) -> list[str]:
+    return [i["lotLelangId"] for i in server.dataset.listings[BIMA]]
+
+
+def _runs(db) -> list[dict]:
+    rows = list(db["runs"].rows_where(order_by="id"))
+    for r in rows:
+        r["counts"] = json.loads(r["counts"])
+        r["errors"] = json.loads(r["errors"])
+    return rows
+
+
+def test_run_collects_every_office_and_records_the_run(config, db, fake_lelang):
+    ids = _listed(fake_lelang)
+    summary = pipeline.run(config, db, progress=False)
+    assert summary.ok and summary.status == "ok"
+    assert summary.collect.lots_new == len(ids)
+    assert {lot.id for lot in store.list_lots(db)} == set(ids)
+    assert summary.text.startswith(f"Run #{summary.run_id} selesai")
+    assert f"lot baru {len(ids)}" in summary.text
+    (row,) = _runs(db)
+    assert row["id"] == summary.run_id and row["kind"] == "run" and row["status"] == "ok"
+    assert row["counts"]["collect"]["lots_new"] == len(ids)
+    assert row["counts"]["collect"]["photos_downloaded"] == summary.collect.photos_downloaded > 0
+    assert row["errors"] == []
+    assert row["finished_at"] and row["duration_s"] >= 0
+    # Only the stages that exist report counts.
+    assert set(summary.counts) == {"collect"}
+
+    fake_lelang.reset_log()
+    second = pipeline.run(config, db, progress=False)
+    assert second.ok and second.run_id == summary.run_id + 1
+    assert second.collect.lots_new == 0 and second.collect.lots_unchanged == len(ids)
+    assert fake_lelang.count("detail") == 0 and fake_lelang.count("file") == 0
+
+
+@pytest.mark.parametrize("as_url", [False, True])
+def test_run_for_one_lot_by_id_or_url(config, db, fake_lelang, as_url):
+    lot_id = _listed(fake_lelang)[1]
+    ref = f"https://lelang.go.id/kpknl/{BIMA}/detail-auction/{lot_id}" if as_url else lot_id
+    summary = pipeline.run(config, db, lot_ref=ref)
+    assert summary.ok
+    assert summary.lot is not None and summary.lot.id == lot_id
+    assert [lot.id for lot in store.list_lots(db)] == [lot_id]
+    # Straight to the detail: no listing page is fetched for an urgent lot.
+    assert fake_lelang.count("listing") == 0 and fake_lelang.count("detail") == 1
+    assert lot_id in summary.text and "baru" in summary.text
+    (row,) = _runs(db)
+    assert row["status"] == "ok" and row["counts"]["lot_ref"] == ref
+    assert row["counts"]["collect"]["lots_new"] == 1
+
+
+def test_unknown_lot_is_recorded_as_a_failed_run_and_raised(config, db, fake_lelang):
+    with pytest.raises(NotFoundError):
+        pipeline.run(config, db, lot_ref=UNKNOWN_LOT)
+    (row,) = _runs(db)
+    assert row["status"] == "failed"
+    assert UNKNOWN_LOT in row["errors"][0]
+    assert row["finished_at"]
+    assert list(db["lots"].rows) == []
+
+
+def test_bad_lot_reference_is_a_usage_error_and_not_a_run(config, db, fake_lelang):
+    with pytest.raises(UsageError):
+        pipeline.run(config, db, lot_ref="https://example.com/not-a-lot")
+    assert _runs(db) == []
+    assert fake_lelang.count("detail") == 0
+
+
+def test_a_failing_office_makes_the_run_partial_and_keeps_the_others(
+    cfg_factory, db, fake_lelang
+):
+    cfg = cfg_factory(fake_lelang, offices=[
+        {"id": BIMA, "name": "KPKNL Bima", "timezone": "Asia/Makassar", "categories": []},
+        {"id": OTHER, "name": "KPKNL Mataram", "timezone": "Asia/Makassar", "categories": []},
+    ])
+    fake_lelang.inject(f"/landing-page-kpknl/{OTHER}/", Fault.error(503, times=None))
+    summary = pipeline.run(cfg, db, progress=False)
+    assert summary.status == "partial" and not summary.ok
+    assert summary.collect.office_failures == [OTHER]
+    assert {lot.id for lot in store.list_lots(db)} == set(_listed(fake_lelang))
+    assert "selesai sebagian" in summary.text
+    (row,) = _runs(db)
+    assert row["status"] == "partial" and any(OTHER in e for e in row["errors"])
+
+
+def test_every_office_failing_makes_the_run_failed(config, db, fake_lelang):
+    fake_lelang.inject("/landing-page-kpknl/", Fault.error(503, times=None))
+    summary = pipeline.run(config, db, progress=False)
+    assert summary.status == "failed" and "gagal" in summary.text
+    assert _runs(db)[0]["status"] == "failed"
+    assert list(db["lots"].rows) == []
+
+
+# --- promo run ---------------------------------------------------------------------------------
+
+
+def test_promo_run_prints_the_summary_and_exits_0(config, fake_lelang):
+    result = CliRunner().invoke(cli, ["--config", str(config.path), "run"])
+    assert result.exit_code == 0, result.output
+    assert f"lot baru {len(_listed(fake_lelang))}" in result.output
+
+
+def test_promo_run_lot_by_url_and_its_failures(config, fake_lelang):
+    runner = CliRunner()
+    lot_id = _listed(fake_lelang)[0]
+    ok = runner.invoke(cli, ["--config", str(config.path), "run", "--lot",
+                             f"https://lelang.go.id/detail-auction/{lot_id}"])
+    assert ok.exit_code == 0, ok.output
+    assert lot_id in ok.output
+
+    missing = runner.invoke(cli, ["--config", str(config.path), "run", "--lot", UNKNOWN_LOT])
+    assert missing.exit_code == 1
+    assert "tidak ditemukan" in missing.output and "Traceback" not in missing.output
+
+    bad = runner.invoke(cli, ["--config", str(config.path), "run", "--lot", "not a lot"])
+    assert bad.exit_code == 2
+    assert "Traceback" not in bad.output
+
+
+def test_promo_run_exits_1_when_an_office_failed(config, fake_lelang):
+    fake_lelang.inject("/landing-page-kpknl/", Fault.error(503, times=None))
+    result = CliRunner().invoke(cli, ["--config", str(config.path), "run"])
+    assert result.exit_code == 1
+    assert "galat" in result.output
