@@ -70,8 +70,8 @@ def gradient(w: int, h: int, c1: RGBA, c2: RGBA, angle: float) -> Image.Image:
     ramp = Image.linear_gradient("L")  # value = y, 256×256
     t = Image.new("L", (w, h), 0)
     if wx > 0.5:
-        hx = ramp.transpose(Image.Transpose.ROTATE_90).transpose(
-            Image.Transpose.FLIP_LEFT_RIGHT).resize((w, h), Image.Resampling.BILINEAR)
+        # ROTATE_90 turns the top→bottom ramp into left→right.
+        hx = ramp.transpose(Image.Transpose.ROTATE_90).resize((w, h), Image.Resampling.BILINEAR)
         if ca < 0:
             hx = hx.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         t = ImageChops.add(t, hx.point(lambda v: round(v * wx / total)))

@@ -203,7 +203,9 @@ class PhotoSet:
         if 0 <= index < len(self.paths):
             path = self.paths[index]
             try:
-                im = imagesafe.open_image(path, draft_size=self.needs.get(index))  # type: ignore[arg-type]
+                # Bytes, not a path: a file Pillow fails on is then never left open.
+                data = path.read_bytes() if isinstance(path, Path) else path
+                im = imagesafe.open_image(data, draft_size=self.needs.get(index))
                 self._icc[index] = im.info.get("icc_profile")
                 im = imagesafe.to_rgb(im)
             except (PhotoError, OSError) as exc:
