@@ -137,87 +137,47 @@ def _abs(app: AppContext, path: Path) -> str:
     return app.config.display(path)
 
 
-# --- render --------------------------------------------------------------------------------------
+# --- run -----------------------------------------------------------------------------------------
 
 
-@cli.command()
-@click.option("--lot", "lot_id", default=None, metavar="ID", help="Hanya lot ini (lotLelangId).")
-@click.option("--force", is_flag=True, help="Gambar ulang walaupun data lot tidak berubah.")
-@click.option("--format", "designs", multiple=True, metavar="NAME",
-              help="Desain yang dibuat (boleh diulang; bawaan: render.formats).")
-@click.option("--json", "as_json", is_flag=True,
-              help="Cetak array JSON, satu objek per gambar: lot_id, format, path.")
+@cli.command("run")
+@click.option("--lot", "lot_ref", default=None, metavar="ID_OR_URL",
+              help="Hanya satu lot (ID lot atau URL lot lelang.go.id), untuk lelang mendesak.")
+@click.option("--demo", is_flag=True,
+              help="Coba tanpa internet: data contoh bawaan ke folder baru dengan config.toml "
+                   "dan basis data sendiri (--config diabaikan).")
+@click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder demo (hanya dengan --demo; bawaan: ./promo-demo).")
+@click.option("--force", is_flag=True,
+              help="Hanya dengan --demo: kosongkan folder --dir meski bukan folder demo.")
 @pass_app
-def render(app: AppContext, lot_id: str | None, force: bool, designs: tuple[str, ...],
-           as_json: bool) -> None:
-    """Buat gambar lot yang belum ada atau sudah usang."""
-    from datetime import UTC, datetime
+def run_cmd(app: AppContext, lot_ref: str | None, demo: bool, demo_dir: Path | None,
+            force: bool) -> None:
+    """Jalankan seluruh alur sekali: kumpulkan lot → gambar → keterangan → antrean tinjauan."""
+    from promo_pipeline.errors import UsageError
 
-    from promo_pipeline import render as render_mod
-    from promo_pipeline.errors import NotFoundError, UsageError
+    progress = False if app.quiet else None
+    if not demo and (demo_dir is not None or force):
+        raise UsageError("--dir dan --force hanya bisa dipakai bersama --demo")
+    if demo:
+        if lot_ref is not None:
+            raise UsageError("--lot tidak bisa dipakai bersama --demo")
+        from promo_pipeline import demo as demo_mod
 
-    known = render_mod.available_designs(app.config)
-    for name in designs:
-        if name not in known:
-            raise UsageError(f"desain {name!r} tidak dikenal (tersedia: {', '.join(known)})")
-    if lot_id:
-        lot = store.get_lot(app.db, lot_id)
-        if lot is None:
-            raise NotFoundError(f"lot {lot_id!r} tidak ada di basis data (jalankan promo scrape)")
-        targets = [lot]
-    else:
-        now = datetime.now(UTC)
-        targets = [lot for lot in store.list_lots(app.db, status="active") if lot.ends_at > now]
-    batch = render_mod.render_batch(app.config, app.db, targets, formats=list(designs) or None,
-                                    force=force)
-    if as_json:
-        emit_json([{"lot_id": i.lot_id, "format": i.format, "slide": i.slide,
-                    "path": app.config.display(i.path), "rendered": i.rendered}
-                   for i in batch.images])
-    else:
-        click.echo(f"Gambar: {batch.rendered} dibuat, {batch.reused} tidak berubah, "
-                   f"untuk {len(targets)} lot.")
-    for failed, error in batch.errors.items():
-        click.echo(f"  galat lot {failed}: {error}", err=True)
-    sys.exit(1 if batch.errors else 0)
+        result = demo_mod.run_demo(
+            demo_dir if demo_dir is not None else demo_mod.DEFAULT_DIR, force=force,
+            progress=progress, on_step=None if app.quiet else lambda m: click.echo(m, err=True))
+        for line in result.lines():
+            click.echo(line)
+        sys.exit(0 if result.ok else 1)
 
+    from promo_pipeline import pipeline
 
-@cli.group("templates")
-def templates_group() -> None:
-    """Desain gambar (templat TOML)."""
-
-
-@templates_group.command("preview")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Berkas PNG hasil (bawaan: <output_dir>/preview/templates.png).")
-@pass_app
-def templates_preview(app: AppContext, out: Path | None) -> None:
-    """Gambar setiap desain dengan data contoh ke satu lembar PNG dan cetak lokasinya."""
-    from promo_pipeline import render as render_mod
-
-    target = out if out is not None else app.config.output_dir / "preview" / "templates.png"
-    click.echo(app.config.display(render_mod.contact_sheet(app.config, target)))
-
-
-@templates_group.command("list")
-@pass_app
-def templates_list(app: AppContext) -> None:
-    """Daftar desain, ukurannya dan asal berkasnya; templat yang rusak dilaporkan."""
-    from promo_pipeline import render as render_mod
-    from promo_pipeline.errors import TemplateError
-    from promo_pipeline.render import engine
-
-    broken = 0
-    for name in render_mod.available_designs(app.config):
-        try:
-            tpl = engine.get_template(app.config, name)
-        except TemplateError as exc:
-            broken += 1
-            click.echo(f"{name:<10} RUSAK: {exc}", err=True)
-            continue
-        click.echo(f"{name:<10} {tpl.kind:<9} {tpl.width}×{tpl.height}  "
-                   f"{app.config.display(tpl.path)}")
-    sys.exit(1 if broken else 0)
+    summary = pipeline.run(app.config, app.db, lot_ref=lot_ref, progress=progress)
+    click.echo(summary.text)
+    for err in summary.errors:
+        click.echo(f"  galat: {err}", err=True)
+    sys.exit(0 if summary.ok else 1)
 
 
 # --- review --------------------------------------------------------------------------------------

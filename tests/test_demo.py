@@ -393,3 +393,27 @@ def test_run_demo_as_a_real_process_without_network(tmp_path):
     assert str(folder) in proc.stdout
     assert '"offline demo/config.toml"' in proc.stdout  # quoted: the path has a space
     _check_demo_folder(folder)
+
+
+# --- README quick start and CI -------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _quick_start_blocks() -> list[list[str]]:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+    return [[line for line in b.splitlines() if line.strip()] for b in blocks]
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_test_command_verbatim():
+    demo, tests = _quick_start_blocks()[:2]
+    assert len(demo) == 1 and len(tests) == 1
+    assert demo[0].startswith("pip install ") and demo[0].endswith("promo run --demo")
+    assert tests[0].startswith("pip install ") and "pytest" in tests[0]
+    ci = REPO / ".ci" / "run"
+    assert os.access(ci, os.X_OK)
+    lines = ci.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#!/usr/bin/env bash" and "set -euo pipefail" in lines
+    assert lines[-1] == tests[0]  # the last command: its status is the script's
