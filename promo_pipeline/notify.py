@@ -1,0 +1,224 @@
+"""Notifications for reviewers: an e-mail (SMTP) and/or a Telegram message, in Indonesian.
+
+Settings read: ``notify.email.*`` (host, port, starttls, username, from, to),
+``notify.telegram.*`` (chat_id, api_base), ``review.public_url`` / ``review.host`` /
+``review.port`` (the address put in the message), ``publish.timeout``; secrets only from the
+environment: ``PROMO_SMTP_PASSWORD``, ``PROMO_TELEGRAM_TOKEN``.
+
+Sent after a run that queued posts (:func:`run_finished`) and after a publish that left
+deliveries failed or unconfirmed (:func:`publish_problems`). A notification is a courtesy: every
+failure is logged (with secrets redacted) and reported in the return value, never raised.
+A channel whose settings are empty is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import socket
+import ssl
+from collections.abc import Iterable
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+import requests
+
+from promo_pipeline.config import Config, secret
+from promo_pipeline.publish.channels import Redactor, make_session, split_text
+
+logger = logging.getLogger(__name__)
+
+SENT = "sent"
+SKIPPED = "skipped"
+SMTP_TIMEOUT = 30.0
+TELEGRAM_TEXT_MAX = 4096
+
+
+def review_url(cfg: Config, path: str = "") -> str:
+    """The review page address reviewers can open (``review.public_url`` when set)."""
+    if cfg.review.public_url:
+        base = cfg.review.public_url.rstrip("/")
+    else:
+        host = cfg.review.host
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 - compared, not bound
+            host = socket.gethostname()
+        if ":" in host:
+            host = f"[{host}]"
+        base = f"http://{host}:{cfg.review.port}"
+    return base + path
+
+
+def _redactor() -> Redactor:
+    return Redactor([secret("smtp"), secret("notify_telegram")])
+
+
+def send_email(cfg: Config, subject: str, text: str) -> str:
+    """Send one message to ``notify.email.to``; returns ``"sent"``, ``"skipped"`` or an error."""
+    em = cfg.notify.email
+    if not em.host or not em.to:
+        return SKIPPED
+    sender = em.from_ or (em.username if "@" in em.username else f"promo@{socket.getfqdn()}")
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = ", ".join(em.to)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    msg.set_content(text)
+    password = secret("smtp")
+    try:
+        if em.port == 465:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(em.host, em.port, timeout=SMTP_TIMEOUT,
+                                                    context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(em.host, em.port, timeout=SMTP_TIMEOUT)
+        with client:
+            client.ehlo()
+            if em.starttls and em.port != 465:
+                client.starttls(context=ssl.create_default_context())
+                client.ehlo()
+            if em.username:
+                if not password:
+                    raise smtplib.SMTPAuthenticationError(
+                        0, b"PROMO_SMTP_PASSWORD is not set")
+                client.login(em.username, password)
+            client.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        reason = _redactor()(f"{type(exc).__name__}: {exc}")
+        logger.warning("notify: e-mail to %s via %s:%s failed: %s", len(em.to), em.host,
+                       em.port, reason)
+        return f"gagal: {reason}"
+    logger.info("notify: e-mail sent to %d recipient(s)", len(em.to))
+    return SENT
+
+
+def send_telegram(cfg: Config, text: str) -> str:
+    """Send *text* to ``notify.telegram.chat_id``; returns ``"sent"``, ``"skipped"`` or an error."""
+    tg = cfg.notify.telegram
+    token = secret("notify_telegram")
+    if not tg.chat_id:
+        return SKIPPED
+    if not token:
+        logger.warning("notify: notify.telegram.chat_id is set but PROMO_TELEGRAM_TOKEN is not")
+        return "gagal: PROMO_TELEGRAM_TOKEN belum diisi"
+    redact = _redactor()
+    url = f"{tg.api_base.rstrip('/')}/bot{token}/sendMessage"
+    session = make_session()
+    try:
+        for chunk in split_text(text, TELEGRAM_TEXT_MAX):
+            resp = session.post(url, data={"chat_id": tg.chat_id, "text": chunk},
+                                timeout=(10, cfg.publish.timeout))
+            body: Any
+            try:
+                body = resp.json()
+            except ValueError:
+                body = {}
+            if resp.status_code != 200 or not (isinstance(body, dict) and body.get("ok")):
+                desc = body.get("description") if isinstance(body, dict) else None
+                raise RuntimeError(f"Telegram {resp.status_code}: {desc or resp.reason}")
+    except (requests.RequestException, RuntimeError) as exc:
+        reason = redact(f"{type(exc).__name__}: {exc}")
+        logger.warning("notify: Telegram message failed: %s", reason)
+        return f"gagal: {reason}"
+    finally:
+        session.close()
+    logger.info("notify: Telegram message sent")
+    return SENT
+
+
+def notify(cfg: Config, subject: str, text: str) -> dict[str, str]:
+    """Send *text* by every configured notification channel; returns channel → outcome."""
+    results = {"email": send_email(cfg, subject, text),
+               "telegram": send_telegram(cfg, f"{subject}\n\n{text}")}
+    return {k: v for k, v in results.items() if v != SKIPPED}
+
+
+def run_finished(cfg: Config, *, queued: int, summary_line: str | None = None
+                 ) -> dict[str, str]:
+    """After a run: tell reviewers how many posts wait for them (nothing when none)."""
+    if queued <= 0:
+        return {}
+    offices = ", ".join(o.name for o in cfg.offices) or "kantor Anda"
+    subject = f"[Promo] {queued} unggahan baru menunggu tinjauan"
+    lines = [
+        f"Ada {queued} unggahan baru untuk {offices} yang menunggu tinjauan.",
+        "",
+        f"Buka halaman tinjauan: {review_url(cfg, '/queue')}",
+        "Setujui, sunting atau tolak setiap unggahan sebelum diterbitkan.",
+    ]
+    if summary_line:
+        lines += ["", f"Ringkasan: {summary_line}"]
+    lines += ["", "— Pesan otomatis Promo Pipeline"]
+    return notify(cfg, subject, "\n".join(lines))
+
+
+def queued_since_run(db: Any, run_id: int) -> tuple[int, int]:
+    """``(posts queued by run *run_id*, posts pending review in all)``, from the database.
+
+    Counted from the ``posts`` table rather than from the run's own counters, so it holds for
+    every kind of run (daily, ``--lot``) whatever the stages report.
+    """
+    row = db.execute("select started_at, finished_at from runs where id = ?", [run_id]).fetchone()
+    if not row:
+        return 0, 0
+    # Compared as datetimes: the two tables write ISO strings with different precision.
+    started = _second(row[0])
+    finished = _second(row[1]) if row[1] else None
+    created = [_second(r[0]) for r in db.execute(
+        "select created_at from posts where status = 'pending' and created_at is not null")]
+    new = sum(1 for c in created
+              if c is not None and started is not None and c >= started
+              and (finished is None or c <= finished))
+    return new, len(created)
+
+
+def _second(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text).replace(microsecond=0) if text else None
+    except ValueError:
+        return None
+
+
+def after_run(cfg: Config, db: Any, run_id: int) -> dict[str, str]:
+    """Notify reviewers after run *run_id* if it queued posts; never raises."""
+    try:
+        new, pending = queued_since_run(db, run_id)
+    except Exception:  # a notification must never break a run
+        logger.exception("notify: cannot count the posts of run %s", run_id)
+        return {}
+    line = f"{pending} unggahan menunggu tinjauan saat ini" if pending > new else None
+    return run_finished(cfg, queued=new, summary_line=line)
+
+
+def publish_problems(cfg: Config, db: Any, problems: Iterable[Any]) -> dict[str, str]:
+    """After a publish: list the deliveries that failed or are unconfirmed (nothing if none).
+
+    *problems* are :class:`~promo_pipeline.publish.outbox.DeliveryOutcome` objects (or
+    anything with ``post_id``, ``channel``, ``status`` and ``error``).
+    """
+    items = list(problems)
+    if not items:
+        return {}
+    failed = [p for p in items if p.status == "failed"]
+    unsure = [p for p in items if p.status == "unconfirmed"]
+    subject = f"[Promo] {len(items)} pengiriman perlu diperiksa"
+    lines = []
+    if failed:
+        lines.append(f"{len(failed)} pengiriman GAGAL (tidak akan dicoba ulang otomatis):")
+        lines += [f"• Unggahan #{p.post_id} ({p.channel}): {p.error or 'tanpa keterangan'}"
+                  for p in failed]
+        lines.append("")
+    if unsure:
+        lines.append(f"{len(unsure)} pengiriman BELUM PASTI (mungkin sudah tayang; periksa akun "
+                     "sebelum mengirim ulang):")
+        lines += [f"• Unggahan #{p.post_id} ({p.channel}): {p.error or 'jawaban hilang'}"
+                  for p in unsure]
+        lines.append("")
+    post_ids = sorted({p.post_id for p in items})
+    lines.append("Selesaikan di halaman tinjauan:")
+    lines += [f"  {review_url(cfg, f'/posts/{pid}')}" for pid in post_ids]
+    lines += ["atau dengan: promo queue resolve ID --sent | --resend", "",
+              "— Pesan otomatis Promo Pipeline"]
+    return notify(cfg, subject, _redactor()("\n".join(lines)))

@@ -1,0 +1,377 @@
+"""The daily service (``promo daemon``): APScheduler 3.x triggers, every guarantee in our own state.
+
+Settings read: ``schedule.*`` (daily_at, digest_day, digest_at, reminders, misfire_grace_hours,
+timezone), ``publish.slots``, ``offices[].timezone``, ``logging.level``, ``logging.file``.
+
+Jobs (explicit ids, in-memory job store, ``coalesce=True``, ``max_instances=1``, a misfire grace
+of ``schedule.misfire_grace_hours``):
+
+- ``daily-run`` at ``daily_at`` in the office zone: :func:`promo_pipeline.pipeline.run`, then a
+  notification to reviewers when posts were queued;
+- ``publish-HHMM-<zone>`` at every ``publish.slots`` time in each office zone, and
+  ``publish-retry`` every 10 minutes: :func:`promo_pipeline.publish.publish` (it decides itself
+  what is due; an empty ``slots`` list means approved posts go out at the next of these runs);
+- ``expire`` hourly: posts of ended auctions are expired and their deliveries cancelled;
+- ``weekly-digest`` on ``digest_day`` at ``digest_at`` and, with ``reminders = true``,
+  ``reminders`` daily: call ``pipeline.run_digest`` / ``pipeline.run_reminders`` when the
+  pipeline provides them;
+- ``catch-up`` once at start and whenever a trigger was missed beyond its grace (a machine that
+  slept through 06:00 until after the grace): runs the daily job if ``runs`` has no successful
+  daily run since today's ``daily_at`` (:func:`needs_catchup`), then publishes what is due.
+
+A machine asleep at 06:00 that wakes at 08:00 runs the daily job once (coalesced), not never and
+not once per missed day. Every job takes the project lock (waiting for a manual run to finish),
+so the daemon and a manual ``promo run`` never overlap; a second daemon refuses to start.
+SIGTERM and Ctrl-C stop the scheduler cleanly: the running job finishes, nothing new starts.
+Logs go to the console and to a rotating file (``logging.file``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import logging.handlers
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlite_utils import Database
+
+from promo_pipeline import store
+from promo_pipeline.config import Config
+from promo_pipeline.errors import LockedError, PromoError
+from promo_pipeline.lock import project_lock
+
+logger = logging.getLogger(__name__)
+
+JOB_DAILY = "daily-run"
+JOB_RETRY = "publish-retry"
+JOB_EXPIRE = "expire"
+JOB_DIGEST = "weekly-digest"
+JOB_REMINDERS = "reminders"
+JOB_CATCHUP = "catch-up"
+RETRY_EVERY_MINUTES = 10
+#: How long a job waits for the project lock (a manual run in progress) before skipping.
+JOB_LOCK_WAIT = 30 * 60.0
+LOG_MAX_BYTES = 5_000_000
+LOG_BACKUPS = 5
+
+
+def _hhmm(value: str) -> time:
+    hh, mm = value.split(":")
+    return time(int(hh), int(mm))
+
+
+# --- the catch-up decision (pure) ---------------------------------------------------------
+
+
+def needs_catchup(last_success: datetime | None, now: datetime, daily_at: str,
+                  tz: ZoneInfo) -> bool:
+    """True when today's daily run is due (its time has passed in *tz*) and no successful
+    run has started since that time."""
+    local = now.astimezone(tz)
+    slot = datetime.combine(local.date(), _hhmm(daily_at), tzinfo=tz)
+    if local < slot:
+        return False
+    return last_success is None or last_success < slot
+
+
+def last_successful_run(db: Database) -> datetime | None:
+    """Start of the latest full run (``kind = "run"``, ok or partial; ``--lot`` runs excluded)."""
+    latest = None
+    for started, counts in db.execute(
+            "select started_at, counts from runs where kind = 'run' "
+            "and status in ('ok', 'partial') order by started_at desc limit 50"):
+        try:
+            data = json.loads(counts or "{}")
+        except ValueError:
+            data = {}
+        if isinstance(data, dict) and data.get("lot_ref"):
+            continue  # an urgent single-lot run is not the daily run
+        try:
+            when = datetime.fromisoformat(started)
+        except (TypeError, ValueError):
+            continue
+        latest = when if latest is None or when > latest else latest
+    return latest
+
+
+def catchup_due(db: Database, cfg: Config, now: datetime) -> bool:
+    """Should the daily run happen now? (See :func:`needs_catchup`.)"""
+    return needs_catchup(last_successful_run(db), now, cfg.schedule.daily_at,
+                         ZoneInfo(cfg.default_timezone))
+
+
+# --- the jobs -----------------------------------------------------------------------------
+
+
+def _default_run(cfg: Config, db: Database) -> Any:
+    from promo_pipeline import pipeline
+
+    return pipeline.run(cfg, db)
+
+
+def _default_publish(cfg: Config, db: Database) -> Any:
+    from promo_pipeline.publish import publish
+
+    return publish(cfg, db, now=False)
+
+
+@dataclass
+class Jobs:
+    """The daemon's job functions. Each opens its own database connection, takes the project
+    lock (waiting up to *lock_wait* seconds) and never lets an error reach the scheduler.
+
+    *clock*, *run_pipeline* and *run_publish* are injectable for tests.
+    """
+
+    cfg: Config
+    clock: Callable[[], datetime] = store.now_utc
+    lock_wait: float = JOB_LOCK_WAIT
+    run_pipeline: Callable[[Config, Database], Any] = _default_run
+    run_publish: Callable[[Config, Database], Any] = _default_publish
+
+    @contextlib.contextmanager
+    def _session(self, what: str) -> Iterator[Database | None]:
+        db = None
+        try:
+            with project_lock(self.cfg, what=f"promo daemon: {what}", timeout=self.lock_wait):
+                db = store.connect(self.cfg.database_path)
+                yield db
+        except LockedError as exc:
+            logger.warning("job %s skipped: %s", what, exc)
+        except PromoError as exc:
+            logger.error("job %s failed: %s", what, exc)
+        except Exception:
+            logger.exception("job %s failed unexpectedly", what)
+        finally:
+            if db is not None:
+                db.conn.close()
+
+    def daily_run(self) -> None:
+        """Collect → render → caption → queue, then tell reviewers about new posts."""
+        with self._session("run") as db:
+            if db is None:
+                return
+            summary = self.run_pipeline(self.cfg, db)
+            run_id = getattr(summary, "run_id", None)
+            logger.info("daily run finished: %s", getattr(summary, "text", summary))
+            if run_id is not None:
+                from promo_pipeline import notify
+
+                notify.after_run(self.cfg, db, run_id)
+
+    def publish(self) -> None:
+        """Deliver what is due (slot passed and not served, retries, human re-sends)."""
+        with self._session("publish") as db:
+            if db is None:
+                return
+            summary = self.run_publish(self.cfg, db)
+            line = getattr(summary, "line", None)
+            logger.info("publish: %s", line() if callable(line) else summary)
+
+    def expire(self) -> None:
+        """Expire posts of ended auctions; cancel their queued deliveries."""
+        with self._session("expire") as db:
+            if db is None:
+                return
+            from promo_pipeline import queue
+            from promo_pipeline.publish.outbox import expire_ended
+
+            now = self.clock()
+            counts = queue.apply_lot_states(db, self.cfg, now=now)
+            moved = expire_ended(db, now)
+            if any(counts.values()) or moved:
+                logger.info("expiry: %s, approved posts stopped: %s", counts, moved)
+
+    def _optional(self, name: str, what: str) -> None:
+        from promo_pipeline import pipeline
+
+        fn = getattr(pipeline, name, None)
+        if fn is None:
+            logger.warning("job %s: pipeline.%s is not available in this version", what, name)
+            return
+        with self._session(what) as db:
+            if db is None:
+                return
+            result = fn(self.cfg, db)
+            run_id = getattr(result, "run_id", None)
+            if run_id is not None:
+                from promo_pipeline import notify
+
+                notify.after_run(self.cfg, db, run_id)
+
+    def digest(self) -> None:
+        self._optional("run_digest", "weekly digest")
+
+    def reminders(self) -> None:
+        self._optional("run_reminders", "reminders")
+
+    def catch_up(self) -> None:
+        """After a start or a missed trigger: the daily run if it is due, then publishing."""
+        with self._session("catch-up check") as db:
+            due = db is not None and catchup_due(db, self.cfg, self.clock())
+        if due:
+            logger.info("catch-up: no successful daily run since %s today; running now",
+                        self.cfg.schedule.daily_at)
+            self.daily_run()
+        self.publish()
+
+
+# --- the scheduler ------------------------------------------------------------------------
+
+
+def _zones(cfg: Config) -> list[str]:
+    zones = []
+    for z in [o.timezone for o in cfg.offices] or [cfg.default_timezone]:
+        if z not in zones:
+            zones.append(z)
+    return zones
+
+
+def build_scheduler(
+    cfg: Config,
+    jobs: Jobs,
+    *,
+    scheduler_cls: type[BaseScheduler] = BlockingScheduler,
+    executor: Any = None,
+) -> BaseScheduler:
+    """A scheduler with every job of the daily service (not started)."""
+    tz = ZoneInfo(cfg.default_timezone)
+    grace = max(1, int(cfg.schedule.misfire_grace_hours * 3600))
+    sched = scheduler_cls(
+        timezone=tz,
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": executor or ThreadPoolExecutor(max_workers=2)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+    )
+    daily = _hhmm(cfg.schedule.daily_at)
+    sched.add_job(jobs.daily_run, CronTrigger(hour=daily.hour, minute=daily.minute, timezone=tz),
+                  id=JOB_DAILY, name="daily run", replace_existing=True)
+    for zone in _zones(cfg):
+        for slot in cfg.publish.slots:
+            at = _hhmm(slot)
+            sched.add_job(jobs.publish,
+                          CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(zone)),
+                          id=f"publish-{at:%H%M}-{zone.replace('/', '_')}",
+                          name=f"publish slot {slot} {zone}", replace_existing=True)
+    sched.add_job(jobs.publish, IntervalTrigger(minutes=RETRY_EVERY_MINUTES, timezone=tz),
+                  id=JOB_RETRY, name="publish retries and unslotted posts",
+                  replace_existing=True, misfire_grace_time=RETRY_EVERY_MINUTES * 60)
+    sched.add_job(jobs.expire, IntervalTrigger(hours=1, timezone=tz), id=JOB_EXPIRE,
+                  name="expire ended auctions", replace_existing=True)
+    digest = _hhmm(cfg.schedule.digest_at)
+    sched.add_job(jobs.digest, CronTrigger(day_of_week=cfg.schedule.digest_day, hour=digest.hour,
+                                           minute=digest.minute, timezone=tz),
+                  id=JOB_DIGEST, name="weekly digest", replace_existing=True)
+    if cfg.schedule.reminders:
+        sched.add_job(jobs.reminders, CronTrigger(hour=daily.hour, minute=daily.minute,
+                                                  timezone=tz),
+                      id=JOB_REMINDERS, name="H-1 reminders", replace_existing=True)
+
+    def on_missed(event: JobExecutionEvent) -> None:
+        if event.job_id == JOB_CATCHUP:
+            return
+        logger.warning("job %s missed its time %s (beyond the grace); scheduling a catch-up",
+                       event.job_id, event.scheduled_run_time)
+        schedule_catch_up(sched, jobs)
+
+    sched.add_listener(on_missed, EVENT_JOB_MISSED)
+    return sched
+
+
+def schedule_catch_up(sched: BaseScheduler, jobs: Jobs) -> None:
+    """Run :meth:`Jobs.catch_up` once, as soon as possible (one pending catch-up at most)."""
+    sched.add_job(jobs.catch_up, DateTrigger(timezone=sched.timezone), id=JOB_CATCHUP,
+                  name="catch-up", replace_existing=True, misfire_grace_time=None)
+
+
+def describe(sched: BaseScheduler) -> list[str]:
+    """One line per job with its next run time (for the start-up log and the CLI)."""
+    lines = []
+    for job in sched.get_jobs():
+        nxt = getattr(job, "next_run_time", None)
+        when = nxt.strftime("%Y-%m-%d %H:%M %Z") if nxt else "-"
+        lines.append(f"{job.id}: {when}")
+    return lines
+
+
+# --- running the daemon -------------------------------------------------------------------
+
+
+def setup_daemon_logging(cfg: Config) -> Path:
+    """Console plus a rotating file at ``logging.file``; returns the file's path."""
+    from promo_pipeline.publish.channels import RedactingFilter, guard_library_logs, secrets_of
+
+    path = cfg.resolve(cfg.logging.file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    root.setLevel(cfg.logging.level.upper())
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not any(isinstance(h, logging.handlers.RotatingFileHandler)
+               and Path(h.baseFilename) == path for h in root.handlers):
+        fh = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_MAX_BYTES,
+                                                  backupCount=LOG_BACKUPS, encoding="utf-8")
+        fh.setFormatter(fmt)
+        root.addHandler(fh)
+    if not any(type(h) is logging.StreamHandler for h in root.handlers):
+        sh = logging.StreamHandler()
+        sh.setFormatter(fmt)
+        root.addHandler(sh)
+    redact = RedactingFilter(secrets_of(cfg))
+    for h in root.handlers:
+        h.addFilter(redact)
+    guard_library_logs(secrets_of(cfg))
+    logging.getLogger("apscheduler").setLevel(max(logging.INFO, root.level))
+    return path
+
+
+def run_daemon(cfg: Config, *, jobs: Jobs | None = None) -> None:
+    """Run the service until SIGTERM or Ctrl-C. Refuses to start when another daemon runs."""
+    log_file = setup_daemon_logging(cfg)
+    daemon_lock = cfg.lock_path.with_name(cfg.lock_path.name + ".daemon")
+    with project_lock(daemon_lock, what="promo daemon", timeout=0.5):
+        jobs = jobs or Jobs(cfg)
+        sched = build_scheduler(cfg, jobs)
+        schedule_catch_up(sched, jobs)
+
+        def stop(signum: int, _frame: Any) -> None:
+            logger.info("signal %s received: stopping after the running job", signum)
+            # Not wait=True: the handler runs on the main thread, which must return to let the
+            # scheduler loop end; running jobs still finish before the process exits.
+            with contextlib.suppress(Exception):
+                sched.shutdown(wait=False)
+
+        previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        logger.info("daemon started (pid lock %s, log %s); office zone %s", daemon_lock,
+                    log_file, cfg.default_timezone)
+        def started(_event: Any) -> None:
+            for line in describe(sched):
+                logger.info("job %s", line)
+
+        sched.add_listener(started, EVENT_SCHEDULER_STARTED)
+        try:
+            sched.start()  # blocks until stop()
+        finally:
+            for s, h in previous.items():
+                signal.signal(s, h)
+        logger.info("daemon stopped")
+
+
+__all__ = [
+    "Jobs", "build_scheduler", "catchup_due", "describe", "last_successful_run",
+    "needs_catchup", "run_daemon", "schedule_catch_up", "setup_daemon_logging",
+]
