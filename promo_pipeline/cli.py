@@ -137,6 +137,89 @@ def _abs(app: AppContext, path: Path) -> str:
     return app.config.display(path)
 
 
+# --- render --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--lot", "lot_id", default=None, metavar="ID", help="Hanya lot ini (lotLelangId).")
+@click.option("--force", is_flag=True, help="Gambar ulang walaupun data lot tidak berubah.")
+@click.option("--format", "designs", multiple=True, metavar="NAME",
+              help="Desain yang dibuat (boleh diulang; bawaan: render.formats).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Cetak array JSON, satu objek per gambar: lot_id, format, path.")
+@pass_app
+def render(app: AppContext, lot_id: str | None, force: bool, designs: tuple[str, ...],
+           as_json: bool) -> None:
+    """Buat gambar lot yang belum ada atau sudah usang."""
+    from datetime import UTC, datetime
+
+    from promo_pipeline import render as render_mod
+    from promo_pipeline.errors import NotFoundError, UsageError
+
+    known = render_mod.available_designs(app.config)
+    for name in designs:
+        if name not in known:
+            raise UsageError(f"desain {name!r} tidak dikenal (tersedia: {', '.join(known)})")
+    if lot_id:
+        lot = store.get_lot(app.db, lot_id)
+        if lot is None:
+            raise NotFoundError(f"lot {lot_id!r} tidak ada di basis data (jalankan promo scrape)")
+        targets = [lot]
+    else:
+        now = datetime.now(UTC)
+        targets = [lot for lot in store.list_lots(app.db, status="active") if lot.ends_at > now]
+    batch = render_mod.render_batch(app.config, app.db, targets, formats=list(designs) or None,
+                                    force=force)
+    if as_json:
+        emit_json([{"lot_id": i.lot_id, "format": i.format, "slide": i.slide,
+                    "path": app.config.display(i.path), "rendered": i.rendered}
+                   for i in batch.images])
+    else:
+        click.echo(f"Gambar: {batch.rendered} dibuat, {batch.reused} tidak berubah, "
+                   f"untuk {len(targets)} lot.")
+    for failed, error in batch.errors.items():
+        click.echo(f"  galat lot {failed}: {error}", err=True)
+    sys.exit(1 if batch.errors else 0)
+
+
+@cli.group("templates")
+def templates_group() -> None:
+    """Desain gambar (templat TOML)."""
+
+
+@templates_group.command("preview")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Berkas PNG hasil (bawaan: <output_dir>/preview/templates.png).")
+@pass_app
+def templates_preview(app: AppContext, out: Path | None) -> None:
+    """Gambar setiap desain dengan data contoh ke satu lembar PNG dan cetak lokasinya."""
+    from promo_pipeline import render as render_mod
+
+    target = out if out is not None else app.config.output_dir / "preview" / "templates.png"
+    click.echo(app.config.display(render_mod.contact_sheet(app.config, target)))
+
+
+@templates_group.command("list")
+@pass_app
+def templates_list(app: AppContext) -> None:
+    """Daftar desain, ukurannya dan asal berkasnya; templat yang rusak dilaporkan."""
+    from promo_pipeline import render as render_mod
+    from promo_pipeline.errors import TemplateError
+    from promo_pipeline.render import engine
+
+    broken = 0
+    for name in render_mod.available_designs(app.config):
+        try:
+            tpl = engine.get_template(app.config, name)
+        except TemplateError as exc:
+            broken += 1
+            click.echo(f"{name:<10} RUSAK: {exc}", err=True)
+            continue
+        click.echo(f"{name:<10} {tpl.kind:<9} {tpl.width}×{tpl.height}  "
+                   f"{app.config.display(tpl.path)}")
+    sys.exit(1 if broken else 0)
+
+
 # --- run -----------------------------------------------------------------------------------------
 
 
@@ -524,118 +607,3 @@ def queue_history(app: AppContext, post_id: int | None, actor: str | None, limit
                 ("transition", "create") else e["action"])
         click.echo(f"{e['at']}  #{e['post_id']}  {e['actor']}: {move}"
                    + (f" ({e['reason']})" if e["reason"] else ""))
-
-
-# --- publish -------------------------------------------------------------------------------------
-
-
-@cli.command("publish")
-@click.option("--now", "ignore_slots", is_flag=True,
-              help="Kirim semua unggahan yang disetujui sekarang, tanpa menunggu slot publikasi.")
-@click.option("--json", "as_json", is_flag=True, help="Cetak ringkasan sebagai JSON.")
-@pass_app
-def publish_cmd(app: AppContext, ignore_slots: bool, as_json: bool) -> None:
-    """Kirim unggahan yang disetujui dan sudah waktunya (slot publikasi, --now: segera).
-
-    Tidak pernah mengirim dua kali: pengiriman yang jawabannya hilang menjadi "belum pasti"
-    dan menunggu keputusan manusia (promo queue resolve).
-    """
-    from promo_pipeline.lock import project_lock
-    from promo_pipeline.publish import publish
-
-    with project_lock(app.config, what="promo publish"):
-        summary = publish(app.config, app.db, now=ignore_slots)
-    if as_json:
-        emit_json(summary.to_json())
-        sys.exit(0 if summary.ok else 1)
-    for o in summary.recovered:
-        click.echo(f"  #{o.post_id} {o.channel}: terputus di tengah pengiriman → {o.status}")
-    for o in summary.outcomes:
-        where = f" ({o.remote_url or o.remote_id})" if (o.remote_url or o.remote_id) else ""
-        if o.status == "sent":
-            click.echo(f"  #{o.post_id} {o.channel}: terkirim{where}")
-        elif o.status == "queued":
-            click.echo(f"  #{o.post_id} {o.channel}: dicoba lagi nanti — {o.error}")
-        else:
-            label = {"failed": "GAGAL", "unconfirmed": "BELUM PASTI"}.get(o.status, o.status)
-            click.echo(f"  #{o.post_id} {o.channel}: {label} — {o.error}", err=True)
-    for post_id in summary.expired_posts:
-        click.echo(f"  #{post_id}: tidak diterbitkan, lelangnya sudah berakhir")
-    click.echo(summary.line())
-    if summary.problems:
-        click.echo("Periksa pengiriman yang gagal/belum pasti: promo queue deliveries; "
-                   "selesaikan dengan: promo queue resolve ID --sent | --resend", err=True)
-    sys.exit(0 if summary.ok else 1)
-
-
-@queue_group.command("deliveries")
-@click.option("--status", default=None,
-              type=click.Choice(["queued", "sending", "sent", "failed", "unconfirmed",
-                                 "cancelled"]),
-              help="Hanya pengiriman berstatus ini.")
-@click.option("--post", "post_id", type=int, default=None, help="Hanya pengiriman unggahan ini.")
-@click.option("--json", "as_json", is_flag=True, help="Cetak array JSON.")
-@pass_app
-def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
-                     as_json: bool) -> None:
-    """Kotak keluar: pengiriman per unggahan dan kanal, dengan statusnya."""
-    from promo_pipeline import publish as pub
-
-    rows = (pub.deliveries_for_post(app.db, post_id) if post_id is not None
-            else pub.list_deliveries(app.db, status=status))
-    if post_id is not None and status:
-        rows = [r for r in rows if r["status"] == status]
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo("Tidak ada pengiriman" + (f" berstatus {status}." if status else "."))
-        return
-    for r in rows:
-        extra = r["remote_url"] or r["remote_id"] or ""
-        line = (f"#{r['id']:<4} unggahan #{r['post_id']:<4} {r['channel']:<9} {r['status']:<11} "
-                f"percobaan {r['attempts'] or 0}  {extra}")
-        click.echo(line.rstrip())
-        if r["last_error"] and r["status"] != "sent":
-            click.echo(f"       {r['last_error']}")
-
-
-@queue_group.command("resolve")
-@click.argument("post_id", type=int)
-@click.option("--sent", "decision", flag_value="sent",
-              help="Unggahan sudah tampil di kanal: tandai terkirim.")
-@click.option("--resend", "decision", flag_value="resend",
-              help="Unggahan tidak tampil: kirim ulang pada `promo publish` berikutnya.")
-@click.option("--channel", default=None,
-              type=click.Choice(["export", "telegram", "facebook", "instagram"]),
-              help="Hanya kanal ini (bawaan: semua kanal yang perlu diselesaikan).")
-@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
-@pass_app
-def queue_resolve(app: AppContext, post_id: int, decision: str | None, channel: str | None,
-                  actor: str | None) -> None:
-    """Selesaikan pengiriman unggahan ID yang belum pasti (atau gagal, untuk --resend)."""
-    from promo_pipeline.errors import UsageError
-    from promo_pipeline.publish import resolve_post
-
-    if decision is None:
-        raise UsageError("pilih salah satu: --sent (sudah tampil) atau --resend (kirim ulang)")
-    who = _reviewer(actor)
-    ids = resolve_post(app.db, post_id, sent=decision == "sent", actor=who, channel=channel)
-    what = "ditandai terkirim" if decision == "sent" else "dijadwalkan untuk dikirim ulang"
-    click.echo(f"Unggahan #{post_id}: {len(ids)} pengiriman {what} oleh {who} "
-               f"(#{', #'.join(str(i) for i in ids)}).")
-
-
-# --- daemon --------------------------------------------------------------------------------------
-
-
-@cli.command("daemon")
-@pass_app
-def daemon_cmd(app: AppContext) -> None:
-    """Layanan terjadwal: run harian, publikasi pada slot, kedaluwarsa, rangkuman pekanan.
-
-    Berhenti dengan rapi pada SIGTERM atau Ctrl-C. Log ke konsol dan ke logging.file.
-    """
-    from promo_pipeline import schedule
-
-    schedule.run_daemon(app.config)
