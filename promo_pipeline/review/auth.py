@@ -40,6 +40,9 @@ from promo_pipeline.store import now_utc, write_tx
 logger = logging.getLogger(__name__)
 
 ROLES = ("reviewer", "admin")
+#: werkzeug's hash method (scrypt: memory-hard). Tests may lower the cost; hashes record their
+#: own method, so verifying never depends on this setting.
+PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -130,7 +133,7 @@ def add_user(db: Database, name: str, password: str, *, role: str = "reviewer") 
     name = check_name(name)
     check_role(role)
     check_password(password)
-    pw_hash = generate_password_hash(password)
+    pw_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
     with write_tx(db):
         if get_user(db, name) is not None:
             raise AccountError(f"akun {name!r} sudah ada")
@@ -189,7 +192,8 @@ def update_user(
     """Change an account's role and/or password; a new password ends its sessions."""
     if role is not None:
         check_role(role)
-    pw_hash = generate_password_hash(check_password(password)) if password is not None else None
+    pw_hash = (generate_password_hash(check_password(password), method=PASSWORD_HASH_METHOD)
+               if password is not None else None)
     with write_tx(db):
         user = get_user(db, name)
         if user is None:

@@ -48,6 +48,9 @@ STATUS_LABELS = {
     "published": "Terbit",
     "failed": "Gagal",
     "unconfirmed": "Belum pasti",
+    "queued": "Antre kirim",
+    "sending": "Sedang dikirim",
+    "sent": "Terkirim",
     "expired": "Kedaluwarsa",
     "outdated": "Usang",
     "withdrawn": "Ditarik",
@@ -56,6 +59,7 @@ KIND_LABELS = {"lot": "Lot", "digest": "Rangkuman", "reminder": "Pengingat"}
 CHANNEL_LABELS = {"instagram": "Instagram", "facebook": "Facebook", "telegram": "Telegram",
                   "x": "X", "threads": "Threads"}
 ROLE_LABELS = {"reviewer": "Peninjau", "admin": "Admin"}
+ACTION_LABELS = {"edit": "keterangan diubah", "images": "gambar diganti", "transition": "diubah"}
 FIELD_LABELS = {
     "title": "Judul", "limit_value": "Nilai limit", "deposit": "Uang jaminan",
     "starts_at": "Mulai", "ends_at": "Batas akhir penawaran",
@@ -82,7 +86,9 @@ DEFAULT_LIMITS = {
     "threads": (500, "utf8"),
 }
 BLOCKING_LEVELS = {"block", "blocking", "error"}
-ACTIONABLE = {"pending"}  # states in which a reviewer edits, approves or rejects
+ACTIONABLE = {"pending"}  # states in which a reviewer approves or rejects
+EDITABLE = frozenset(getattr(q, "EDITABLE", ("pending",)))  # captions and images may change
+REOPENABLE = {"approved", "rejected"}  # a reviewer may send these back to review
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -91,6 +97,7 @@ def register_template_helpers(app: Flask) -> None:
         kind_label=lambda k: KIND_LABELS.get(k, k),
         channel_label=lambda c: CHANNEL_LABELS.get(c, c),
         role_label=lambda r: ROLE_LABELS.get(r, r),
+        action_label=lambda a: ACTION_LABELS.get(a or "", a or "diubah"),
         STATUSES=q.STATUSES,
     )
     app.jinja_env.filters["when"] = _when
@@ -230,7 +237,7 @@ def _facts(lot: Any) -> dict[str, Any]:
         "ends_at": formats.datetime_long(lot.ends_at, tz),
         "deposit_deadline": (formats.datetime_long(lot.deposit_deadline, tz)
                              if lot.deposit_deadline else None),
-        "items": items,
+        "objects": items,
         "seller": seller,
         "link": _lot_link(lot.url),
     }
@@ -265,15 +272,15 @@ def _image_entries(post: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _unconfirmed_deliveries(post_id: int) -> list[dict[str, Any]]:
+def _open_deliveries(post_id: int) -> list[dict[str, Any]]:
+    """Deliveries that need a human: ``unconfirmed`` (may have gone out) and ``failed``."""
     db = get_db()
     if not db["deliveries"].exists():
         return []
-    cols = set(db["deliveries"].columns_dict)
-    if not {"post_id", "status"} <= cols:
+    if not {"post_id", "status"} <= set(db["deliveries"].columns_dict):
         return []
     return [dict(r) for r in db["deliveries"].rows_where(
-        "post_id = ? and status = 'unconfirmed'", [post_id], order_by="rowid")]
+        "post_id = ? and status in ('unconfirmed', 'failed')", [post_id], order_by="id")]
 
 
 def _designs() -> list[str]:
@@ -453,8 +460,9 @@ def post(post_id: int) -> Any:
     return render_template(
         "post.html", post=p, facts=facts, captions=captions, general_lint=general,
         blocking=_is_blocking(p), changes=changes, images=_image_entries(p),
-        actionable=p.get("status") in ACTIONABLE, designs=_designs(),
-        deliveries=_unconfirmed_deliveries(post_id), history=history, tz=tz,
+        actionable=p.get("status") in ACTIONABLE, editable=p.get("status") in EDITABLE,
+        reopenable=p.get("status") in REOPENABLE, designs=_designs(),
+        deliveries=_open_deliveries(post_id), history=history, tz=tz,
         primary=cfg.captions.primary,
     )
 
@@ -550,8 +558,8 @@ def rerender(post_id: int) -> Any:
     if design not in designs:
         flash("Desain tidak dikenal.", "error")
         return _back(post_id)
-    if p.get("status") not in ACTIONABLE or p.get("kind") == "digest" or not p["lot_ids"]:
-        flash("Desain hanya dapat diganti untuk unggahan lot yang masih menunggu.", "error")
+    if p.get("status") not in EDITABLE or p.get("kind") == "digest" or not p["lot_ids"]:
+        flash("Desain hanya dapat diganti untuk unggahan lot yang belum terbit.", "error")
         return _back(post_id)
     lot = store.get_lot(db, p["lot_ids"][0])
     if lot is None:
@@ -561,10 +569,11 @@ def rerender(post_id: int) -> Any:
 
         results = render_mod.render_lot(cfg, db, lot, formats=[design], force=False)
         out = cfg.output_dir.resolve()
+        # Only files inside the output folder may become a post's images.
         images = [str(Path(r.path).resolve().relative_to(out)) for r in results]
         if not images:
             raise PromoError("renderer tidak menghasilkan gambar")
-        q.set_images(db, post_id, images, actor=_user_name())
+        q.set_images(db, post_id, images, actor=_user_name(), cfg=cfg, template=design)
     except PromoError as exc:
         flash(f"Render ulang gagal: {exc}", "error")
         return _back(post_id)
@@ -600,8 +609,11 @@ def resolve_delivery(post_id: int, delivery_id: int) -> Any:
     action = request.form.get("action") or ""
     if action not in ("sent", "resend"):
         abort(400)
-    if not any(d.get("id") == delivery_id for d in _unconfirmed_deliveries(post_id)):
+    delivery = next((d for d in _open_deliveries(post_id) if d.get("id") == delivery_id), None)
+    if delivery is None:
         abort(404)
+    if action == "sent" and delivery.get("status") != "unconfirmed":
+        abort(400)
     try:
         from promo_pipeline import publish
 
@@ -610,13 +622,35 @@ def resolve_delivery(post_id: int, delivery_id: int) -> Any:
         flash("Penyelesaian pengiriman belum tersedia di instalasi ini.", "error")
         return _back(post_id, "#pengiriman")
     try:
-        resolve(cfg_of(), get_db(), delivery_id, action=action, actor=_user_name())
+        resolve(get_db(), delivery_id, sent=action == "sent", actor=_user_name())
     except PromoError as exc:
         flash(f"Tidak dapat diselesaikan: {exc}", "error")
         return _back(post_id, "#pengiriman")
     flash("Pengiriman ditandai terkirim." if action == "sent"
-          else "Pengiriman dijadwalkan untuk dikirim ulang.", "success")
+          else "Pengiriman dijadwalkan untuk dikirim ulang pada jadwal terbit berikutnya.",
+          "success")
     return _back(post_id, "#pengiriman")
+
+
+@bp.route("/posts/<int:post_id>/reopen", methods=["POST"])
+def reopen(post_id: int) -> Any:
+    """Send an approved or rejected post back to review (approved: nothing goes out)."""
+    p = _load_post(post_id)
+    if p.get("status") not in REOPENABLE:
+        flash("Unggahan ini tidak dapat dikembalikan ke antrean tinjauan.", "error")
+        return _back(post_id)
+    reason = " ".join((request.form.get("reason") or "").split())[:1000]
+    why = ("persetujuan dibatalkan" if p["status"] == "approved" else "dibuka kembali")
+    try:
+        q.transition(get_db(), post_id, "pending", actor=_user_name(),
+                     reason=f"{why}: {reason}" if reason else why)
+    except NotFoundError:
+        abort(404)
+    except PromoError as exc:
+        flash(f"Tidak dapat dikembalikan: {exc}", "error")
+        return _back(post_id)
+    flash(f"Unggahan #{post_id} kembali menunggu tinjauan.", "success")
+    return _back(post_id)
 
 
 # --- history -------------------------------------------------------------------------------------
