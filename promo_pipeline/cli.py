@@ -254,9 +254,13 @@ def run_cmd(app: AppContext, lot_ref: str | None, demo: bool, demo_dir: Path | N
             click.echo(line)
         sys.exit(0 if result.ok else 1)
 
-    from promo_pipeline import pipeline
+    from promo_pipeline import notify, pipeline
+    from promo_pipeline.lock import project_lock
 
-    summary = pipeline.run(app.config, app.db, lot_ref=lot_ref, progress=progress)
+    # The lock comes before the database is opened: a second run changes nothing at all.
+    with project_lock(app.config, what="promo run"):
+        summary = pipeline.run(app.config, app.db, lot_ref=lot_ref, progress=progress)
+        notify.after_run(app.config, app.db, summary.run_id)
     click.echo(summary.text)
     for err in summary.errors:
         click.echo(f"  galat: {err}", err=True)
@@ -607,3 +611,118 @@ def queue_history(app: AppContext, post_id: int | None, actor: str | None, limit
                 ("transition", "create") else e["action"])
         click.echo(f"{e['at']}  #{e['post_id']}  {e['actor']}: {move}"
                    + (f" ({e['reason']})" if e["reason"] else ""))
+
+
+# --- publish -------------------------------------------------------------------------------------
+
+
+@cli.command("publish")
+@click.option("--now", "ignore_slots", is_flag=True,
+              help="Kirim semua unggahan yang disetujui sekarang, tanpa menunggu slot publikasi.")
+@click.option("--json", "as_json", is_flag=True, help="Cetak ringkasan sebagai JSON.")
+@pass_app
+def publish_cmd(app: AppContext, ignore_slots: bool, as_json: bool) -> None:
+    """Kirim unggahan yang disetujui dan sudah waktunya (slot publikasi, --now: segera).
+
+    Tidak pernah mengirim dua kali: pengiriman yang jawabannya hilang menjadi "belum pasti"
+    dan menunggu keputusan manusia (promo queue resolve).
+    """
+    from promo_pipeline.lock import project_lock
+    from promo_pipeline.publish import publish
+
+    with project_lock(app.config, what="promo publish"):
+        summary = publish(app.config, app.db, now=ignore_slots)
+    if as_json:
+        emit_json(summary.to_json())
+        sys.exit(0 if summary.ok else 1)
+    for o in summary.recovered:
+        click.echo(f"  #{o.post_id} {o.channel}: terputus di tengah pengiriman → {o.status}")
+    for o in summary.outcomes:
+        where = f" ({o.remote_url or o.remote_id})" if (o.remote_url or o.remote_id) else ""
+        if o.status == "sent":
+            click.echo(f"  #{o.post_id} {o.channel}: terkirim{where}")
+        elif o.status == "queued":
+            click.echo(f"  #{o.post_id} {o.channel}: dicoba lagi nanti — {o.error}")
+        else:
+            label = {"failed": "GAGAL", "unconfirmed": "BELUM PASTI"}.get(o.status, o.status)
+            click.echo(f"  #{o.post_id} {o.channel}: {label} — {o.error}", err=True)
+    for post_id in summary.expired_posts:
+        click.echo(f"  #{post_id}: tidak diterbitkan, lelangnya sudah berakhir")
+    click.echo(summary.line())
+    if summary.problems:
+        click.echo("Periksa pengiriman yang gagal/belum pasti: promo queue deliveries; "
+                   "selesaikan dengan: promo queue resolve ID --sent | --resend", err=True)
+    sys.exit(0 if summary.ok else 1)
+
+
+@queue_group.command("deliveries")
+@click.option("--status", default=None,
+              type=click.Choice(["queued", "sending", "sent", "failed", "unconfirmed",
+                                 "cancelled"]),
+              help="Hanya pengiriman berstatus ini.")
+@click.option("--post", "post_id", type=int, default=None, help="Hanya pengiriman unggahan ini.")
+@click.option("--json", "as_json", is_flag=True, help="Cetak array JSON.")
+@pass_app
+def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
+                     as_json: bool) -> None:
+    """Kotak keluar: pengiriman per unggahan dan kanal, dengan statusnya."""
+    from promo_pipeline import publish as pub
+
+    rows = (pub.deliveries_for_post(app.db, post_id) if post_id is not None
+            else pub.list_deliveries(app.db, status=status))
+    if post_id is not None and status:
+        rows = [r for r in rows if r["status"] == status]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("Tidak ada pengiriman" + (f" berstatus {status}." if status else "."))
+        return
+    for r in rows:
+        extra = r["remote_url"] or r["remote_id"] or ""
+        line = (f"#{r['id']:<4} unggahan #{r['post_id']:<4} {r['channel']:<9} {r['status']:<11} "
+                f"percobaan {r['attempts'] or 0}  {extra}")
+        click.echo(line.rstrip())
+        if r["last_error"] and r["status"] != "sent":
+            click.echo(f"       {r['last_error']}")
+
+
+@queue_group.command("resolve")
+@click.argument("post_id", type=int)
+@click.option("--sent", "decision", flag_value="sent",
+              help="Unggahan sudah tampil di kanal: tandai terkirim.")
+@click.option("--resend", "decision", flag_value="resend",
+              help="Unggahan tidak tampil: kirim ulang pada `promo publish` berikutnya.")
+@click.option("--channel", default=None,
+              type=click.Choice(["export", "telegram", "facebook", "instagram"]),
+              help="Hanya kanal ini (bawaan: semua kanal yang perlu diselesaikan).")
+@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@pass_app
+def queue_resolve(app: AppContext, post_id: int, decision: str | None, channel: str | None,
+                  actor: str | None) -> None:
+    """Selesaikan pengiriman unggahan ID yang belum pasti (atau gagal, untuk --resend)."""
+    from promo_pipeline.errors import UsageError
+    from promo_pipeline.publish import resolve_post
+
+    if decision is None:
+        raise UsageError("pilih salah satu: --sent (sudah tampil) atau --resend (kirim ulang)")
+    who = _reviewer(actor)
+    ids = resolve_post(app.db, post_id, sent=decision == "sent", actor=who, channel=channel)
+    what = "ditandai terkirim" if decision == "sent" else "dijadwalkan untuk dikirim ulang"
+    click.echo(f"Unggahan #{post_id}: {len(ids)} pengiriman {what} oleh {who} "
+               f"(#{', #'.join(str(i) for i in ids)}).")
+
+
+# --- daemon --------------------------------------------------------------------------------------
+
+
+@cli.command("daemon")
+@pass_app
+def daemon_cmd(app: AppContext) -> None:
+    """Layanan terjadwal: run harian, publikasi pada slot, kedaluwarsa, rangkuman pekanan.
+
+    Berhenti dengan rapi pada SIGTERM atau Ctrl-C. Log ke konsol dan ke logging.file.
+    """
+    from promo_pipeline import schedule
+
+    schedule.run_daemon(app.config)
