@@ -458,6 +458,21 @@ def collect_lot(
     return stored
 
 
+def match_offices(offices: list[dict[str, Any]], search: str | None) -> list[dict[str, Any]]:
+    """Offices whose name or city contains *search*, ignoring case, spaces, dots and hyphens
+    (``"pangkal pinang"`` finds ``KPKNL Pangkalpinang``); all of them without *search*."""
+    if not search or not _squash(search):
+        return list(offices)
+    needle = _squash(search)
+    return [o for o in offices
+            if needle in _squash(str(o.get("nama") or "")) or
+            needle in _squash(str(o.get("kota") or ""))]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s.\-_]+", "", text).casefold()
+
+
 def _hash(item: Any) -> str:
     blob = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
