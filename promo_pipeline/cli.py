@@ -137,6 +137,65 @@ def _abs(app: AppContext, path: Path) -> str:
     return app.config.display(path)
 
 
+# --- collect -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Cetak ringkasan sebagai objek JSON.")
+@pass_app
+def scrape(app: AppContext, as_json: bool) -> None:
+    """Kumpulkan lot semua kantor yang dikonfigurasi dari lelang.go.id."""
+    from promo_pipeline import collect
+
+    stats = collect.collect_all(app.config, app.db, progress=False if app.quiet else None,
+                                run_kind="scrape")
+    if as_json:
+        emit_json(stats.as_dict())
+    else:
+        click.echo(("Selesai: " if stats.ok else "Selesai dengan galat: ") + stats.summary_line())
+        for err in stats.errors:
+            click.echo(f"  galat: {err}", err=True)
+    sys.exit(0 if stats.ok else 1)
+
+
+@cli.command()
+@click.option("--search", default=None, metavar="TEXT",
+              help="Saring nama/kota (tanpa beda huruf besar-kecil, spasi, tanda hubung).")
+@click.option("--json", "as_json", is_flag=True, help="Cetak array JSON.")
+@pass_app
+def offices(app: AppContext, search: str | None, as_json: bool) -> None:
+    """Daftar kantor KPKNL di lelang.go.id dengan unitKerjaId-nya (untuk [[offices]] id)."""
+    from promo_pipeline import collect, fetch
+    from promo_pipeline.http import HttpClient
+
+    # Finding the office id is the first set-up step, so it works before a config exists.
+    if config_mod.find_config_path(app.config_path).is_file():
+        source = app.config.source
+    else:
+        source = config_mod.Source()
+    with HttpClient(source) as client:
+        found = collect.match_offices(fetch.fetch_offices(client, source), search)
+    if as_json:
+        emit_json([{"id": o["id"], "name": o.get("nama"), "city": o.get("kota"),
+                    "province": o.get("propinsi"), "phone": o.get("telepon")} for o in found])
+        return
+    if not found:
+        click.echo(f"Tidak ada kantor yang cocok dengan {search!r}.", err=True)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(found)} kantor")
+    table.add_column("Nama", overflow="fold")
+    table.add_column("unitKerjaId", no_wrap=True, min_width=36)  # copied into config.toml
+    table.add_column("Kota", overflow="fold")
+    table.add_column("Provinsi", overflow="fold")
+    for o in found:
+        table.add_row(str(o.get("nama") or ""), str(o["id"]), str(o.get("kota") or ""),
+                      str(o.get("propinsi") or ""))
+    Console().print(table)
+
+
 # --- render --------------------------------------------------------------------------------------
 
 
