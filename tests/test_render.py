@@ -90,7 +90,7 @@ def by_format(images):
     return {(i.format, i.slide): i for i in images}
 
 
-# --- sizes, format, brand colours ------------------------------------------------------------------
+# --- sizes, format, brand colours ----------------------------------------------------------------
 
 
 def test_feed_square_story_have_exact_sizes_and_instagram_friendly_files(cfg, db):
@@ -144,7 +144,8 @@ def test_lot_without_photo_gets_a_designed_illustration_not_a_blank(cfg, db):
     area = photo_area(feed.path)
     stat = ImageStat.Stat(area.convert("L"))
     assert stat.stddev[0] > 20  # a drawing, not a flat box
-    assert sum(1 for px in area.resize((100, 62)).get_flattened_data() if px[0] > 240 and px[1] > 240) > 150
+    pixels = area.resize((100, 62)).get_flattened_data()
+    assert sum(1 for px in pixels if px[0] > 240 and px[1] > 240) > 150  # a white subject
 
 
 def test_each_category_has_its_own_illustration(cfg, db):
@@ -309,7 +310,7 @@ def test_digest_puts_six_lots_per_image(cfg, db):
     assert not any(i.rendered for i in again)
 
 
-# --- batches in parallel processes ------------------------------------------------------------------
+# --- batches in parallel processes ---------------------------------------------------------------
 
 
 def test_batch_renders_in_two_processes_and_a_rerun_renders_nothing(cfg_factory, db):
@@ -342,7 +343,7 @@ def test_crash_after_image_write_leaves_no_row_and_the_next_run_recovers(cfg, db
     assert feed.path.is_file() and db["images"].count == 1
 
 
-# --- text stays inside its boxes --------------------------------------------------------------------
+# --- text stays inside its boxes -----------------------------------------------------------------
 
 TITLES = st.one_of(
     st.text(min_size=1, max_size=400),
@@ -392,7 +393,7 @@ def test_every_text_layer_stays_inside_its_box_and_the_canvas(kit_and_templates,
                     assert y0 - 1 <= iy0 and iy1 <= y1 + 1, (name, p.path, p.text)
 
 
-# --- QR code and OCR --------------------------------------------------------------------------------
+# --- QR code and OCR -----------------------------------------------------------------------------
 
 
 def test_qr_code_decodes_to_the_lot_url(cfg, db):
@@ -424,7 +425,7 @@ def test_ocr_reads_limit_end_date_and_office_from_the_feed(cfg, db):
     assert "KPKNL Bima" in text
 
 
-# --- CLI ----------------------------------------------------------------------------------------------
+# --- CLI -----------------------------------------------------------------------------------------
 
 
 def test_cli_render_json_and_summary(cfg, db):

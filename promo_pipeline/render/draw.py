@@ -233,14 +233,36 @@ class TextBlock:
         return out
 
 
+@functools.lru_cache(maxsize=4096)
+def ink_extent(text: str, weight: int, tabular: bool) -> tuple[float, float]:
+    """How far the glyphs of *text* reach above and below the baseline, per px of size.
+
+    Accented capitals (Å, Ė) and some symbols reach past the font's ascent/descent, so the
+    block height of a text uses whichever is larger.
+    """
+    ref = 100
+    top = bottom = 0.0
+    feats = fonts.features(tabular)
+    for fam, part in fonts.runs(text.replace("\n", " ")):
+        bb = fonts.font(ref, weight, fam).getbbox(part, anchor="ls", features=feats)
+        top, bottom = min(top, bb[1]), max(bottom, bb[3])
+    return -top / ref, bottom / ref
+
+
 def fit_block(text: str, *, x: int, y: int, w: int, h: int, size: int, min_size: int,
               max_lines: int, weight: int, spacing: float, align: str, valign: str,
               tabular: bool) -> TextBlock:
+    up, down = ink_extent(text, weight, tabular)
+
+    def metrics(px: int) -> tuple[int, int]:
+        ascent, descent = fonts.metrics(px, weight)
+        return max(ascent, math.ceil(up * px) + 1), max(descent, math.ceil(down * px) + 1)
+
     fit = layout.fit_text(
         text, width=w - 2 * TEXT_INSET, height=h, max_size=size, min_size=min_size,
         max_lines=max_lines, spacing=spacing,
         measure=lambda s, px: fonts.measure(s, px, weight, tabular),
-        metrics=lambda px: fonts.metrics(px, weight),
+        metrics=metrics,
     )
     top = y
     if valign == "middle":
