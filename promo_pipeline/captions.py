@@ -95,14 +95,20 @@ def measure(channel: str, text: str) -> int:
     """The length of *text* as *channel* counts it (see :class:`Limit`)."""
     unit = LIMITS[channel].unit
     if unit == "weighted":
-        # Imported here: twitter_text compiles its emoji pattern on import (~0.3 s), which
-        # every CLI start would otherwise pay.
-        from twitter_text import parse_tweet
-
-        return parse_tweet(unicodedata.normalize("NFC", text)).weightedLength
+        return _weighted_length(text)
     if unit == "utf8":
         return len(text.encode("utf-8"))
     return len(text.encode("utf-16-le")) // 2
+
+
+@functools.lru_cache(maxsize=512)
+def _weighted_length(text: str) -> int:
+    # twitter-text is exact but slow (~5 ms for a caption); fitting measures the same text
+    # several times, and the lint measures it again. Imported here: it compiles its emoji
+    # pattern on import (~0.3 s), which every CLI start would otherwise pay.
+    from twitter_text import parse_tweet
+
+    return parse_tweet(unicodedata.normalize("NFC", text)).weightedLength
 
 
 _HASHTAG = re.compile(r"(?<![\w#&])#\w+")
@@ -198,7 +204,8 @@ def _hashtag_list(tags: Iterable[str]) -> list[str]:
 
 def brand_data(brand: Any) -> dict[str, Any]:
     """The office brand kit (``[brand]``) as template data."""
-    tags = _hashtag_list(brand.hashtags)
+    # More than Instagram's 30 would make Instagram drop the whole block; more is noise anyway.
+    tags = _hashtag_list(brand.hashtags)[: LIMITS["instagram"].hashtags or 30]
     return {
         "name": brand.name,
         "handle": brand.handle,
