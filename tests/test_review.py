@@ -13,6 +13,7 @@ import os
 import re
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -804,6 +805,28 @@ def test_rerender_without_renderer_or_with_unknown_design(admin, db, cfg):
     assert ("belum tersedia" in resp.get_data(as_text=True)
             or "tidak dikenal" in resp.get_data(as_text=True))
     assert post_row(db, pid)["images"] == before
+
+
+def test_rerender_with_another_design(admin, db, cfg):
+    lot = make_lot(1)
+    pid = add_post(db, cfg, lot)
+    html = admin.get(f"/posts/{pid}").get_data(as_text=True)
+    assert '<option value="square"' in html and '<option value="digest"' not in html
+    resp = post_form(admin, f"/posts/{pid}/template", {"design": "square"})
+    assert resp.status_code == 303
+    row = post_row(db, pid)
+    images = json.loads(row["images"])
+    assert row["template"] == "square"
+    assert images and all("square" in Path(i).name for i in images)
+    for rel in images:
+        path = cfg.output_dir / rel
+        assert path.is_file()
+        with Image.open(path) as im:
+            assert im.size == (1080, 1080)
+    ev = events_of(db, pid)[-1]
+    assert ev["actor"] == "ani" and "square" in ev["reason"]
+    # The new image is what the page shows now.
+    assert f"/thumb/out/{images[0]}" in admin.get(f"/posts/{pid}").get_data(as_text=True)
 
 
 # --- unconfirmed deliveries ----------------------------------------------------------------------

@@ -295,7 +295,7 @@ def _designs() -> list[str]:
         names = []
         for d in available(cfg_of()):
             name = d if isinstance(d, str) else (getattr(d, "name", None) or d.get("name"))
-            if name:
+            if name and name != "digest":  # the weekly digest is not a design for one lot
                 names.append(str(name))
         return names
     except Exception:  # the renderer is another stage: a failure there must not break review
