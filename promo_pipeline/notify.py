@@ -2,7 +2,8 @@
 
 Settings read: ``notify.email.*`` (host, port, starttls, username, from, to),
 ``notify.telegram.*`` (chat_id, api_base), ``review.public_url`` / ``review.host`` /
-``review.port`` (the address put in the message), ``publish.timeout``; secrets only from the
+``review.port`` (the address put in the message), ``publish.timeout`` (network timeout, also
+for SMTP, capped at 30 s); secrets only from the
 environment: ``PROMO_SMTP_PASSWORD``, ``PROMO_TELEGRAM_TOKEN``.
 
 Sent after a run that queued posts (:func:`run_finished`) and after a publish that left
@@ -68,12 +69,13 @@ def send_email(cfg: Config, subject: str, text: str) -> str:
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     msg.set_content(text)
     password = secret("smtp")
+    timeout = min(SMTP_TIMEOUT, cfg.publish.timeout)
     try:
         if em.port == 465:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(em.host, em.port, timeout=SMTP_TIMEOUT,
+            client: smtplib.SMTP = smtplib.SMTP_SSL(em.host, em.port, timeout=timeout,
                                                     context=ssl.create_default_context())
         else:
-            client = smtplib.SMTP(em.host, em.port, timeout=SMTP_TIMEOUT)
+            client = smtplib.SMTP(em.host, em.port, timeout=timeout)
         with client:
             client.ehlo()
             if em.starttls and em.port != 465:

@@ -33,7 +33,7 @@ import json
 import logging
 import logging.handlers
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -144,13 +144,14 @@ class Jobs:
     run_pipeline: Callable[[Config, Database], Any] = _default_run
     run_publish: Callable[[Config, Database], Any] = _default_publish
 
-    @contextlib.contextmanager
-    def _session(self, what: str) -> Iterator[Database | None]:
+    def _guarded(self, what: str, body: Callable[[Database], Any]) -> Any:
+        """Run *body(db)* under the project lock with its own connection; errors are logged,
+        never raised (a job must not take the scheduler down). Returns body's result or None."""
         db = None
         try:
             with project_lock(self.cfg, what=f"promo daemon: {what}", timeout=self.lock_wait):
                 db = store.connect(self.cfg.database_path)
-                yield db
+                return body(db)
         except LockedError as exc:
             logger.warning("job %s skipped: %s", what, exc)
         except PromoError as exc:
@@ -160,34 +161,36 @@ class Jobs:
         finally:
             if db is not None:
                 db.conn.close()
+        return None
 
     def daily_run(self) -> None:
         """Collect → render → caption → queue, then tell reviewers about new posts."""
-        with self._session("run") as db:
-            if db is None:
-                return
+
+        def body(db: Database) -> None:
             summary = self.run_pipeline(self.cfg, db)
-            run_id = getattr(summary, "run_id", None)
             logger.info("daily run finished: %s", getattr(summary, "text", summary))
+            run_id = getattr(summary, "run_id", None)
             if run_id is not None:
                 from promo_pipeline import notify
 
                 notify.after_run(self.cfg, db, run_id)
 
+        self._guarded("run", body)
+
     def publish(self) -> None:
         """Deliver what is due (slot passed and not served, retries, human re-sends)."""
-        with self._session("publish") as db:
-            if db is None:
-                return
+
+        def body(db: Database) -> None:
             summary = self.run_publish(self.cfg, db)
             line = getattr(summary, "line", None)
             logger.info("publish: %s", line() if callable(line) else summary)
 
+        self._guarded("publish", body)
+
     def expire(self) -> None:
         """Expire posts of ended auctions; cancel their queued deliveries."""
-        with self._session("expire") as db:
-            if db is None:
-                return
+
+        def body(db: Database) -> None:
             from promo_pipeline import queue
             from promo_pipeline.publish.outbox import expire_ended
 
@@ -197,6 +200,8 @@ class Jobs:
             if any(counts.values()) or moved:
                 logger.info("expiry: %s, approved posts stopped: %s", counts, moved)
 
+        self._guarded("expire", body)
+
     def _optional(self, name: str, what: str) -> None:
         from promo_pipeline import pipeline
 
@@ -204,15 +209,16 @@ class Jobs:
         if fn is None:
             logger.warning("job %s: pipeline.%s is not available in this version", what, name)
             return
-        with self._session(what) as db:
-            if db is None:
-                return
+
+        def body(db: Database) -> None:
             result = fn(self.cfg, db)
             run_id = getattr(result, "run_id", None)
             if run_id is not None:
                 from promo_pipeline import notify
 
                 notify.after_run(self.cfg, db, run_id)
+
+        self._guarded(what, body)
 
     def digest(self) -> None:
         self._optional("run_digest", "weekly digest")
@@ -222,8 +228,8 @@ class Jobs:
 
     def catch_up(self) -> None:
         """After a start or a missed trigger: the daily run if it is due, then publishing."""
-        with self._session("catch-up check") as db:
-            due = db is not None and catchup_due(db, self.cfg, self.clock())
+        due = self._guarded("catch-up check",
+                            lambda db: catchup_due(db, self.cfg, self.clock()))
         if due:
             logger.info("catch-up: no successful daily run since %s today; running now",
                         self.cfg.schedule.daily_at)

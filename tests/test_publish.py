@@ -238,7 +238,7 @@ def test_every_approved_post_goes_out_once_across_channels(tmp_path, tokens, fak
     assert sorted(statuses.values()) == ["pending", "published", "published", "published",
                                          "rejected"]
     assert store.integrity_check(p.db) == "ok"
-    run = list(p.db["runs"].rows_where("kind = 'publish'"))[0]
+    (run,) = p.db["runs"].rows_where("kind = 'publish'")
     assert run["status"] == "ok" and json.loads(run["counts"])["sent"] == 9
 
 
@@ -502,7 +502,7 @@ def test_resend_is_refused_after_the_auction_ended(tmp_path, tokens, fake):
 
 def test_missing_channel_settings_are_config_errors(tmp_path, tokens, monkeypatch, fake):
     p = make(tmp_path, ["telegram"])  # no [publish.telegram] chat_id
-    with pytest.raises(ConfigError, match="publish.telegram.chat_id"):
+    with pytest.raises(ConfigError, match=r"publish\.telegram\.chat_id"):
         publish(p.cfg, p.db, now=True)
     monkeypatch.delenv("PROMO_FACEBOOK_TOKEN")
     p2 = make(tmp_path, ["facebook"], fake)

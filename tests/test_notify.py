@@ -1,0 +1,215 @@
+"""Reviewer notifications: a real SMTP server (aiosmtpd) and the fake Telegram on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from email import message_from_bytes
+from email.policy import default as email_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from fake_platforms import TELEGRAM_TOKEN, FakePlatforms, Project, add_lot, add_post, write_config
+
+from promo_pipeline import notify, store
+from promo_pipeline.schedule import Jobs
+
+SMTP_PASSWORD = "s3cret-SMTP-pass"
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+        self.logins: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = message_from_bytes(envelope.content, policy=email_policy)
+        self.messages.append({"from": envelope.mail_from, "to": envelope.rcpt_tos, "msg": msg,
+                              "user": getattr(session, "auth_data", None)})
+        return "250 OK"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == \
+            SMTP_PASSWORD.encode()
+        if ok:
+            self.logins.append(auth_data.login.decode())
+        return AuthResult(success=ok)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port, authenticator=box.authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    box.port = port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def fake():
+    server = FakePlatforms().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def env(monkeypatch):
+    monkeypatch.setenv("PROMO_TELEGRAM_TOKEN", TELEGRAM_TOKEN)
+    monkeypatch.setenv("PROMO_SMTP_PASSWORD", SMTP_PASSWORD)
+    monkeypatch.delenv("PROMO_CRASH_AT", raising=False)
+
+
+def project(tmp_path, smtp_port: int | None, fake: FakePlatforms | None, *,
+            channels=("export",), username: str = "promo@kpknl.example") -> Project:
+    root = tmp_path / "proj"
+    root.mkdir(exist_ok=True)
+    extra = ['[review]', 'public_url = "https://promo.kpknl.example"', ""]
+    if smtp_port is not None:
+        extra += ["[notify.email]", 'host = "127.0.0.1"', f"port = {smtp_port}",
+                  "starttls = false", f'username = "{username}"',
+                  'from = "promo@kpknl.example"', 'to = ["sari@kpknl.example", "budi@x.example"]',
+                  ""]
+    if fake is not None:
+        extra += ["[notify.telegram]", 'chat_id = "-100200"', f'api_base = "{fake.url}"', ""]
+    cfg_path = write_config(root, channels=list(channels),
+                            fake_url=fake.url if fake else None, extra="\n".join(extra))
+    return Project(root, cfg_path)
+
+
+def test_run_that_queued_posts_notifies_by_email_and_telegram(tmp_path, smtp, fake):
+    p = project(tmp_path, smtp.port, fake)
+    result = notify.run_finished(p.cfg, queued=3)
+    assert result == {"email": "sent", "telegram": "sent"}
+    (mail,) = smtp.messages
+    msg = mail["msg"]
+    assert msg["Subject"] == "[Promo] 3 unggahan baru menunggu tinjauan"
+    assert mail["to"] == ["sari@kpknl.example", "budi@x.example"]
+    body = msg.get_content()
+    assert "Ada 3 unggahan baru untuk KPKNL Bima" in body
+    assert "https://promo.kpknl.example/queue" in body
+    assert smtp.logins == ["promo@kpknl.example"]
+    (tg,) = fake.telegram
+    assert tg["method"] == "sendMessage" and tg["chat_id"] == "-100200"
+    assert "3 unggahan baru" in tg["text"] and "https://promo.kpknl.example/queue" in tg["text"]
+
+
+def test_nothing_queued_sends_nothing(tmp_path, smtp, fake):
+    p = project(tmp_path, smtp.port, fake)
+    assert notify.run_finished(p.cfg, queued=0) == {}
+    assert smtp.messages == [] and fake.telegram == []
+
+
+def test_after_run_counts_the_posts_the_run_queued(tmp_path, smtp):
+    p = project(tmp_path, smtp.port, None)
+    add_lot(p.db, "old")
+    add_post(p.db, p.cfg, "old", status="pending")  # waiting from an earlier day
+    p.db["posts"].update(1, {"created_at": "2020-01-01T00:00:00+00:00"})
+    run_id = store.start_run(p.db, "run")
+    for lot in ("a", "b"):
+        add_lot(p.db, lot)
+        add_post(p.db, p.cfg, lot, status="pending")
+    add_lot(p.db, "c")
+    add_post(p.db, p.cfg, "c", status="approved")  # not waiting for review
+    store.finish_run(p.db, run_id, counts={}, errors=[], status="ok")
+    assert notify.queued_since_run(p.db, run_id) == (2, 3)
+    assert notify.after_run(p.cfg, p.db, run_id) == {"email": "sent"}
+    body = smtp.messages[0]["msg"].get_content()
+    assert "Ada 2 unggahan baru" in body and "3 unggahan menunggu tinjauan saat ini" in body
+
+
+def test_daily_job_notifies_after_queuing(tmp_path, smtp, fake):
+    """The daemon's daily job: run (here a stand-in that queues two posts), then notify."""
+    p = project(tmp_path, smtp.port, fake)
+
+    def fake_run(cfg, db):
+        run_id = store.start_run(db, "run")
+        for lot in ("a", "b"):
+            add_lot(db, lot)
+            add_post(db, cfg, lot, status="pending")
+        store.finish_run(db, run_id, counts={}, errors=[], status="ok")
+
+        class Summary:
+            text = "ok"
+
+        s = Summary()
+        s.run_id = run_id
+        return s
+
+    Jobs(p.cfg, run_pipeline=fake_run, lock_wait=1).daily_run()
+    assert len(smtp.messages) == 1 and len(fake.telegram) == 1
+    assert "2 unggahan baru" in fake.telegram[0]["text"]
+
+
+def test_failures_are_logged_never_raised(tmp_path, caplog, monkeypatch):
+    p = project(tmp_path, free_port(), None)  # nobody listens there
+    monkeypatch.setenv("PROMO_SMTP_PASSWORD", "wrong-but-SECRET")
+    with caplog.at_level(logging.WARNING, logger="promo_pipeline.notify"):
+        result = notify.run_finished(p.cfg, queued=1)
+    assert result["email"].startswith("gagal:")
+    assert "e-mail" in caplog.text and "SECRET" not in caplog.text
+
+
+def test_wrong_smtp_password_is_reported_without_the_password(tmp_path, smtp, monkeypatch,
+                                                                caplog):
+    monkeypatch.setenv("PROMO_SMTP_PASSWORD", "wrong-but-SECRET")
+    p = project(tmp_path, smtp.port, None)
+    with caplog.at_level(logging.WARNING):
+        result = notify.run_finished(p.cfg, queued=1)
+    # aiosmtpd answers a failed login by stalling; a real server answers 535. Either way:
+    assert result["email"].startswith("gagal: SMTP")
+    assert "SECRET" not in result["email"] and "SECRET" not in caplog.text
+    assert smtp.messages == []
+
+
+def test_telegram_notification_without_token_is_a_logged_failure(tmp_path, fake, monkeypatch):
+    monkeypatch.delenv("PROMO_TELEGRAM_TOKEN")
+    p = project(tmp_path, None, fake)
+    assert notify.run_finished(p.cfg, queued=1) == {
+        "telegram": "gagal: PROMO_TELEGRAM_TOKEN belum diisi"}
+    assert fake.telegram == []
+
+
+def test_unconfigured_notifications_are_skipped(tmp_path):
+    p = project(tmp_path, None, None)
+    assert notify.run_finished(p.cfg, queued=5) == {}
+
+
+def test_publish_problems_are_notified(tmp_path, smtp, fake, monkeypatch):
+    from promo_pipeline.publish import publish
+
+    monkeypatch.setenv("PROMO_FACEBOOK_TOKEN", "EAA-revoked-SECRET")
+    p = project(tmp_path, smtp.port, fake, channels=("export", "facebook"))
+    add_lot(p.db, "lot-1")
+    post_id = add_post(p.db, p.cfg, "lot-1")
+    summary = publish(p.cfg, p.db, now=True)
+    assert summary.failed == 1
+    (mail,) = smtp.messages
+    body = mail["msg"].get_content()
+    assert mail["msg"]["Subject"] == "[Promo] 1 pengiriman perlu diperiksa"
+    assert f"Unggahan #{post_id} (facebook)" in body and "kedaluwarsa" in body
+    assert f"https://promo.kpknl.example/posts/{post_id}" in body
+    assert "SECRET" not in body
+    (tg,) = [m for m in fake.telegram if m["method"] == "sendMessage"]
+    assert "GAGAL" in tg["text"]
+    # Nothing failed in the next publish: no second notice.
+    publish(p.cfg, p.db, now=True)
+    assert len(smtp.messages) == 1
+
+
+def test_review_url_defaults_to_host_and_port(tmp_path):
+    from promo_pipeline import config
+
+    cfg = config.from_dict({"review": {"host": "127.0.0.1", "port": 8765}}, base_dir=tmp_path)
+    assert notify.review_url(cfg, "/queue") == "http://127.0.0.1:8765/queue"
+    cfg = config.from_dict({"review": {"host": "0.0.0.0", "port": 9000}}, base_dir=tmp_path)
+    assert notify.review_url(cfg) == f"http://{socket.gethostname()}:9000"
