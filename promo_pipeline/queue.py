@@ -396,6 +396,24 @@ def _unique_key(db: Database, key: str, version: int) -> str:
     return key
 
 
+def _refresh_images(db: Database, cfg: Any, post_id: int, images: Sequence[str | Path]) -> None:
+    """Point a still-pending post at freshly rendered images (the design or brand changed, the
+    lot did not). Approved posts keep what the reviewer approved; a design the reviewer picked
+    (``template``) is kept too."""
+    stored = [_store_image(cfg, p) for p in images]
+    if not stored:
+        return
+    with store.write_tx(db):
+        row = _row(db, post_id)
+        if row["status"] != PENDING or row["template"] or _decode(row)["images"] == stored:
+            return
+        at = store.iso_now()
+        db["posts"].update(post_id, {"images": _dumps(stored), "updated_at": at})
+        _add_event(db, post_id, actor=SYSTEM, from_status=PENDING, to_status=PENDING,
+                   reason="gambar dirender ulang", action="images",
+                   detail={"old": _decode(row)["images"], "new": stored}, at=at)
+
+
 def _outdate(db: Database, rows: Iterable[Mapping[str, Any]], reason: str) -> list[int]:
     moved = []
     for row in rows:
@@ -419,6 +437,7 @@ def sync_lot_post(db: Database, cfg: Any, lot: Lot, images: Sequence[str | Path]
     chash = lot.content_hash()
     existing = _find_current(db, "lot", lot.id, chash)
     if existing is not None:
+        _refresh_images(db, cfg, existing, images)
         return existing, False
     now = _now()
     closed = _lot_closed(lot, now)
@@ -500,6 +519,7 @@ def sync_digest_post(db: Database, cfg: Any, office_id: str, lots: Sequence[Lot]
                      "and status != ? order by version desc limit 1",
                      [prefix, dhash, OUTDATED]).fetchone()
     if row:
+        _refresh_images(db, cfg, row[0], images)
         return row[0], False
     texts, findings = _make_captions(cfg, "digest", usable, office_id=office_id, week=week)
     facts = {"week": week, "lots": [lot.to_json() for lot in usable]}
@@ -551,6 +571,7 @@ def sync_reminder_post(db: Database, cfg: Any, lot: Lot, images: Sequence[str | 
     chash = lot.content_hash()
     existing = _find_current(db, "reminder", lot.id, chash)
     if existing is not None:
+        _refresh_images(db, cfg, existing, images)
         return existing, False
     closed = _lot_closed(lot, _now())
     if closed:

@@ -99,11 +99,26 @@ def test_sync_creates_one_pending_post_with_captions_lint_and_images(db, cfg) ->
 
 def test_running_twice_never_makes_a_second_post(db, cfg) -> None:
     post_id, lot = queued(db, cfg)
-    assert q.sync_lot_post(db, cfg, lot, [image(cfg, "other.jpg")]) == (post_id, False)
+    assert q.sync_lot_post(db, cfg, lot, [image(cfg)]) == (post_id, False)
     assert db["posts"].count == 1 and len(event_rows(db, post_id)) == 1
     # Still no duplicate after a reviewer acted on it.
     q.reject(db, post_id, actor="budi", reason="foto buram")
     assert q.sync_lot_post(db, cfg, lot, [image(cfg)]) == (post_id, False)
+    assert db["posts"].count == 1
+
+
+def test_resync_refreshes_images_of_a_pending_post_only(db, cfg) -> None:
+    post_id, lot = queued(db, cfg)
+    assert q.sync_lot_post(db, cfg, lot, [image(cfg, "new.jpg")]) == (post_id, False)
+    assert q.get_post(db, post_id)["images"] == ["lots/new.jpg"]
+    last = event_rows(db, post_id)[-1]
+    assert (last["action"], last["actor"]) == ("images", "system")
+    q.sync_lot_post(db, cfg, lot, [])                       # no images given: kept
+    assert q.get_post(db, post_id)["images"] == ["lots/new.jpg"]
+    q.approve(db, post_id, actor="budi")                    # what was approved stays
+    q.sync_lot_post(db, cfg, lot, [image(cfg, "newer.jpg")])
+    post = q.get_post(db, post_id)
+    assert post["images"] == ["lots/new.jpg"] and post["status"] == q.APPROVED
 
 
 @pytest.mark.parametrize(("changes", "why"), [
