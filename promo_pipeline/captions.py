@@ -82,8 +82,8 @@ LIMITS: dict[str, Limit] = {
 }
 
 #: Optional template parts, dropped in this order when a caption is over its limit.
-DEFAULT_DROP_ORDER = ("items", "hook", "hashtags", "steps", "location", "method", "howto", "asis",
-                      "contact", "increment", "end")
+DEFAULT_DROP_ORDER = ("items", "hook", "hashtags", "steps", "increment", "method", "location",
+                      "howto", "asis", "contact", "end")
 
 _WIB_OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
 
