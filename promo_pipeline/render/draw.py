@@ -210,12 +210,13 @@ class TextBlock:
         return self.y + self.fit.height
 
     def line_x(self, i: int) -> float:
-        lw = fonts.measure(self.fit.lines[i], self.fit.size, self.weight, self.tabular)
+        """Where the pen starts on line *i* (ink overhang on the left included)."""
+        over, lw = fonts.span(self.fit.lines[i], self.fit.size, self.weight, self.tabular)
         if self.align == "center":
-            return self.x + (self.w - lw) / 2
+            return self.x + (self.w - lw) / 2 + over
         if self.align == "right":
-            return self.x + self.w - TEXT_INSET - lw
-        return self.x + TEXT_INSET
+            return self.x + self.w - TEXT_INSET - lw + over
+        return self.x + TEXT_INSET + over
 
     def ink_boxes(self) -> list[tuple[float, float, float, float]]:
         """Where each line's glyphs land (for tests and debugging)."""
@@ -261,7 +262,7 @@ def fit_block(text: str, *, x: int, y: int, w: int, h: int, size: int, min_size:
     fit = layout.fit_text(
         text, width=w - 2 * TEXT_INSET, height=h, max_size=size, min_size=min_size,
         max_lines=max_lines, spacing=spacing,
-        measure=lambda s, px: fonts.measure(s, px, weight, tabular),
+        measure=lambda s, px: fonts.span(s, px, weight, tabular)[1],
         metrics=metrics,
     )
     top = y

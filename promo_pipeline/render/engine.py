@@ -20,7 +20,7 @@ import io
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -266,9 +266,14 @@ class Placed:
     type: str
     box: tuple[int, int, int, int]
     drawn: bool
-    ink: list[tuple[float, float, float, float]] = field(default_factory=list)
+    block: draw.TextBlock | None = None
     text: str = ""
     size: int = 0
+
+    @property
+    def ink(self) -> list[tuple[float, float, float, float]]:
+        """Where the glyphs landed (text layers; computed on demand, it is not free)."""
+        return self.block.ink_boxes() if self.block is not None else []
 
 
 @dataclass
@@ -281,7 +286,7 @@ class RenderInput:
 
 
 _SPRITES: dict[tuple, draw.Sprite] = {}
-_BASES: dict[tuple, tuple[Image.Image, int]] = {}
+_BASES: dict[tuple, Image.Image] = {}
 
 
 def _static(layer: tmpl.Layer) -> bool:
@@ -341,10 +346,21 @@ def _paste_logo(canvas: Image.Image, kit: BrandKit, layer: tmpl.Layer, x: int, y
 
 
 def _draw_image(canvas: Image.Image, kit: BrandKit, layer: tmpl.Layer, x: int, y: int,
-                inp: RenderInput) -> None:
+                inp: RenderInput, *, shadow: bool = True, body: bool = True) -> None:
     p = layer.props
     if p["source"] == "logo":
         _paste_logo(canvas, kit, layer, x, y)
+        return
+    if shadow and "shadow" in p:
+        key = ("imgshadow", kit.key, layer.uid)
+        sprite = _SPRITES.get(key)
+        if sprite is None:
+            c, blur, dx, dy = p["shadow"]
+            img, ox, oy = draw.shadow_image(draw.rounded_mask(layer.w, layer.h, p["radius"]),
+                                            kit.rgba(c), blur, dx, dy)
+            sprite = _SPRITES[key] = draw.Sprite(img, ox, oy)
+        sprite.paste(canvas, x, y)
+    if not body:
         return
     im = None
     if p["source"] == "photo":
@@ -356,15 +372,6 @@ def _draw_image(canvas: Image.Image, kit: BrandKit, layer: tmpl.Layer, x: int, y
         im = illustrations.illustration(
             str(inp.values.get("category_key", "generic")), layer.w, layer.h,
             kit.rgb("primary"), kit.rgb("secondary"), kit.rgb("accent"))
-    if "shadow" in p:
-        key = ("imgshadow", kit.key, layer.uid)
-        sprite = _SPRITES.get(key)
-        if sprite is None:
-            c, blur, dx, dy = p["shadow"]
-            img, ox, oy = draw.shadow_image(draw.rounded_mask(layer.w, layer.h, p["radius"]),
-                                            kit.rgba(c), blur, dx, dy)
-            sprite = _SPRITES[key] = draw.Sprite(img, ox, oy)
-        sprite.paste(canvas, x, y)
     if p["radius"] or layer.opacity < 0.999:
         mask = draw.scale_mask(draw.rounded_mask(layer.w, layer.h, p["radius"]), layer.opacity)
         canvas.paste(im, (x, y), mask)
@@ -405,7 +412,7 @@ def _draw_text(canvas: Image.Image, kit: BrandKit, layer: tmpl.Layer, x: int, y:
         bottom = top + chip_h
     draw.draw_block(canvas, block, color)
     return Placed(layer.path, "text", (x, top, x + layer.w, bottom), drawn=True,
-                  ink=block.ink_boxes(), text=" / ".join(block.fit.lines), size=block.fit.size)
+                  block=block, text=" / ".join(block.fit.lines), size=block.fit.size)
 
 
 def _draw_qr(canvas: Image.Image, kit: BrandKit, layer: tmpl.Layer, x: int, y: int,
@@ -452,15 +459,26 @@ def _draw_static(canvas: Image.Image, kit: BrandKit, layer: tmpl.Layer, x: int, 
 
 
 def draw_layers(canvas: Image.Image, kit: BrandKit, layers: list[tmpl.Layer],
-                inp: RenderInput, *, origin: tuple[int, int] = (0, 0), start: int = 0
-                ) -> list[Placed]:
-    """Draw *layers* (from index *start*) onto *canvas*, resolving ``when`` and ``below``."""
+                inp: RenderInput, *, origin: tuple[int, int] = (0, 0),
+                plan: BasePlan | None = None) -> list[Placed]:
+    """Draw *layers* onto *canvas*, resolving ``when`` and ``below``.
+
+    With a *plan*, the layers (and image shadows) it baked into the base canvas are skipped.
+    """
     ox, oy = origin
     placed: list[Placed] = []
     by_id: dict[str, Placed] = {}
     _cw, ch = canvas.size
-    for layer in layers[start:]:
+    baked = plan.layers if plan else frozenset()
+    shadows_done = plan.shadows if plan else frozenset()
+    for i, layer in enumerate(layers):
         x, y, h = ox + layer.x, oy + layer.y, layer.h
+        if i in baked:
+            result = Placed(layer.path, layer.type, (x, y, x + layer.w, y + layer.h), True)
+            placed.append(result)
+            if layer.id:
+                by_id[layer.id] = result
+            continue
         if layer.below is not None:
             ref = by_id.get(layer.below)
             if ref is not None:
@@ -475,7 +493,7 @@ def draw_layers(canvas: Image.Image, kit: BrandKit, layers: list[tmpl.Layer],
         elif layer.type == "text":
             result = _draw_text(canvas, kit, layer, x, y, h, inp.values)
         elif layer.type == "image":
-            _draw_image(canvas, kit, layer, x, y, inp)
+            _draw_image(canvas, kit, layer, x, y, inp, shadow=i not in shadows_done)
             result = Placed(layer.path, "image", (x, y, x + layer.w, y + layer.h), True)
         elif layer.type == "qr":
             drawn = _draw_qr(canvas, kit, layer, x, y, inp.values)
@@ -496,30 +514,99 @@ def _min_line(layer: tmpl.Layer) -> int:
     return ascent + descent + pad
 
 
-def _base(kit: BrandKit, template: tmpl.Template, slide: tmpl.Slide,
-          background: tmpl.Color) -> tuple[Image.Image, int]:
-    """The cached canvas with the slide's leading static layers; returns (image, count)."""
-    key = (template.source_hash, str(template.path), slide.name, kit.key)
-    cached = _BASES.get(key)
-    if cached is None:
-        canvas = Image.new("RGB", (template.width, template.height),
-                           kit.rgba(background)[:3])
-        count = 0
-        for layer in slide.layers:
-            if not _static(layer):
-                break
-            count += 1
+@dataclass(frozen=True)
+class BasePlan:
+    """Which layers of a slide are drawn once into the cached base canvas.
+
+    A static layer (its pixels and position never depend on the lot) is baked when no earlier
+    layer that is drawn per image can overlap it: drawing it first then changes nothing. The
+    shadow of a fixed image layer is baked by the same rule.
+    """
+
+    layers: frozenset[int]
+    shadows: frozenset[int]
+
+
+def _extent(layer: tmpl.Layer, height: int,
+            extents: dict[str, tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    """The area a layer may touch (shadow included).
+
+    A stacked layer starts somewhere between the top of the layer it follows and that layer's
+    bottom plus the gap, so it may touch that whole range plus its own height.
+    """
+    x0, y0, x1, y1 = layer.x, layer.y, layer.x + layer.w, layer.y + layer.h
+    if layer.below is not None:
+        ref = extents.get(layer.below)
+        if ref is None:
+            y0, y1 = 0, height
+        else:
+            y0, y1 = ref[1], min(height, ref[3] + layer.gap + layer.h)
+    shadow = layer.props.get("shadow")
+    if shadow:
+        _, blur, dx, dy = shadow
+        m = blur * 2 + 2
+        x0, y0 = min(x0, x0 + dx - m), min(y0, y0 + dy - m)
+        x1, y1 = max(x1, x1 + dx + m), max(y1, y1 + dy + m)
+    return x0, y0, x1, y1
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+_PLANS: dict[tuple, BasePlan] = {}
+
+
+def base_plan(layers: list[tmpl.Layer], height: int) -> BasePlan:
+    """The :class:`BasePlan` of a layer list (cached)."""
+    key = tuple(layer.uid for layer in layers)
+    plan = _PLANS.get(key)
+    if plan is not None:
+        return plan
+    referenced = {layer.below for layer in layers if layer.below}
+    live: list[tuple[int, int, int, int]] = []  # extents of layers drawn per image so far
+    baked, shadows = set(), set()
+    extents: dict[str, tuple[int, int, int, int]] = {}
+    for i, layer in enumerate(layers):
+        extent = _extent(layer, height, extents)
+        if layer.id:
+            extents[layer.id] = extent
+        free = not any(_overlaps(extent, other) for other in live)
+        if _static(layer) and layer.id not in referenced and free:
+            baked.add(i)
+            continue
+        if (layer.type == "image" and "shadow" in layer.props and layer.when is None
+                and layer.below is None and free):
+            shadows.add(i)
+        live.append(extent)
+    plan = _PLANS[key] = BasePlan(frozenset(baked), frozenset(shadows))
+    return plan
+
+
+def _base(kit: BrandKit, template: tmpl.Template, key: str, layers: list[tmpl.Layer],
+          background: tmpl.Color) -> tuple[Image.Image, BasePlan]:
+    """A copy of the cached base canvas for these layers, and its plan."""
+    plan = base_plan(layers, template.height)
+    cache_key = (template.source_hash, str(template.path), key, kit.key)
+    canvas = _BASES.get(cache_key)
+    if canvas is None:
+        canvas = Image.new("RGB", (template.width, template.height), kit.rgba(background)[:3])
         empty = RenderInput(values=kit.values, photos=PhotoSet([]))
-        draw_layers(canvas, kit, slide.layers[:count], empty)
-        cached = _BASES[key] = (canvas, count)
-    return cached[0].copy(), cached[1]
+        for i, layer in enumerate(layers):
+            if i in plan.layers:
+                draw_layers(canvas, kit, [layer], empty)
+            elif i in plan.shadows:
+                _draw_image(canvas, kit, layer, layer.x, layer.y, empty, body=False)
+        _BASES[cache_key] = canvas
+    return canvas.copy(), plan
 
 
 def compose(template: tmpl.Template, slide: tmpl.Slide, kit: BrandKit, inp: RenderInput
             ) -> tuple[Image.Image, list[Placed]]:
     """Render one slide of *template* for *inp*; returns the RGB image and layer placements."""
-    canvas, start = _base(kit, template, slide, slide.background or template.background)
-    placed = draw_layers(canvas, kit, slide.layers, inp, start=start)
+    canvas, plan = _base(kit, template, slide.name, slide.layers,
+                         slide.background or template.background)
+    placed = draw_layers(canvas, kit, slide.layers, inp, plan=plan)
     return canvas, placed
 
 
@@ -529,9 +616,9 @@ def compose_digest(template: tmpl.Template, kit: BrandKit, page_values: Mapping[
     if template.grid is None:
         raise TemplateError(f"{template.path}: not a digest template")
     slide = template.slides[0]
-    canvas, start = _base(kit, template, slide, template.background)
+    canvas, plan = _base(kit, template, slide.name, slide.layers, template.background)
     placed = draw_layers(canvas, kit, slide.layers,
-                         RenderInput(values=page_values, photos=PhotoSet([])), start=start)
+                         RenderInput(values=page_values, photos=PhotoSet([])), plan=plan)
     for i, cell in enumerate(cells[: template.grid.per_page]):
         origin = template.grid.cell_origin(i)
         placed += draw_layers(canvas, kit, template.cell_layers, cell, origin=origin)

@@ -173,6 +173,25 @@ def measure(text: str, size: int, weight: int, tabular: bool = False) -> float:
     return total
 
 
+@functools.lru_cache(maxsize=65536)
+def span(text: str, size: int, weight: int, tabular: bool = False) -> tuple[float, float]:
+    """(overhang left of the pen, total width) of a line, ink included.
+
+    A glyph may reach past its advance (``ì`` at the start, a swash at the end), so the width
+    a line needs is the larger of its advance and its ink, plus any ink left of the pen.
+    """
+    feats = features(tabular)
+    pen, left, right = 0.0, 0.0, 0.0
+    for fam, part in runs(text):
+        f = font(size, weight, fam)
+        bb = f.getbbox(part, anchor="ls", features=feats)
+        if bb[2] > bb[0]:
+            left, right = min(left, pen + bb[0]), max(right, pen + bb[2])
+        pen += f.getlength(part, features=feats)
+    overhang = -left
+    return overhang, max(pen, right) + overhang
+
+
 @functools.lru_cache(maxsize=1024)
 def metrics(size: int, weight: int = 400) -> tuple[int, int]:
     """(ascent, descent) in px for the primary font at *size*."""
