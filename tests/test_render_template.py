@@ -233,3 +233,14 @@ def test_bad_conditions_are_rejected(expr, message):
 def test_condition_reports_the_fields_it_reads():
     cond = conditions.parse("is_urgent and category in ['Mobil'] or days_left < 2", TYPES)
     assert cond.fields == {"is_urgent", "category", "days_left"}
+
+
+def test_designer_reference_documents_every_field_layer_type_and_icon():
+    from promo_pipeline.render.fields import DIGEST_FIELDS, SLIDE_FIELDS
+    from promo_pipeline.resources import builtin_templates_dir
+
+    text = (builtin_templates_dir() / "README.md").read_text(encoding="utf-8")
+    for name in [*LOT_FIELDS, *SLIDE_FIELDS, *DIGEST_FIELDS]:
+        assert f"`{name}`" in text, name
+    for name in [*tmpl.LAYER_TYPES, *tmpl.ICONS, *tmpl.PATTERNS, *tmpl.COLOR_NAMES]:
+        assert f"`{name}`" in text, name
