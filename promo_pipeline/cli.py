@@ -146,9 +146,12 @@ def _abs(app: AppContext, path: Path) -> str:
 def scrape(app: AppContext, as_json: bool) -> None:
     """Kumpulkan lot semua kantor yang dikonfigurasi dari lelang.go.id."""
     from promo_pipeline import collect
+    from promo_pipeline.lock import project_lock
 
-    stats = collect.collect_all(app.config, app.db, progress=False if app.quiet else None,
-                                run_kind="scrape")
+    # Not alongside `promo run` or the daemon: they write the same lots and photo cache.
+    with project_lock(app.config, what="promo scrape"):
+        stats = collect.collect_all(app.config, app.db, progress=False if app.quiet else None,
+                                    run_kind="scrape")
     if as_json:
         emit_json(stats.as_dict())
     else:

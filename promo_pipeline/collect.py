@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from promo_pipeline import fetch, store
+from promo_pipeline import fetch, fsutil, store
 from promo_pipeline.config import Config, Office
 from promo_pipeline.errors import (
     ConfigError,
@@ -140,6 +140,9 @@ def collect_all(
         raise ConfigError("no office configured: add an [[offices]] table with its id "
                           "(find it with `promo offices --search NAME`)")
     run_id = store.start_run(db, run_kind) if run_kind else None
+    # A photo write killed before its rename leaves a *.tmp; nothing else can be writing now
+    # (runs hold the project lock), so clear them.
+    fsutil.sweep_temp(cfg.media_dir / "photos")
     own_client = client is None
     client = client or HttpClient(cfg.source)
     started = time.monotonic()

@@ -126,10 +126,12 @@ def fetch_listing(
                     continue  # pages shifted under us: the same lot twice
                 seen.add(lot_id)
             result.items.append(item)
+        # Past totalPage, go on only while totalItem says lots are missing (a server that caps
+        # the page size below ours but counts pages by our size); an empty page ends it.
         if total_pages is not None:
-            if page >= total_pages:
+            if page >= total_pages and not _short_of_total(result):
                 break
-        elif len(data) < source.page_size:
+        elif len(data) < source.page_size and not _short_of_total(result):
             break  # no totalPage: a short page is the last one
     else:
         msg = (f"office {office_id}: stopped at the page cap (source.max_pages = "
@@ -137,7 +139,18 @@ def fetch_listing(
         logger.warning("%s", msg)
         result.warnings.append(msg)
         result.complete = False
+        return result
+    if _short_of_total(result):
+        msg = (f"office {office_id}: the listing announced {result.total_items} lots but gave "
+               f"{len(result.items)}; treated as incomplete")
+        logger.warning("%s", msg)
+        result.warnings.append(msg)
+        result.complete = False
     return result
+
+
+def _short_of_total(result: Listing) -> bool:
+    return result.total_items is not None and len(result.items) < result.total_items
 
 
 def fetch_detail(client: HttpClient, source: Source, lot_id: str) -> dict[str, Any]:

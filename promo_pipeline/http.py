@@ -236,7 +236,7 @@ class HttpClient:
                         url=url, status=failure.status)
                 delay = max(delay, retry_after)
             self.stats.retries += 1
-            logger.warning("GET %s failed (%s); retry %d/%d in %.2f s", _short(url), failure,
+            logger.info("GET %s failed (%s); retry %d/%d in %.2f s", _short(url), failure,
                            attempt, self.source.retries, delay)
             self._sleep(delay)
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -551,6 +552,29 @@ def test_scrape_is_recorded_as_a_run(config, db, fake_lelang):
     assert json.loads(run["errors"]) == [] and run["duration_s"] >= 0
 
 
+def test_scrape_waits_for_no_one_while_another_run_holds_the_lock(config, db, fake_lelang):
+    from promo_pipeline.lock import project_lock
+
+    held, release = threading.Event(), threading.Event()
+
+    def other_run():
+        with project_lock(config, what="promo run"):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    try:
+        assert held.wait(5)
+        result = invoke(config, "scrape")
+    finally:
+        release.set()
+        thread.join()
+    assert result.exit_code == 3 and "promo run" in result.stderr
+    assert fake_lelang.requests == []
+    assert db.execute("select count(*) from lots").fetchone()[0] == 0
+
+
 def test_scrape_json_output(config, fake_lelang):
     result = invoke(config, "scrape", "--json")
     data = json.loads(result.stdout)
@@ -582,6 +606,15 @@ def test_match_offices():
     assert collect.match_offices(offices, "KOTA BIMA") == offices[1:]
     assert collect.match_offices(offices, "  ") == offices
     assert collect.match_offices(offices, None) == offices
+
+
+def test_leftover_temp_files_from_a_killed_write_are_removed(config, db, fake_lelang):
+    leftover = config.media_dir / "photos" / "ab" / ".abc.jpg.x1y2.tmp"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half a photo")
+    scrape(config, db)
+    assert not leftover.exists()
+    assert not list(config.media_dir.rglob("*.tmp"))
 
 
 def test_progress_display_does_not_change_the_result(config, db, fake_lelang):

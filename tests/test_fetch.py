@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -99,11 +100,34 @@ def test_without_total_page_a_short_page_is_the_last(config, client, fake_lelang
     assert listing.pages == 1 and listing.complete and len(listing.items) == 1
 
 
+def _pages(server, *datas, total_page=1, total_item=3):
+    for data in datas:
+        payload = {"code": 200, "data": data, "totalPage": total_page, "totalItem": total_item}
+        server.inject("/katalog-lot-lelang", dataclasses.replace(canned(payload), times=1))
+
+
+def test_lots_announced_beyond_total_page_are_still_fetched(config, client, fake_lelang):
+    items = fake_lelang.dataset.listings[BIMA]
+    _pages(fake_lelang, items[0:2], items[2:3])  # a server capping its page size below ours
+    listing = fetch_listing(client, config.source, BIMA)
+    assert [item_id(i) for i in listing.items] == SAMPLE_IDS[:3]
+    assert listing.complete and listing.pages == 2
+
+
+def test_fewer_lots_than_announced_is_incomplete(config, client, fake_lelang):
+    items = fake_lelang.dataset.listings[BIMA]
+    _pages(fake_lelang, items[0:2], [], total_item=4)
+    listing = fetch_listing(client, config.source, BIMA)
+    assert len(listing.items) == 2 and listing.pages == 2
+    assert not listing.complete and "announced 4 lots but gave 2" in listing.warnings[0]
+
+
 def test_duplicates_across_pages_are_dropped(config, client, fake_lelang):
     items = fake_lelang.dataset.listings[BIMA]
     items.insert(2, dict(items[0]))  # the first lot again on page 2
     listing = fetch_listing(client, config.source, BIMA)
     assert [item_id(i) for i in listing.items] == SAMPLE_IDS
+    assert not listing.complete  # 6 announced, 5 distinct: the pages moved while we read them
 
 
 def test_a_failing_page_keeps_earlier_items_and_reports(config, client, fake_lelang):
