@@ -66,6 +66,8 @@ class RunSummary:
     duration_s: float
     collect: CollectStats
     lot: Lot | None = None
+    #: The office's zone, for times shown to staff (``--lot``).
+    timezone: str = "Asia/Jakarta"
 
     @property
     def ok(self) -> bool:
@@ -81,8 +83,9 @@ class RunSummary:
             c = self.collect
             state = ("baru" if c.lots_new else "berubah" if c.lots_changed else "tidak berubah")
             return (f"{head}: lot {self.lot.id} ({formats.shorten(self.lot.title, 60)}) {state}, "
-                    f"berakhir {self.lot.ends_at.isoformat()}; foto diunduh "
-                    f"{c.photos_downloaded}, rusak {c.photos_bad}; galat {len(self.errors)}")
+                    f"berakhir {formats.datetime_medium(self.lot.ends_at, self.timezone)}; "
+                    f"foto diunduh {c.photos_downloaded}, rusak {c.photos_bad}; "
+                    f"galat {len(self.errors)}")
         return f"{head}: {self.collect.summary_line()}"
 
 
@@ -130,6 +133,7 @@ def run(
         duration_s=round(time.monotonic() - started, 3),
         collect=state.collect,
         lot=state.lot,
+        timezone=_timezone(cfg, state.lot),
     )
     logger.info("%s", summary.text)
     return summary
@@ -142,6 +146,11 @@ def _status(state: RunState) -> str:
     if state.lot_ref is None and offices and len(state.collect.office_failures) >= offices:
         return STATUS_FAILED  # nothing could be collected at all
     return STATUS_PARTIAL
+
+
+def _timezone(cfg: Config, lot: Lot | None) -> str:
+    office = cfg.office(lot.office_id) if lot is not None else None
+    return office.timezone if office is not None else cfg.default_timezone
 
 
 def _describe(exc: BaseException) -> str:

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from promo_pipeline import pipeline, store
+from promo_pipeline import formats, pipeline, store
 from promo_pipeline.cli import cli
 from promo_pipeline.demo.server import Fault
 from promo_pipeline.errors import NotFoundError, UsageError
@@ -64,6 +64,9 @@ def test_run_for_one_lot_by_id_or_url(config, db, fake_lelang, as_url):
     # Straight to the detail: no listing page is fetched for an urgent lot.
     assert fake_lelang.count("listing") == 0 and fake_lelang.count("detail") == 1
     assert lot_id in summary.text and "baru" in summary.text
+    # The end is shown in the office's zone (KPKNL Bima: WITA), as staff read it.
+    assert formats.datetime_medium(summary.lot.ends_at, "Asia/Makassar") in summary.text
+    assert "WITA" in summary.text
     (row,) = _runs(db)
     assert row["status"] == "ok" and row["counts"]["lot_ref"] == ref
     assert row["counts"]["collect"]["lots_new"] == 1
