@@ -380,6 +380,23 @@ def test_feed_images_leaves_out_stories(tmp_path):
     assert ch.feed_images([feed, square], limit=1) == [feed]
 
 
+def test_feed_images_picks_one_design_of_the_renderer(tmp_path):
+    """Renderer files are ``<design>[-<slide>]-<hash16>.jpg``: a feed post shows one design."""
+    def img(stem: str, size: tuple[int, int]) -> Path:
+        return make_jpeg(tmp_path / f"{stem}-0123456789abcdef.jpg", size, (40, 60, 90))
+
+    feed, story = img("feed", (108, 135)), img("story", (108, 192))
+    urgent, square = img("urgent", (108, 135)), img("square", (108, 108))
+    slides = [img(f"carousel-{n}", (108, 135)) for n in (2, 1, 10)]
+    everything = [story, feed, urgent, square, *slides]
+    assert ch.feed_images(everything, limit=10) == [slides[1], slides[0], slides[2]]
+    assert ch.feed_images(everything, limit=2) == [slides[1], slides[0]]
+    assert ch.feed_images(everything, limit=10, design="square") == [square]
+    assert ch.feed_images([story, feed, urgent], limit=10) == [urgent]
+    assert ch.feed_images([story, feed], limit=10) == [feed]
+    assert ch.feed_images([story, feed], limit=10, design="story") == [feed]  # never a story
+
+
 def test_redactor_removes_tokens_in_plain_and_url_encoded_form():
     r = ch.Redactor(["123:AB/C", None, ""])
     assert r("url /bot123:AB/C/sendPhoto and 123%3AAB%2FC") == "url /bot***/sendPhoto and ***"

@@ -106,6 +106,11 @@ class DeliveryJob:
     def images(self) -> list[str]:
         return [str(p) for p in self.payload.get("images") or []]
 
+    @property
+    def design(self) -> str | None:
+        """The design the reviewer picked for the post, if any."""
+        return self.payload.get("template") or None
+
 
 @dataclass
 class SendContext:
@@ -320,19 +325,47 @@ def _image_size(path: Path) -> tuple[int, int] | None:
         return None
 
 
-def feed_images(paths: list[Path], *, limit: int) -> list[Path]:
-    """The images to post to a feed: those with a feed aspect ratio, story formats left out.
+#: The renderer names files ``<design>[-<slide>]-<hash16>.jpg``.
+_DESIGN_NAME = re.compile(r"^(?P<design>[a-z][a-z0-9_]*?)(?:-(?P<slide>\d+))?-[0-9a-f]{16}$")
+#: Which design a feed post shows when a post has several: a carousel (a set of slides made to
+#: be swiped), the urgent design of a lot that ends soon, the feed portrait, the square.
+_DESIGN_PREFERENCE = ("carousel", "digest", "urgent", "feed", "square")
 
-    A post usually carries the feed image and the story image of the same design; only the
-    feed one (4:5 … 1.91:1) belongs in a feed post. When no image has a feed ratio, all are
-    returned (Telegram and Facebook accept any ratio; Instagram's caller checks again).
+
+def _design_of(path: Path) -> tuple[str, int] | None:
+    m = _DESIGN_NAME.match(path.stem)
+    if not m:
+        return None
+    return m.group("design"), int(m.group("slide") or 0)
+
+
+def feed_images(paths: list[Path], *, limit: int, design: str | None = None) -> list[Path]:
+    """The images of one feed post: one design, feed aspect ratios only, at most *limit*.
+
+    A post carries several renderings of the same lot (feed portrait, story, maybe square, an
+    urgent variant, carousel slides). A feed post shows one design: the reviewer's chosen
+    *design* when given, else the first of carousel, digest, urgent, feed, square that the post
+    has. Story formats (9:16) never go into a feed post. Files not named by the renderer are
+    taken by aspect ratio alone; when no image has a feed ratio, all are returned (Telegram and
+    Facebook accept any ratio; the Instagram channel checks again).
     """
     feed = []
     for p in paths:
         size = _image_size(p)
         if size and size[1] and FEED_RATIO_MIN - 0.01 <= size[0] / size[1] <= FEED_RATIO_MAX:
             feed.append(p)
-    return (feed or paths)[:limit]
+    if not feed:
+        return paths[:limit]
+    groups: dict[str, list[tuple[int, Path]]] = {}
+    for p in feed:
+        named = _design_of(p)
+        if named is None:
+            groups.setdefault("", []).append((0, p))
+        else:
+            groups.setdefault(named[0], []).append((named[1], p))
+    order = [d for d in (design, *_DESIGN_PREFERENCE) if d] + sorted(groups)
+    chosen = next(d for d in order if d in groups)
+    return [p for _, p in sorted(groups[chosen], key=lambda t: t[0])][:limit]
 
 
 def utf16_len(text: str) -> int:
@@ -550,7 +583,8 @@ class TelegramChannel(Channel):
             "sudah tayang — periksa kanal sebelum mengirim ulang", channel=self.name)
 
     def send(self, job: DeliveryJob, ctx: SendContext) -> SendResult:
-        images = feed_images(resolve_images(job, ctx), limit=TELEGRAM_GROUP_MAX)
+        images = feed_images(resolve_images(job, ctx), limit=TELEGRAM_GROUP_MAX,
+                             design=job.design)
         caption = job.caption.strip()
         long_text = utf16_len(caption) > TELEGRAM_CAPTION_MAX
         cp = dict(job.checkpoint)
@@ -720,7 +754,8 @@ class FacebookChannel(_Graph):
         self.page_id = cfg.publish.facebook.page_id
 
     def send(self, job: DeliveryJob, ctx: SendContext) -> SendResult:
-        images = feed_images(resolve_images(job, ctx), limit=FACEBOOK_PHOTOS_MAX)
+        images = feed_images(resolve_images(job, ctx), limit=FACEBOOK_PHOTOS_MAX,
+                             design=job.design)
         caption = job.caption.strip()
         if len(images) == 1:
             with images[0].open("rb") as fh:
@@ -818,7 +853,7 @@ class InstagramChannel(_Graph):
                 container = None
         if not container:
             images = resolve_images(job, ctx)
-            chosen = feed_images(images, limit=INSTAGRAM_CAROUSEL_MAX)
+            chosen = feed_images(images, limit=INSTAGRAM_CAROUSEL_MAX, design=job.design)
             for p in chosen:
                 size = _image_size(p)
                 if not size or not FEED_RATIO_MIN - 0.01 <= size[0] / size[1] <= FEED_RATIO_MAX:

@@ -293,6 +293,7 @@ def _payload(cfg: Config, db: Database, post: dict[str, Any], channel: str) -> d
         "caption": caption,
         "captions": captions if channel == "export" else {},
         "images": _loads(post.get("images"), []) or [],
+        "template": post.get("template"),
         "lots": _lot_facts(db, lot_ids) if channel == "export" else [],
         "approved_by": post.get("approved_by"),
         "approved_at": post.get("approved_at"),
