@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -97,6 +97,10 @@ REAL_TEXT = st.one_of(
 
 
 @settings(max_examples=40, deadline=None)
+@example(text="j", weight=800, align="left", valign="bottom", max_lines=1)  # descender
+@example(text="Å", weight=800, align="left", valign="top", max_lines=1)  # above the ascent
+@example(text="ì", weight=400, align="left", valign="top", max_lines=1)  # left of the pen
+@example(text="¿", weight=400, align="right", valign="bottom", max_lines=1)
 @given(text=REAL_TEXT, weight=st.sampled_from([400, 600, 800]),
        align=st.sampled_from(["left", "center", "right"]),
        valign=st.sampled_from(["top", "middle", "bottom"]), max_lines=st.integers(1, 3))

@@ -234,30 +234,28 @@ class TextBlock:
         return out
 
 
-@functools.lru_cache(maxsize=4096)
-def ink_extent(text: str, weight: int, tabular: bool) -> tuple[float, float]:
-    """How far the glyphs of *text* reach above and below the baseline, per px of size.
+@functools.lru_cache(maxsize=16384)
+def ink_extent(text: str, size: int, weight: int, tabular: bool) -> tuple[int, int]:
+    """How far the glyphs of *text* reach above and below the baseline at *size*, in px.
 
     Accented capitals (Å, Ė) and some symbols reach past the font's ascent/descent, so the
-    block height of a text uses whichever is larger.
+    block height of a text uses whichever is larger (plus 1 px for antialiasing).
     """
-    ref = 100
-    top = bottom = 0.0
+    top = bottom = 0
     feats = fonts.features(tabular)
     for fam, part in fonts.runs(text.replace("\n", " ")):
-        bb = fonts.font(ref, weight, fam).getbbox(part, anchor="ls", features=feats)
+        bb = fonts.font(size, weight, fam).getbbox(part, anchor="ls", features=feats)
         top, bottom = min(top, bb[1]), max(bottom, bb[3])
-    return -top / ref, bottom / ref
+    return -top + 1, bottom + 1
 
 
 def fit_block(text: str, *, x: int, y: int, w: int, h: int, size: int, min_size: int,
               max_lines: int, weight: int, spacing: float, align: str, valign: str,
               tabular: bool) -> TextBlock:
-    up, down = ink_extent(text, weight, tabular)
-
     def metrics(px: int) -> tuple[int, int]:
         ascent, descent = fonts.metrics(px, weight)
-        return max(ascent, math.ceil(up * px) + 1), max(descent, math.ceil(down * px) + 1)
+        up, down = ink_extent(text, px, weight, tabular)
+        return max(ascent, up), max(descent, down)
 
     fit = layout.fit_text(
         text, width=w - 2 * TEXT_INSET, height=h, max_size=size, min_size=min_size,
