@@ -645,7 +645,7 @@ class _Runner:
             "select d.* from deliveries d join posts p on p.id = d.post_id "
             "where d.status = 'queued' and p.status = 'approved' "
             "and (d.next_attempt_at is null or d.next_attempt_at <= ?) "
-            "order by d.post_id, d.id", [now])]
+            "order by d.post_id, d.id", [now]) if r["channel"] in self.channels]
 
     def next_retry(self) -> datetime | None:
         row = self.db.execute(
