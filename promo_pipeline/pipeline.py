@@ -8,9 +8,10 @@ its own.
 (kind ``"run"``): start, end, status (``ok`` | ``partial`` | ``failed``), per-stage counts, errors
 and duration.
 
-Stages run in order over a shared :class:`RunState`. Each stage is a small function returning its
-counts. Only *collect* exists yet; ``_render``, ``_caption`` and ``_queue`` are the marked places
-where the later stages are called (they return ``None`` = "not built yet" and are not reported).
+Stages run in order over a shared :class:`RunState`; each is a small function returning its
+counts. *render* draws what is missing or stale for every postable lot (active, auction and deposit
+deadline still ahead); *queue* expires/withdraws posts whose lots moved on, then captions (with
+lint) and queues one pending post per new lot version (:func:`queue.sync_lot_post`).
 
 - A stage that raises an expected failure (:class:`~promo_pipeline.errors.PromoError`, e.g. an
   unknown lot for ``--lot``, no office configured) ends the run: it is recorded as ``failed`` and
@@ -25,15 +26,17 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from promo_pipeline import collect, formats, store
+from promo_pipeline import collect, formats, queue, render, store
 from promo_pipeline.collect import CollectStats
 from promo_pipeline.config import Config
-from promo_pipeline.errors import PromoError
-from promo_pipeline.models import Lot
+from promo_pipeline.errors import NotQueueableError, PromoError
+from promo_pipeline.models import LOT_ACTIVE, Lot
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,10 @@ class RunState:
     #: The lot fetched for ``--lot`` (None for a full run).
     lot: Lot | None = None
     errors: list[str] = field(default_factory=list)
+    #: Rendered image paths per lot id (render → queue).
+    images: dict[str, list[Path]] = field(default_factory=dict)
+    #: The post queued (or found) for ``--lot``.
+    post_id: int | None = None
 
 
 @dataclass
@@ -68,6 +75,16 @@ class RunSummary:
     lot: Lot | None = None
     #: The office's zone, for times shown to staff (``--lot``).
     timezone: str = "Asia/Jakarta"
+    #: For ``--lot``: the post queued (or already there) and its image paths.
+    post_id: int | None = None
+    images: list[Path] = field(default_factory=list)
+
+    def _later_stages(self) -> str:
+        r, q = self.counts.get("render", {}), self.counts.get("queue", {})
+        expired = q.get("posts_expired", 0)
+        return (f"gambar dibuat {r.get('rendered', 0)}, tetap {r.get('unchanged', 0)}; "
+                f"unggahan baru {q.get('queued', 0)}, kedaluwarsa {expired}, "
+                f"menunggu tinjauan {q.get('pending', 0)}")
 
     @property
     def ok(self) -> bool:
@@ -82,11 +99,12 @@ class RunSummary:
         if self.lot is not None:
             c = self.collect
             state = ("baru" if c.lots_new else "berubah" if c.lots_changed else "tidak berubah")
+            post = f"unggahan #{self.post_id}" if self.post_id else "tanpa unggahan"
             return (f"{head}: lot {self.lot.id} ({formats.shorten(self.lot.title, 60)}) {state}, "
                     f"berakhir {formats.datetime_medium(self.lot.ends_at, self.timezone)}; "
                     f"foto diunduh {c.photos_downloaded}, rusak {c.photos_bad}; "
-                    f"galat {len(self.errors)}")
-        return f"{head}: {self.collect.summary_line()}"
+                    f"{self._later_stages()}; {post}; galat {len(self.errors)}")
+        return f"{head}: {self.collect.summary_line()}; {self._later_stages()}"
 
 
 def run(
@@ -134,6 +152,8 @@ def run(
         collect=state.collect,
         lot=state.lot,
         timezone=_timezone(cfg, state.lot),
+        post_id=state.post_id,
+        images=list(state.images.get(state.lot.id, [])) if state.lot is not None else [],
     )
     logger.info("%s", summary.text)
     return summary
@@ -164,8 +184,8 @@ def _with_ref(counts: dict[str, Any], lot_ref: str | None) -> dict[str, Any]:
 
 
 # --- the stages --------------------------------------------------------------------------------
-# Each takes the run state and returns its counts (a flat dict of numbers), or None when the
-# stage does nothing yet. Errors that should not stop the run go into state.errors.
+# Each takes the run state and returns its counts (a flat dict of numbers). Errors that should
+# not stop the run (one lot failing) go into state.errors.
 
 
 def _collect(state: RunState) -> dict[str, Any]:
@@ -178,36 +198,69 @@ def _collect(state: RunState) -> dict[str, Any]:
     return state.collect.counts()
 
 
-def _render(state: RunState) -> dict[str, Any] | None:
-    """RENDER STAGE — not wired yet (issue 3).
+def _postable(state: RunState) -> list[Lot]:
+    """The lots that should have a post now: active, auction not ended, deposit still open."""
+    if state.lot_ref is not None:
+        candidates = [state.lot] if state.lot is not None else []
+    else:
+        candidates = store.list_lots(state.db, status=LOT_ACTIVE)
+    now = datetime.now(UTC)
+    return [lot for lot in candidates
+            if lot.status == LOT_ACTIVE and lot.ends_at > now
+            and (lot.deposit_deadline is None or lot.deposit_deadline > now)]
 
-    Will render the images that are missing or stale for the active lots (only ``state.lot``
-    for ``--lot``) and return counts such as ``{"rendered": n, "unchanged": m}``.
+
+def _render(state: RunState) -> dict[str, Any]:
+    """Render the images that are missing or stale for every postable lot.
+
+    Unchanged lots cost a hash comparison, not a render. A lot that fails to render is reported
+    and gets no post this run; the others carry on.
     """
-    return None
+    lots = _postable(state)
+    workers = 1 if state.lot_ref is not None else None
+    batch = render.render_batch(state.cfg, state.db, lots, workers=workers)
+    for image in batch.images:
+        state.images.setdefault(image.lot_id, []).append(image.path)
+    for lot_id, error in batch.errors.items():
+        state.errors.append(f"render lot {lot_id}: {error}")
+        state.images.pop(lot_id, None)
+    return {"lots": len(lots), "rendered": batch.rendered, "unchanged": batch.reused,
+            "failed": len(batch.errors)}
 
 
-def _caption(state: RunState) -> dict[str, Any] | None:
-    """CAPTION STAGE — not wired yet (issue 4).
+def _queue(state: RunState) -> dict[str, Any]:
+    """Caption and queue a post (pending review) per new or changed lot version.
 
-    Will write the captions of new or changed lots for every configured channel.
+    First moves posts whose lots ended, were withdrawn or whose deposit deadline passed; then
+    :func:`queue.sync_lot_post` writes the captions (with lint) and queues the post, or finds the
+    one already queued for this lot version, so a second run makes no second post.
     """
-    return None
+    moved = queue.apply_lot_states(state.db, state.cfg)
+    counts: dict[str, Any] = {"queued": 0, "existing": 0, "skipped": 0,
+                              **{f"posts_{k}": v for k, v in moved.items()}}
+    for lot in _postable(state):
+        images = state.images.get(lot.id)
+        if not images:
+            continue  # render failed (already reported)
+        try:
+            post_id, created = queue.sync_lot_post(state.db, state.cfg, lot, images)
+        except NotQueueableError as exc:
+            counts["skipped"] += 1
+            logger.info("lot %s not queued: %s", lot.id, exc)
+            continue
+        except PromoError as exc:
+            state.errors.append(f"queue lot {lot.id}: {exc}")
+            continue
+        counts["queued" if created else "existing"] += 1
+        if state.lot is not None and lot.id == state.lot.id:
+            state.post_id = post_id
+    counts["pending"] = queue.count_by_status(state.db).get(queue.PENDING, 0)
+    return counts
 
 
-def _queue(state: RunState) -> dict[str, Any] | None:
-    """QUEUE STAGE — not wired yet (issue 4).
-
-    Will queue a post (pending review) per new or changed lot, mark outdated/withdrawn/expired
-    posts, and tell the reviewers.
-    """
-    return None
-
-
-#: The pipeline, in order. Later work replaces the bodies of the marked stages above.
+#: The pipeline, in order.
 STAGES: list[tuple[str, Callable[[RunState], dict[str, Any] | None]]] = [
     ("collect", _collect),
     ("render", _render),
-    ("caption", _caption),
     ("queue", _queue),
 ]

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from promo_pipeline import formats, pipeline, store
+from promo_pipeline import formats, pipeline, queue, store
 from promo_pipeline.cli import cli
 from promo_pipeline.demo.server import Fault
 from promo_pipeline.errors import NotFoundError, UsageError
@@ -43,14 +43,24 @@ def test_run_collects_every_office_and_records_the_run(config, db, fake_lelang):
     assert row["counts"]["collect"]["photos_downloaded"] == summary.collect.photos_downloaded > 0
     assert row["errors"] == []
     assert row["finished_at"] and row["duration_s"] >= 0
-    # Only the stages that exist report counts.
-    assert set(summary.counts) == {"collect"}
+    assert set(summary.counts) == {"collect", "render", "queue"}
+    # Every listed lot is upcoming, so each gets images and one pending post.
+    assert row["counts"]["render"]["lots"] == len(ids)
+    assert row["counts"]["render"]["rendered"] >= len(ids)
+    assert row["counts"]["queue"]["queued"] == len(ids)
+    assert row["counts"]["queue"]["pending"] == len(ids)
+    assert f"unggahan baru {len(ids)}" in summary.text
 
     fake_lelang.reset_log()
     second = pipeline.run(config, db, progress=False)
     assert second.ok and second.run_id == summary.run_id + 1
     assert second.collect.lots_new == 0 and second.collect.lots_unchanged == len(ids)
     assert fake_lelang.count("detail") == 0 and fake_lelang.count("file") == 0
+    # Nothing changed: nothing drawn again, no second post for the same lot version.
+    assert second.counts["render"]["rendered"] == 0
+    assert second.counts["queue"]["queued"] == 0
+    assert second.counts["queue"]["existing"] == len(ids)
+    assert db.execute("select count(*) from posts").fetchone()[0] == len(ids)
 
 
 @pytest.mark.parametrize("as_url", [False, True])
@@ -70,6 +80,14 @@ def test_run_for_one_lot_by_id_or_url(config, db, fake_lelang, as_url):
     (row,) = _runs(db)
     assert row["status"] == "ok" and row["counts"]["lot_ref"] == ref
     assert row["counts"]["collect"]["lots_new"] == 1
+    # Rendered in every configured format and queued as pending at once.
+    assert summary.post_id is not None
+    post = queue.get_post(db, summary.post_id)
+    assert post["status"] == "pending" and post["lot_id"] == lot_id
+    assert summary.images and all(p.is_file() for p in summary.images)
+    formats_drawn = {r[0] for r in db.execute("select format from images where lot_id = ?",
+                                              [lot_id])}
+    assert set(config.render.formats) <= formats_drawn | {"urgent"}
 
 
 def test_unknown_lot_is_recorded_as_a_failed_run_and_raised(config, db, fake_lelang):

@@ -27,6 +27,7 @@ import copy
 import dataclasses
 import json
 import logging
+import secrets
 import shutil
 import uuid
 from collections.abc import Callable
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DIR = Path("promo-demo")
 MARKER = ".promo-demo"
+DEMO_USER = "demo"
 DATA_FILE = "data/lots.json"
 #: lelang.go.id publishes every time in server time, WIB (+07:00), whatever the office's zone.
 SOURCE_TZ = timezone(timedelta(hours=7))
@@ -165,10 +167,17 @@ class DemoResult:
     lots: int
     lots_with_photos: int
     photos: int
+    #: Posts awaiting review after the run, and the demo reviewer account made for them.
+    pending: int = 0
+    demo_user: str = DEMO_USER
+    demo_password: str = ""
 
     @property
     def ok(self) -> bool:
         return self.summary.ok
+
+    def review_command(self, cwd: Path | None = None) -> str:
+        return self.next_command(cwd).removesuffix(" lots") + " review"
 
     def next_command(self, cwd: Path | None = None) -> str:
         """The command to look at the result, with the config path as the user can type it."""
@@ -195,9 +204,15 @@ class DemoResult:
             f"  Foto        : {self.photos} foto tersimpan di {self.media_dir}"
             + (f" ({no_photo} lot tanpa foto)" if no_photo else ""),
             f"  Ringkasan   : {self.summary.text}",
+            f"  Tinjauan    : {self.pending} unggahan menunggu tinjauan",
             "",
-            "Langkah berikutnya — lihat lot yang terkumpul:",
+            "Langkah berikutnya — buka halaman peninjauan:",
+            f"  {self.review_command(cwd)}",
+            "  lalu buka http://127.0.0.1:8765/ di peramban dan masuk dengan akun demo",
+            f"  nama: {self.demo_user}   kata sandi: {self.demo_password}",
+            "Atau lihat dari terminal:",
             f"  {self.next_command(cwd)}",
+            f"  {self.next_command(cwd).removesuffix(' lots')} queue",
             "Untuk kantor sungguhan: salin config.toml proyek, cari id kantor dengan",
             "  promo offices --search bima",
             "lalu jalankan promo scrape (lihat README, bagian Quick start).",
@@ -225,8 +240,9 @@ def run_demo(
     # Imported here: the collector and the pipeline are not needed to build or serve the data set
     # (the fake server and the tests import this package).
     from promo_pipeline import config as config_mod
-    from promo_pipeline import pipeline, store
+    from promo_pipeline import pipeline, queue, store
     from promo_pipeline.demo.server import FakeLelang
+    from promo_pipeline.review import auth
 
     folder = Path(target_dir).expanduser().resolve()
     recreated = _prepare_folder(folder, force=force)
@@ -255,6 +271,11 @@ def run_demo(
         try:
             summary = pipeline.run(run_cfg, db, progress=progress)
             lots, with_photos, photos = _counts(db)
+            pending = queue.count_by_status(db).get(queue.PENDING, 0)
+            # A throwaway reviewer account so the demo's review page can be opened at once; the
+            # password is random and printed once (this folder is a demo, not an office).
+            password = secrets.token_urlsafe(9)
+            auth.add_user(db, DEMO_USER, password, role="admin")
         finally:
             db.close()
     return DemoResult(
@@ -267,6 +288,8 @@ def run_demo(
         lots=lots,
         lots_with_photos=with_photos,
         photos=photos,
+        pending=pending,
+        demo_password=password,
     )
 
 
