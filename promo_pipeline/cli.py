@@ -324,6 +324,11 @@ def run_cmd(app: AppContext, lot_ref: str | None, demo: bool, demo_dir: Path | N
         summary = pipeline.run(app.config, app.db, lot_ref=lot_ref, progress=progress)
         notify.after_run(app.config, app.db, summary.run_id)
     click.echo(summary.text)
+    if lot_ref is not None:
+        if summary.post_id is not None:
+            click.echo(f"Unggahan #{summary.post_id} menunggu tinjauan. Gambar:")
+        for path in summary.images:
+            click.echo(f"  {app.config.display(path)}")
     for err in summary.errors:
         click.echo(f"  galat: {err}", err=True)
     sys.exit(0 if summary.ok else 1)
