@@ -6,11 +6,13 @@ timezone), ``publish.slots``, ``offices[].timezone``, ``logging.level``, ``loggi
 Jobs (explicit ids, in-memory job store, ``coalesce=True``, ``max_instances=1``, a misfire grace
 of ``schedule.misfire_grace_hours``):
 
-- ``daily-run`` at ``daily_at`` in the office zone: :func:`promo_pipeline.pipeline.run`, then a
-  notification to reviewers when posts were queued;
+- ``daily-run`` at ``daily_at`` in the office zone: :func:`promo_pipeline.pipeline.run` (unless
+  a run already succeeded since then), then a notification to reviewers when posts were queued;
 - ``publish-HHMM-<zone>`` at every ``publish.slots`` time in each office zone, and
   ``publish-retry`` every 10 minutes: :func:`promo_pipeline.publish.publish` (it decides itself
   what is due; an empty ``slots`` list means approved posts go out at the next of these runs);
+- ``daily-retry`` hourly: the daily run again while today's has not succeeded (network down at
+  06:00, say);
 - ``expire`` hourly: posts of ended auctions are expired and their deliveries cancelled;
 - ``weekly-digest`` on ``digest_day`` at ``digest_at`` and, with ``reminders = true``,
   ``reminders`` daily: call ``pipeline.run_digest`` / ``pipeline.run_reminders`` when the
@@ -35,7 +37,7 @@ import logging.handlers
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,6 +61,7 @@ logger = logging.getLogger(__name__)
 
 JOB_DAILY = "daily-run"
 JOB_RETRY = "publish-retry"
+JOB_DAILY_RETRY = "daily-retry"
 JOB_EXPIRE = "expire"
 JOB_DIGEST = "weekly-digest"
 JOB_REMINDERS = "reminders"
@@ -89,12 +92,14 @@ def needs_catchup(last_success: datetime | None, now: datetime, daily_at: str,
     return last_success is None or last_success < slot
 
 
-def last_successful_run(db: Database) -> datetime | None:
-    """Start of the latest full run (``kind = "run"``, ok or partial; ``--lot`` runs excluded)."""
+def last_successful_run(db: Database, *, any_status: bool = False) -> datetime | None:
+    """Start of the latest full run (``kind = "run"``, ok or partial — any status with
+    *any_status*; ``--lot`` runs excluded)."""
     latest = None
+    statuses = "" if any_status else "and status in ('ok', 'partial') "
     for started, counts in db.execute(
-            "select started_at, counts from runs where kind = 'run' "
-            "and status in ('ok', 'partial') order by started_at desc limit 50"):
+            "select started_at, counts from runs where kind = 'run' "  # noqa: S608 - constant
+            f"{statuses}order by started_at desc limit 50"):
         try:
             data = json.loads(counts or "{}")
         except ValueError:
@@ -226,6 +231,27 @@ class Jobs:
     def reminders(self) -> None:
         self._optional("run_reminders", "reminders")
 
+    def daily_if_due(self, *, min_gap_minutes: float = 0.0) -> None:
+        """The daily run unless one has succeeded since today's ``daily_at``.
+
+        Both the ``daily_at`` trigger and the hourly retry call this, so whichever fires first
+        after a wake-up runs, and a run that failed (network down at 06:00) is tried again.
+        *min_gap_minutes*: also skip when any run started that recently (the retry's spacing)."""
+
+        def check(db: Database) -> bool:
+            now = self.clock()
+            if min_gap_minutes > 0:
+                last = last_successful_run(db, any_status=True)
+                if last is not None and now - last < timedelta(minutes=min_gap_minutes):
+                    return False
+            return catchup_due(db, self.cfg, now)
+
+        due = self._guarded("daily run check", check)
+        if due:
+            logger.info("daily run due (none successful since %s today)",
+                        self.cfg.schedule.daily_at)
+            self.daily_run()
+
     def catch_up(self) -> None:
         """After a start or a missed trigger: the daily run if it is due, then publishing."""
         due = self._guarded("catch-up check",
@@ -265,7 +291,11 @@ def build_scheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
     )
     daily = _hhmm(cfg.schedule.daily_at)
-    sched.add_job(jobs.daily_run, CronTrigger(hour=daily.hour, minute=daily.minute, timezone=tz),
+    # Both daily jobs skip when any run started shortly before (they may fire together after
+    # a wake-up, or right after a manual run); the hourly one waits longer after a failure.
+    sched.add_job(jobs.daily_if_due,
+                  CronTrigger(hour=daily.hour, minute=daily.minute, timezone=tz),
+                  kwargs={"min_gap_minutes": 10},
                   id=JOB_DAILY, name="daily run", replace_existing=True)
     for zone in _zones(cfg):
         for slot in cfg.publish.slots:
@@ -277,6 +307,9 @@ def build_scheduler(
     sched.add_job(jobs.publish, IntervalTrigger(minutes=RETRY_EVERY_MINUTES, timezone=tz),
                   id=JOB_RETRY, name="publish retries and unslotted posts",
                   replace_existing=True, misfire_grace_time=RETRY_EVERY_MINUTES * 60)
+    sched.add_job(jobs.daily_if_due, IntervalTrigger(hours=1, timezone=tz), id=JOB_DAILY_RETRY,
+                  kwargs={"min_gap_minutes": 50},
+                  name="daily run retry", replace_existing=True)
     sched.add_job(jobs.expire, IntervalTrigger(hours=1, timezone=tz), id=JOB_EXPIRE,
                   name="expire ended auctions", replace_existing=True)
     digest = _hhmm(cfg.schedule.digest_at)
@@ -341,7 +374,8 @@ def setup_daemon_logging(cfg: Config) -> Path:
     for h in root.handlers:
         h.addFilter(redact)
     guard_library_logs(secrets_of(cfg))
-    logging.getLogger("apscheduler").setLevel(max(logging.INFO, root.level))
+    # Only APScheduler's warnings (missed runs, skipped instances); our jobs log their own work.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
     return path
 
 

@@ -178,6 +178,30 @@ def test_woken_after_the_grace_catches_up_once(harness, clock):
     assert harness.published  # the catch-up also publishes what is due
 
 
+def test_a_failed_daily_run_is_tried_again_within_the_hour_then_not(tmp_path, clock):
+    p = project(tmp_path)
+    h = Harness(p, clock)
+    outcomes = iter(["failed", "ok"])
+
+    def flaky(cfg, db):
+        h.daily.append(clock.now)
+        record_run(db, clock.now, status=next(outcomes))
+
+    h.jobs.run_pipeline = flaky
+    h.tick()
+    clock.now = wita(2026, 3, 9, 6, 0, 1)  # the 06:00 run fails (network down)
+    h.tick()
+    assert h.daily == [wita(2026, 3, 9, 6, 0, 1)]  # once, not again in the same minute
+    clock.now = wita(2026, 3, 9, 7, 0, 1)
+    h.tick()
+    assert len(h.daily) == 2  # the hourly retry
+    for hour in (8, 9, 10):
+        clock.now = wita(2026, 3, 9, hour, 0, 1)
+        h.tick()
+    assert len(h.daily) == 2  # succeeded: no more runs today
+    h.stop()
+
+
 def test_catch_up_after_a_restart_runs_only_if_today_has_no_run(tmp_path, clock):
     p = project(tmp_path)
     clock.now = wita(2026, 3, 11, 10, 0)
