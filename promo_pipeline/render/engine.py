@@ -224,7 +224,7 @@ class PhotoSet:
         out = None
         if im is not None:
             if fit == "cover":
-                out = draw.cover(im, w, h, focus)
+                out = self._cover(index, im, w, h, focus)
             else:
                 small = draw.contain(im, w, h)
                 out = Image.new("RGB", (w, h), background)
@@ -235,6 +235,24 @@ class PhotoSet:
                 out = ImageCms.applyTransform(out, transform)
         self._fitted[key] = out
         return out
+
+
+    def _cover(self, index: int, im: Image.Image, w: int, h: int,
+               focus: tuple[float, float]) -> Image.Image:
+        """Cover-fit, sharing one resampled copy between boxes that need the same scale.
+
+        Designs whose photo boxes have the same width (feed, square, story: 1000 px) usually
+        need the same scale, so the photo is resampled once and each box is a crop of it.
+        """
+        scale = max(w / im.width, h / im.height)
+        if scale >= 0.999:
+            return draw.cover(im, w, h, focus)
+        size = (max(w, round(im.width * scale)), max(h, round(im.height * scale)))
+        key = ("scaled", index, size)
+        scaled = self._fitted.get(key)
+        if scaled is None:
+            scaled = self._fitted[key] = im.resize(size, draw.RESAMPLE, reducing_gap=2.0)
+        return draw.cover(scaled, w, h, focus)
 
 
 def photo_needs(slides: list[tuple[tmpl.Slide, Mapping[str, Any], int | None]]
