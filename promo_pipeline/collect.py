@@ -114,11 +114,19 @@ class CollectStats:
             f"rusak {self.photos_bad}, ditolak {self.photos_refused}; galat {len(self.errors)}"
         )
 
-    def _count_photos(self, outcomes: list[str]) -> None:
-        names = {DOWNLOADED: "photos_downloaded", CACHED: "photos_cached", BAD: "photos_bad",
-                 FAILED: "photos_failed", REFUSED: "photos_refused"}
-        for outcome in outcomes:
-            setattr(self, names[outcome], getattr(self, names[outcome]) + 1)
+    def count(self, outcome: str) -> None:
+        """Count one lot outcome (:func:`store.save_lot`) or one photo outcome (photos)."""
+        name = _COUNTERS[outcome]
+        setattr(self, name, getattr(self, name) + 1)
+
+
+_COUNTERS = {
+    store.LOT_NEW: "lots_new", store.LOT_CHANGED: "lots_changed",
+    store.LOT_UNCHANGED: "lots_unchanged", DOWNLOADED: "photos_downloaded",
+    CACHED: "photos_cached", BAD: "photos_bad", FAILED: "photos_failed", REFUSED: "photos_refused",
+}
+#: The id in the shipped example config.toml, to be replaced by the office's real one.
+PLACEHOLDER_OFFICE_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def collect_all(
@@ -139,6 +147,11 @@ def collect_all(
     if not cfg.offices:
         raise ConfigError("no office configured: add an [[offices]] table with its id "
                           "(find it with `promo offices --search NAME`)")
+    for i, office in enumerate(cfg.offices):
+        if office.id == PLACEHOLDER_OFFICE_ID:
+            raise ConfigError(f"config key 'offices[{i}].id' is still the placeholder of the "
+                              f"example config; find the real unitKerjaId of {office.name} with "
+                              "`promo offices --search NAME`")
     run_id = store.start_run(db, run_kind) if run_kind else None
     # A photo write killed before its rename leaves a *.tmp; nothing else can be writing now
     # (runs hold the project lock), so clear them.
@@ -301,8 +314,7 @@ class _Collector:
         if row is not None and row["status"] == LOT_WITHDRAWN:
             self.stats.lots_reappeared += 1
             logger.info("lot %s is listed again: active", lot_id)
-        attr = {"new": "lots_new", "changed": "lots_changed", "unchanged": "lots_unchanged"}
-        setattr(self.stats, attr[outcome], getattr(self.stats, attr[outcome]) + 1)
+        self.stats.count(outcome)
         self._photos(list(lot.photos), retry_bad=outcome != store.LOT_UNCHANGED)
         return outcome
 
@@ -317,7 +329,8 @@ class _Collector:
 
     def _photos(self, urls: list[str], *, retry_bad: bool) -> None:
         results = self.photos.ensure_lot(urls, retry_bad=retry_bad)
-        self.stats._count_photos([r.outcome for r in results])
+        for result in results:
+            self.stats.count(result.outcome)
 
     def _skip(self, message: str) -> None:
         logger.warning("%s", message)
@@ -447,10 +460,9 @@ def collect_lot(
         status = LOT_ENDED if lot.ends_at <= now else LOT_ACTIVE
         outcome = store.save_lot(db, dataclasses.replace(lot, status=status), seen_at=seen_at,
                                  raw_detail=detail, detail_fetched_at=seen_at)
-        attr = {"new": "lots_new", "changed": "lots_changed", "unchanged": "lots_unchanged"}
-        setattr(stats, attr[outcome], getattr(stats, attr[outcome]) + 1)
-        results = PhotoCache(cfg, db, client).ensure_lot(lot.photos, retry_bad=True)
-        stats._count_photos([r.outcome for r in results])
+        stats.count(outcome)
+        for result in PhotoCache(cfg, db, client).ensure_lot(lot.photos, retry_bad=True):
+            stats.count(result.outcome)
     finally:
         stats.requests += client.stats.requests - requests_before
         stats.retries += client.stats.retries - retries_before

@@ -378,6 +378,21 @@ def test_no_office_configured_is_a_config_error(cfg_factory, db, fake_lelang):
     assert result.exit_code == 2 and "promo offices --search" in result.stderr
 
 
+def test_the_example_placeholder_id_is_refused_with_a_hint(cfg_factory, db, fake_lelang):
+    from pathlib import Path
+
+    from promo_pipeline import config as config_mod
+
+    example = config_mod.load(Path(__file__).parent.parent / "config.toml")
+    assert example.offices[0].id == collect.PLACEHOLDER_OFFICE_ID
+    cfg = cfg_factory(fake_lelang, offices=[{"id": collect.PLACEHOLDER_OFFICE_ID,
+                                             "name": "KPKNL Bima"}])
+    result = invoke(cfg, "scrape")
+    assert result.exit_code == 2
+    assert "offices[0].id" in result.stderr and "promo offices --search" in result.stderr
+    assert fake_lelang.requests == []
+
+
 # --- one lot on demand -------------------------------------------------------------------------
 
 
