@@ -215,10 +215,10 @@ Why the designs are cheap next to the floor: the photo is decoded once per lot w
 mode at the largest size any requested design needs; the built-in designs draw the photo in a
 1000 px wide box, which a 4000 px JPEG reaches exactly at its 1/4 DCT scale, so the photo is only
 cropped, not resampled (the floor needs a real resize to 1080×1350 from the 1/2 scale). With other
-photo sizes the photo is resampled once per box size and shared by designs with the same box
-(the reference row). Constant layers that nothing drawn per lot can overlap (bands, cards,
-labels, icons, brand text, logo, the photo's shadow) are drawn once per process into a base
-canvas; fonts, measured text and the QR matrix are cached.
+photo sizes the photo is resampled once per scale, and designs whose boxes need the same
+scale crop that one copy (the reference row). Constant layers that nothing drawn per lot
+can overlap (bands, cards, labels, icons, brand text, logo, the photo's shadow) are drawn once
+per process into a base canvas; fonts, measured text and the QR matrix are cached.
 """
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"

@@ -454,3 +454,17 @@ def test_cli_templates_preview_writes_a_contact_sheet(cfg):
     sheet = Image.open(path)
     assert sheet.format == "PNG" and sheet.width > 2000
     assert ImageStat.Stat(sheet.convert("L")).stddev[0] > 30
+
+
+def test_office_logo_is_drawn_and_a_broken_logo_falls_back(cfg_factory, db, tmp_path, caplog):
+    logo = Image.new("RGBA", (300, 300), (255, 0, 0, 255))
+    logo.save(tmp_path / "logo.png")
+    cfg = cfg_factory(brand={"logo": "logo.png"}, render={"workers": 1})
+    lot = store_lot(cfg, db, make_lot())
+    (feed,) = render.render_lot(cfg, db, lot, formats=["feed"], now=NOW)
+    assert near(open_jpeg(feed.path).getpixel((84, 68)), "#FF0000", 20)  # the logo box
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    cfg2 = cfg_factory(brand={"logo": "broken.png"}, render={"workers": 1})
+    (feed2,) = render.render_lot(cfg2, db, lot, formats=["feed"], now=NOW)
+    assert not near(open_jpeg(feed2.path).getpixel((84, 68)), "#FF0000", 60)
+    assert "cannot be used" in caplog.text
