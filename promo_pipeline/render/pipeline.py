@@ -21,6 +21,8 @@ import logging
 import multiprocessing
 import os
 import re
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -326,6 +328,34 @@ def _pool_context():
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+def _parent_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed parent not yet reaped by its own parent is a zombie: gone for us
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def _watch_parent(pid: int) -> None:
+    while _parent_alive(pid):
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _init_worker(parent_pid: int) -> None:
+    # A pool worker never notices on its own that the run which started it was killed (kill -9,
+    # a crash point): it keeps its end of the task queue open and waits forever, holding the
+    # run's stdout/stderr and the forkserver alive. Leave as soon as the parent is gone.
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                     name="watch-parent").start()
+
+
 def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
                  formats: list[str] | None = None, force: bool = False,
                  workers: int | None = None, now: datetime | None = None) -> RenderBatch:
@@ -358,7 +388,8 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
             results.append((plan, ids, error))
     else:
         by_id = {p.lot_id: p for p in work}
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context()) as pool:
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context(),
+                                 initializer=_init_worker, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_worker, cfg, plan) for plan in work]
             for fut in as_completed(futures):
                 lot_id, ids, error = fut.result()
