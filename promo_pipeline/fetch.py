@@ -96,6 +96,7 @@ def fetch_listing(
     result = Listing(office_id=office_id, categories=tuple(categories))
     seen: set[str] = set()
     previous: list[str | None] | None = None
+    unreadable = 0
     for page in range(1, source.max_pages + 1):
         try:
             envelope = fetch_listing_page(client, source, office_id, page, categories)
@@ -120,6 +121,7 @@ def fetch_listing(
             result.complete = False
             return result
         previous = ids
+        unreadable += ids.count(None)
         for item, lot_id in zip(data, ids, strict=True):
             if lot_id is not None:
                 if lot_id in seen:
@@ -140,6 +142,14 @@ def fetch_listing(
         result.warnings.append(msg)
         result.complete = False
         return result
+    if unreadable:
+        # An entry without a lot id could be any of the lots not seen: a listing with one is
+        # no proof that the others are gone, so nothing may be marked withdrawn from it.
+        msg = (f"office {office_id}: {unreadable} listing item(s) without a lot id; "
+               "treated as incomplete")
+        logger.warning("%s", msg)
+        result.warnings.append(msg)
+        result.complete = False
     if _short_of_total(result):
         msg = (f"office {office_id}: the listing announced {result.total_items} lots but gave "
                f"{len(result.items)}; treated as incomplete")
