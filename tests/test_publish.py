@@ -422,8 +422,8 @@ def test_token_error_fails_with_a_plain_reason_and_is_not_retried(tmp_path, toke
 
 
 def test_timeout_after_acceptance_is_unconfirmed_and_never_resent(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake, timeout=0.5)
-    fake.hang_seconds = 1.5
+    p = make(tmp_path, ["telegram"], fake, timeout=1.5)
+    fake.hang_seconds = 4.0
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     fake.expect("telegram.sendPhoto", "hang_after_accept")
@@ -457,8 +457,8 @@ def test_dropped_connection_after_acceptance_is_unconfirmed(tmp_path, tokens, fa
 
 
 def test_human_resend_of_an_unconfirmed_post_sends_once(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake, timeout=0.5)
-    fake.hang_seconds = 1.5
+    p = make(tmp_path, ["telegram"], fake, timeout=1.5)
+    fake.hang_seconds = 4.0
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     fake.expect("telegram.sendPhoto", "hang_after_accept")
@@ -487,8 +487,8 @@ def test_resolution_errors_are_clear(tmp_path, tokens, fake):
 
 
 def test_resend_is_refused_after_the_auction_ended(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake, timeout=0.5)
-    fake.hang_seconds = 1.5
+    p = make(tmp_path, ["telegram"], fake, timeout=1.5)
+    fake.hang_seconds = 4.0
     add_lot(p.db, "lot-1", ends_in=timedelta(hours=1))
     post_id = add_post(p.db, p.cfg, "lot-1")
     fake.expect("telegram.sendPhoto", "hang_after_accept")
