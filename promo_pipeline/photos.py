@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlite_utils import Database
@@ -85,7 +85,10 @@ class PhotoCache:
     def ensure(self, url: str, *, retry_bad: bool = False) -> PhotoResult:
         """Settle one URL: reuse its cached state or download it now."""
         if url in self._seen:
-            return self._seen[url]
+            seen = self._seen[url]
+            # Another lot sharing the URL: it is in the cache now, not downloaded a second time
+            # (the run's summary would otherwise count one download per lot).
+            return replace(seen, outcome=CACHED) if seen.outcome == DOWNLOADED else seen
         result = self._ensure(url, retry_bad)
         self._seen[url] = result
         return result

@@ -145,9 +145,12 @@ def test_only_the_first_photos_of_a_lot_are_fetched(cfg_factory, db, fake_lelang
 
 def test_each_url_is_settled_once_per_run(cache, fake_lelang):
     url = serve(fake_lelang, "shared.jpg", image_bytes(seed=40))
-    cache.ensure_lot([url], retry_bad=False)
-    cache.ensure_lot([url], retry_bad=True)
+    first = cache.ensure_lot([url], retry_bad=False)
+    again = cache.ensure_lot([url], retry_bad=True)
     assert fake_lelang.count("file") == 1
+    # Counted once as downloaded; the lot sharing it finds it cached.
+    assert [r.outcome for r in first + again] == ["downloaded", "cached"]
+    assert first[0].path == again[0].path
 
 
 # --- bad photos: recorded, never fatal, never written ------------------------------------------
