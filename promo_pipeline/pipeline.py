@@ -26,13 +26,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from promo_pipeline import collect, formats, queue, render, store
+from promo_pipeline import captions, collect, formats, queue, render, store
 from promo_pipeline.collect import CollectStats
 from promo_pipeline.config import Config
 from promo_pipeline.errors import NotQueueableError, PromoError
@@ -264,3 +264,110 @@ STAGES: list[tuple[str, Callable[[RunState], dict[str, Any] | None]]] = [
     ("render", _render),
     ("queue", _queue),
 ]
+
+
+# --- weekly digest and H-1 reminders (called by the daemon) ------------------------------------
+
+
+@dataclass
+class JobSummary:
+    """What a digest or reminder job did (recorded in ``runs`` like a run)."""
+
+    run_id: int
+    kind: str
+    status: str
+    counts: dict[str, Any]
+    errors: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == STATUS_OK
+
+    @property
+    def text(self) -> str:
+        word = {"digest": "Rangkuman pekanan", "reminders": "Pengingat H-1"}[self.kind]
+        return (f"{word} #{self.run_id}: unggahan baru {self.counts.get('queued', 0)}, "
+                f"sudah ada {self.counts.get('existing', 0)}; galat {len(self.errors)}")
+
+
+def _job(cfg: Config, db: Database, kind: str,
+         body: Callable[[dict[str, Any], list[str]], None]) -> JobSummary:
+    run_id = store.start_run(db, kind)
+    counts: dict[str, Any] = {"queued": 0, "existing": 0, "skipped": 0}
+    errors: list[str] = []
+    try:
+        body(counts, errors)
+    except BaseException as exc:
+        errors.append(_describe(exc))
+        store.finish_run(db, run_id, counts=counts, errors=errors, status=STATUS_FAILED)
+        raise
+    status = STATUS_PARTIAL if errors else STATUS_OK
+    store.finish_run(db, run_id, counts=counts, errors=errors, status=status)
+    summary = JobSummary(run_id, kind, status, counts, errors)
+    logger.info("%s", summary.text)
+    return summary
+
+
+def _count(counts: dict[str, Any], created: bool) -> None:
+    counts["queued" if created else "existing"] += 1
+
+
+def run_digest(cfg: Config, db: Database, *, now: datetime | None = None) -> JobSummary:
+    """Per office: one digest post over the lots whose deposit deadline falls in the next 7 days.
+
+    The digest images are rendered from the stored lots (up to six lots per image); the post is
+    keyed by the office and ISO week, so running twice in a week makes no second post unless the
+    set of lots changed.
+    """
+    moment = now or datetime.now(UTC)
+    horizon = moment + timedelta(days=7)
+
+    def body(counts: dict[str, Any], errors: list[str]) -> None:
+        for office in cfg.offices:
+            lots = [lot for lot in store.list_lots(db, office_id=office.id, status=LOT_ACTIVE)
+                    if lot.ends_at > moment
+                    and moment < (lot.deposit_deadline or lot.ends_at) <= horizon]
+            if not lots:
+                counts["skipped"] += 1
+                continue
+            lots.sort(key=lambda lot: (lot.deposit_deadline or lot.ends_at, lot.id))
+            week = captions.iso_week(formats.local(moment, office.timezone))
+            title = f"Lelang pekan ini · {captions.week_label(week)}"
+            try:
+                images = render.render_digest(cfg, db, lots, title=title, now=moment)
+                _, created = queue.sync_digest_post(db, cfg, office.id, lots,
+                                                    [i.path for i in images], week=week)
+            except NotQueueableError:
+                counts["skipped"] += 1
+                continue
+            except PromoError as exc:
+                errors.append(f"digest {office.name}: {exc}")
+                continue
+            _count(counts, created)
+
+    return _job(cfg, db, "digest", body)
+
+
+def run_reminders(cfg: Config, db: Database, *, now: datetime | None = None) -> JobSummary:
+    """An H-1 reminder for every lot whose auction ends tomorrow (office-local) and whose post
+    was approved or published; one reminder per lot version."""
+    moment = now or datetime.now(UTC)
+
+    def body(counts: dict[str, Any], errors: list[str]) -> None:
+        for lot in store.list_lots(db, status=LOT_ACTIVE):
+            tz = _timezone(cfg, lot)
+            tomorrow = formats.local(moment, tz).date() + timedelta(days=1)
+            if formats.local(lot.ends_at, tz).date() != tomorrow:
+                continue
+            try:
+                images = render.render_lot(cfg, db, lot, now=moment)
+                _, created = queue.sync_reminder_post(db, cfg, lot, [i.path for i in images])
+            except NotQueueableError:
+                counts["skipped"] += 1
+                continue
+            except PromoError as exc:
+                errors.append(f"reminder lot {lot.id}: {exc}")
+                continue
+            _count(counts, created)
+
+    return _job(cfg, db, "reminders", body)

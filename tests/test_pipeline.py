@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -163,3 +164,37 @@ def test_promo_run_exits_1_when_an_office_failed(config, fake_lelang):
     result = CliRunner().invoke(cli, ["--config", str(config.path), "run"])
     assert result.exit_code == 1
     assert "galat" in result.output
+
+
+def test_weekly_digest_is_one_post_per_office_and_week(config, db, fake_lelang):
+    pipeline.run(config, db, progress=False)
+    lots = store.list_lots(db)
+    # "Now" is one day before the first deposit deadline: every sample lot falls in the week.
+    now = min(lot.deposit_deadline for lot in lots) - timedelta(days=1)
+    first = pipeline.run_digest(config, db, now=now)
+    assert first.ok and first.counts["queued"] == 1
+    (post,) = [p for p in queue.list_posts(db) if p["kind"] == "digest"]
+    assert sorted(post["lot_ids"]) == sorted(lot.id for lot in lots)
+    assert post["images"], "the digest has its images"
+    # The same week and the same lots: no second digest.
+    again = pipeline.run_digest(config, db, now=now)
+    assert again.counts["queued"] == 0 and again.counts["existing"] == 1
+    kinds = [r["kind"] for r in db["runs"].rows_where(order_by="id")]
+    assert kinds.count("digest") == 2
+
+
+def test_reminders_only_for_approved_lots_ending_tomorrow(config, db, fake_lelang):
+    pipeline.run(config, db, progress=False)
+    lots = store.list_lots(db)
+    target = lots[0]
+    # The evening before the auction ends, office-local (Bima: WITA), deposit deadline still open.
+    now = target.ends_at - timedelta(hours=14)
+    none_yet = pipeline.run_reminders(config, db, now=now)
+    assert none_yet.counts["queued"] == 0  # nothing approved yet
+    (post,) = [p for p in queue.list_posts(db) if p["lot_id"] == target.id]
+    queue.approve(db, post["id"], actor="rina")
+    done = pipeline.run_reminders(config, db, now=now)
+    assert done.counts["queued"] == 1
+    reminders = [p for p in queue.list_posts(db) if p["kind"] == "reminder"]
+    assert [r["lot_id"] for r in reminders] == [target.id]
+    assert pipeline.run_reminders(config, db, now=now).counts["queued"] == 0
