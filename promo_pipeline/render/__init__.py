@@ -18,18 +18,34 @@ The ``images`` table belongs to this stage (migration set ``render``, defined he
 
 from __future__ import annotations
 
-from promo_pipeline.render.engine import available_designs
-from promo_pipeline.render.pipeline import (
-    RenderBatch,
-    RenderedImage,
-    images_for_lot,
-    migrations,
-    render_batch,
-    render_digest,
-    render_lot,
-    render_lots,
-)
-from promo_pipeline.render.preview import contact_sheet
+import importlib
+from typing import Any
+
+# The table definition is light; the renderer (Pillow, fonts, templates) loads on first use, so
+# opening the database or running an unrelated command does not pay for it.
+from promo_pipeline.render.schema import migrations
+
+_LAZY = {
+    "available_designs": "promo_pipeline.render.engine",
+    "RenderBatch": "promo_pipeline.render.pipeline",
+    "RenderedImage": "promo_pipeline.render.pipeline",
+    "images_for_lot": "promo_pipeline.render.pipeline",
+    "render_batch": "promo_pipeline.render.pipeline",
+    "render_digest": "promo_pipeline.render.pipeline",
+    "render_lot": "promo_pipeline.render.pipeline",
+    "render_lots": "promo_pipeline.render.pipeline",
+    "contact_sheet": "promo_pipeline.render.preview",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'promo_pipeline.render' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "RenderBatch",

@@ -32,7 +32,6 @@ from typing import Any
 
 import PIL
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
 from promo_pipeline import crash, formats, store
 from promo_pipeline.config import Config
@@ -42,6 +41,7 @@ from promo_pipeline.models import Lot
 from promo_pipeline.render import engine, fonts
 from promo_pipeline.render import template as tmpl
 from promo_pipeline.render.fields import lot_fields
+from promo_pipeline.render.schema import migrations  # noqa: F401  (re-exported)
 
 logger = logging.getLogger(__name__)
 
@@ -49,26 +49,6 @@ logger = logging.getLogger(__name__)
 RENDERER_VERSION = "1"
 URGENT_DESIGN = "urgent"
 CRASH_AFTER_WRITE = "after_image_write"
-
-migrations = Migrations("render")
-
-
-@migrations()
-def m001_images(db: Database) -> None:
-    db["images"].create(
-        {
-            "id": str,            # hash of everything that affects the pixels
-            "lot_id": str,        # lotLelangId, or "digest-…" for a digest
-            "format": str,        # design name: feed, story, carousel, digest, urgent…
-            "slide": int,         # 0 for single images; slide/page number otherwise
-            "path": str,          # relative to storage.output_dir
-            "template": str,      # the template file used
-            "created_at": str,
-        },
-        pk="id",
-    )
-    db["images"].create_index(["lot_id", "format", "slide"])
-
 
 @dataclass(frozen=True)
 class RenderedImage:
