@@ -3,7 +3,8 @@ app's own URL map, so a route added later cannot be missed.
 
 The per-case security tests (XSS in every field, cookie flags, session fixation, throttling, a
 removed account, a reviewer trying admin actions, media path traversal) are in
-``tests/test_review.py``; this file only adds the exhaustive sweep over ``url_map``.
+``tests/test_review.py``; this file adds the exhaustive sweeps over ``url_map`` (CSRF and
+origin, login, admin-only routes).
 """
 
 from __future__ import annotations
@@ -93,3 +94,34 @@ def test_every_state_changing_route_refuses_without_a_valid_same_origin_request(
         assert _snapshot(db) == before, f"{url} changed something on a {case} request"
     # The session still works: the refusals were about the request, not a lucky logout.
     assert client.get("/queue").status_code == 200
+
+
+def test_every_state_changing_route_needs_login(setup):
+    app, db = setup
+    client = app.test_client()
+    token = csrf_of(client)  # a valid anonymous token gets nowhere either
+    before = _snapshot(db)
+    for url in _state_changing_rules(app):
+        if url == "/login":
+            continue
+        resp = client.post(url, data={"csrf_token": token, "reason": "x", "text": "x",
+                                      "name": "eve", "password": "kata-sandi-baru-panjang"})
+        assert resp.status_code in (303, 401, 403), f"{url} answered {resp.status_code}"
+        if resp.status_code == 303:
+            assert resp.headers["Location"].startswith("/login"), url
+        assert _snapshot(db) == before, f"{url} changed something without a login"
+
+
+def test_a_reviewer_is_refused_every_admin_route(setup):
+    app, db = setup
+    client = app.test_client()
+    assert login(client, "budi").status_code == 303
+    token = csrf_of(client)
+    before = _snapshot(db)
+    admin_urls = [u for u in _state_changing_rules(app) if u.startswith("/users")]
+    assert admin_urls
+    for url in admin_urls:
+        resp = client.post(url, data={"csrf_token": token, "name": "eve", "role": "admin",
+                                      "password": "kata-sandi-baru-panjang"})
+        assert resp.status_code == 403, f"{url} answered {resp.status_code} to a reviewer"
+        assert _snapshot(db) == before
