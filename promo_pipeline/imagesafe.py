@@ -27,8 +27,15 @@ DEFAULT_MAX_SIDE = 10_000
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
-def _source(data: bytes | str | Path) -> io.BytesIO | Path:
-    return io.BytesIO(data) if isinstance(data, bytes | bytearray) else Path(data)
+def _source(data: bytes | str | Path) -> io.BytesIO:
+    # Read files into memory first (they are size-capped on download): Pillow keeps a file it
+    # opened itself open when decoding fails, which leaks a descriptor per bad photo.
+    if isinstance(data, bytes | bytearray):
+        return io.BytesIO(data)
+    try:
+        return io.BytesIO(Path(data).read_bytes())
+    except OSError as exc:
+        raise PhotoError(f"cannot read image file: {exc}") from None
 
 
 def probe(
