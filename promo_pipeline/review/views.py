@@ -31,7 +31,8 @@ from flask import (
     url_for,
 )
 
-from promo_pipeline import formats, store
+from promo_pipeline import captions as cap
+from promo_pipeline import formats, publish, store
 from promo_pipeline import queue as q
 from promo_pipeline.errors import NotFoundError, PhotoError, PromoError
 from promo_pipeline.review import auth, media
@@ -77,17 +78,9 @@ ITEM_LABELS = {
     "description": "Keterangan",
 }
 
-#: Channel limits when :mod:`promo_pipeline.captions` is not there: (limit, how it is counted).
-DEFAULT_LIMITS = {
-    "instagram": (2200, "utf16"),
-    "facebook": (63206, "utf16"),
-    "telegram": (1024, "utf16"),
-    "x": (280, "weighted"),
-    "threads": (500, "utf8"),
-}
 BLOCKING_LEVELS = {"block", "blocking", "error"}
 ACTIONABLE = {"pending"}  # states in which a reviewer approves or rejects
-EDITABLE = frozenset(getattr(q, "EDITABLE", ("pending",)))  # captions and images may change
+EDITABLE = frozenset(q.EDITABLE)  # captions and images may change
 REOPENABLE = {"approved", "rejected"}  # a reviewer may send these back to review
 
 
@@ -176,26 +169,8 @@ def _load_post(post_id: int) -> dict[str, Any]:
 
 def _channel_limits() -> dict[str, dict[str, Any]]:
     """Per channel: ``max``, ``unit`` (how it is counted, for the live counter), ``hashtags``."""
-    try:
-        from promo_pipeline import captions as cap
-
-        limits = cap.LIMITS
-    except (ImportError, AttributeError):
-        return {ch: {"max": m, "unit": u, "hashtags": 30 if ch == "instagram" else None}
-                for ch, (m, u) in DEFAULT_LIMITS.items()}
     return {ch: {"max": lim.max, "unit": lim.unit, "hashtags": lim.hashtags}
-            for ch, lim in limits.items()}
-
-
-def _measure(channel: str, text: str) -> int:
-    """The caption length as the channel counts it (the captions module decides), else code
-    points."""
-    try:
-        from promo_pipeline import captions as cap
-
-        return cap.measure(channel, text)
-    except (ImportError, AttributeError, KeyError):
-        return len(text)
+            for ch, lim in cap.LIMITS.items()}
 
 
 def _office_tz(office_id: str | None) -> str:
@@ -274,33 +249,15 @@ def _image_entries(post: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _open_deliveries(post_id: int) -> list[dict[str, Any]]:
     """Deliveries that need a human: ``unconfirmed`` (may have gone out) and ``failed``."""
-    db = get_db()
-    if not db["deliveries"].exists():
-        return []
-    if not {"post_id", "status"} <= set(db["deliveries"].columns_dict):
-        return []
-    return [dict(r) for r in db["deliveries"].rows_where(
+    return [dict(r) for r in get_db()["deliveries"].rows_where(
         "post_id = ? and status in ('unconfirmed', 'failed')", [post_id], order_by="id")]
 
 
 def _designs() -> list[str]:
-    """Names of the designs the renderer offers, or [] until the renderer exists."""
-    try:
-        from promo_pipeline import render as render_mod
+    """Names of the designs a reviewer may pick for one lot (the weekly digest is not one)."""
+    from promo_pipeline import render  # lazily: Pillow and fonts only when a post page needs it
 
-        available = render_mod.available_designs
-    except (ImportError, AttributeError):
-        return []
-    try:
-        names = []
-        for d in available(cfg_of()):
-            name = d if isinstance(d, str) else (getattr(d, "name", None) or d.get("name"))
-            if name and name != "digest":  # the weekly digest is not a design for one lot
-                names.append(str(name))
-        return names
-    except Exception:  # the renderer is another stage: a failure there must not break review
-        logger.exception("review: listing designs failed")
-        return []
+    return [name for name in render.available_designs(cfg_of()) if name != "digest"]
 
 
 # --- login / logout ------------------------------------------------------------------------------
@@ -446,7 +403,7 @@ def post(post_id: int) -> Any:
         text = p["captions"].get(ch) or ""
         captions.append({"channel": ch, "text": text, "limit": limit["max"],
                          "mode": limit["unit"], "hashtags": limit["hashtags"],
-                         "length": _measure(ch, text), "lint": lint_by_channel.get(ch, [])})
+                         "length": cap.measure(ch, text), "lint": lint_by_channel.get(ch, [])})
     changes = [
         {"field": FIELD_LABELS.get(c.get("field"), c.get("field")),
          "old": _change_value(c.get("field"), c.get("old"), tz),
@@ -615,14 +572,8 @@ def resolve_delivery(post_id: int, delivery_id: int) -> Any:
     if action == "sent" and delivery.get("status") != "unconfirmed":
         abort(400)
     try:
-        from promo_pipeline import publish
-
-        resolve = publish.resolve_unconfirmed
-    except (ImportError, AttributeError):
-        flash("Penyelesaian pengiriman belum tersedia di instalasi ini.", "error")
-        return _back(post_id, "#pengiriman")
-    try:
-        resolve(get_db(), delivery_id, sent=action == "sent", actor=_user_name())
+        publish.resolve_unconfirmed(get_db(), delivery_id, sent=action == "sent",
+                                    actor=_user_name())
     except PromoError as exc:
         flash(f"Tidak dapat diselesaikan: {exc}", "error")
         return _back(post_id, "#pengiriman")
