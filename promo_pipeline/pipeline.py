@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,6 +41,8 @@ from promo_pipeline.models import LOT_ACTIVE, Lot
 logger = logging.getLogger(__name__)
 
 RUN_KIND = "run"
+#: Lots rendered and queued per page (bounds memory on a national catalogue).
+PAGE_SIZE = 500
 STATUS_OK, STATUS_PARTIAL, STATUS_FAILED = "ok", "partial", "failed"
 
 
@@ -198,16 +200,20 @@ def _collect(state: RunState) -> dict[str, Any]:
     return state.collect.counts()
 
 
-def _postable(state: RunState) -> list[Lot]:
-    """The lots that should have a post now: active, auction not ended, deposit still open."""
+def _postable(state: RunState) -> Iterator[list[Lot]]:
+    """The lots that should have a post now (active, auction not ended, deposit still open),
+    in pages, so a national catalogue is never held in memory at once."""
     if state.lot_ref is not None:
-        candidates = [state.lot] if state.lot is not None else []
+        pages: Iterable[list[Lot]] = [[state.lot]] if state.lot is not None else []
     else:
-        candidates = store.list_lots(state.db, status=LOT_ACTIVE)
+        pages = store.iter_lots(state.db, status=LOT_ACTIVE, batch=PAGE_SIZE)
     now = datetime.now(UTC)
-    return [lot for lot in candidates
-            if lot.status == LOT_ACTIVE and lot.ends_at > now
-            and (lot.deposit_deadline is None or lot.deposit_deadline > now)]
+    for page in pages:
+        lots = [lot for lot in page
+                if lot.status == LOT_ACTIVE and lot.ends_at > now
+                and (lot.deposit_deadline is None or lot.deposit_deadline > now)]
+        if lots:
+            yield lots
 
 
 def _render(state: RunState) -> dict[str, Any]:
@@ -216,16 +222,20 @@ def _render(state: RunState) -> dict[str, Any]:
     Unchanged lots cost a hash comparison, not a render. A lot that fails to render is reported
     and gets no post this run; the others carry on.
     """
-    lots = _postable(state)
     workers = 1 if state.lot_ref is not None else None
-    batch = render.render_batch(state.cfg, state.db, lots, workers=workers)
-    for image in batch.images:
-        state.images.setdefault(image.lot_id, []).append(image.path)
-    for lot_id, error in batch.errors.items():
-        state.errors.append(f"render lot {lot_id}: {error}")
-        state.images.pop(lot_id, None)
-    return {"lots": len(lots), "rendered": batch.rendered, "unchanged": batch.reused,
-            "failed": len(batch.errors)}
+    counts = {"lots": 0, "rendered": 0, "unchanged": 0, "failed": 0}
+    for lots in _postable(state):
+        batch = render.render_batch(state.cfg, state.db, lots, workers=workers)
+        for image in batch.images:
+            state.images.setdefault(image.lot_id, []).append(image.path)
+        for lot_id, error in batch.errors.items():
+            state.errors.append(f"render lot {lot_id}: {error}")
+            state.images.pop(lot_id, None)
+        counts["lots"] += len(lots)
+        counts["rendered"] += batch.rendered
+        counts["unchanged"] += batch.reused
+        counts["failed"] += len(batch.errors)
+    return counts
 
 
 def _queue(state: RunState) -> dict[str, Any]:
@@ -238,22 +248,23 @@ def _queue(state: RunState) -> dict[str, Any]:
     moved = queue.apply_lot_states(state.db, state.cfg)
     counts: dict[str, Any] = {"queued": 0, "existing": 0, "skipped": 0,
                               **{f"posts_{k}": v for k, v in moved.items()}}
-    for lot in _postable(state):
-        images = state.images.get(lot.id)
-        if not images:
-            continue  # render failed (already reported)
-        try:
-            post_id, created = queue.sync_lot_post(state.db, state.cfg, lot, images)
-        except NotQueueableError as exc:
-            counts["skipped"] += 1
-            logger.info("lot %s not queued: %s", lot.id, exc)
-            continue
-        except PromoError as exc:
-            state.errors.append(f"queue lot {lot.id}: {exc}")
-            continue
-        counts["queued" if created else "existing"] += 1
-        if state.lot is not None and lot.id == state.lot.id:
-            state.post_id = post_id
+    for lots in _postable(state):
+        for lot in lots:
+            images = state.images.get(lot.id)
+            if not images:
+                continue  # render failed (already reported)
+            try:
+                post_id, created = queue.sync_lot_post(state.db, state.cfg, lot, images)
+            except NotQueueableError as exc:
+                counts["skipped"] += 1
+                logger.info("lot %s not queued: %s", lot.id, exc)
+                continue
+            except PromoError as exc:
+                state.errors.append(f"queue lot {lot.id}: {exc}")
+                continue
+            counts["queued" if created else "existing"] += 1
+            if state.lot is not None and lot.id == state.lot.id:
+                state.post_id = post_id
     counts["pending"] = queue.count_by_status(state.db).get(queue.PENDING, 0)
     return counts
 

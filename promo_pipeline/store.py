@@ -255,24 +255,50 @@ def get_lot(db: Database, lot_id: str) -> Lot | None:
     return lot_from_row(rows[0], items)
 
 
-def list_lots(
-    db: Database, *, office_id: str | None = None, status: str | None = None
-) -> list[Lot]:
-    """Stored lots ordered by auction end, optionally filtered."""
-    where, args = [], []
+#: The columns a Lot is built from (the raw JSON kept for audit is left in the database).
+_LOT_COLUMNS = (
+    "id, office_id, office_name, title, category, location, province, limit_value, deposit, "
+    "bid_increment, starts_at, ends_at, deposit_deadline, source_status, bidding_method, code, "
+    "url, status, photos, seller, organizer"
+)
+
+
+def iter_lots(
+    db: Database, *, office_id: str | None = None, status: str | None = None, batch: int = 500
+) -> Iterator[list[Lot]]:
+    """Stored lots ordered by auction end, in pages of *batch*, so a national catalogue is
+    never in memory at once."""
+    where, args = ["1 = 1"], []
     if office_id:
         where.append("office_id = ?")
         args.append(office_id)
     if status:
         where.append("status = ?")
         args.append(status)
-    rows = list(
-        db["lots"].rows_where(" and ".join(where) or None, args, order_by="ends_at, id")
-    )
-    items_by_lot: dict[str, list[dict[str, Any]]] = {}
-    for item in db["items"].rows_where(order_by="lot_id, position"):
-        items_by_lot.setdefault(item["lot_id"], []).append(item)
-    return [lot_from_row(r, items_by_lot.get(r["id"], [])) for r in rows]
+    # Only constant SQL and "?" placeholders are interpolated below (hence the noqa S608).
+    # The ids are read up front, so no cursor stays open while the caller writes between pages.
+    id_sql = f"select id from lots where {' and '.join(where)} order by ends_at, id"  # noqa: S608
+    ids = [r[0] for r in db.execute(id_sql, args)]
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        marks = ", ".join("?" * len(chunk))
+        lot_sql = f"select {_LOT_COLUMNS} from lots where id in ({marks})"  # noqa: S608
+        cursor = db.execute(lot_sql, chunk)
+        names = [d[0] for d in cursor.description]
+        rows = {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+        items: dict[str, list[dict[str, Any]]] = {}
+        for lot_id, data in db.execute(
+                f"select lot_id, data from items where lot_id in ({marks}) "  # noqa: S608
+                "order by lot_id, position", chunk):
+            items.setdefault(lot_id, []).append({"data": data})
+        yield [lot_from_row(rows[i], items.get(i, [])) for i in chunk if i in rows]
+
+
+def list_lots(
+    db: Database, *, office_id: str | None = None, status: str | None = None
+) -> list[Lot]:
+    """Stored lots ordered by auction end, optionally filtered."""
+    return [lot for page in iter_lots(db, office_id=office_id, status=status) for lot in page]
 
 
 LOT_NEW, LOT_CHANGED, LOT_UNCHANGED = "new", "changed", "unchanged"

@@ -16,6 +16,7 @@ the ``images`` row is committed after the file exists.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import multiprocessing
@@ -23,8 +24,8 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +50,10 @@ logger = logging.getLogger(__name__)
 RENDERER_VERSION = "1"
 URGENT_DESIGN = "urgent"
 CRASH_AFTER_WRITE = "after_image_write"
+#: Lots a pool worker renders before it is replaced by a fresh one (bounds cache growth).
+WORKER_TASKS = 200
+#: Lots queued per worker at any time (the rest are planned only when a worker frees up).
+IN_FLIGHT_PER_WORKER = 2
 
 @dataclass(frozen=True)
 class RenderedImage:
@@ -347,43 +352,55 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
     now = now or datetime.now(UTC)
     kit = engine.brand_kit(cfg)
     batch = RenderBatch()
-    plans: list[_LotPlan] = []
-    for lot in lots:
-        plan = _plan_lot(cfg, db, lot, formats, now, kit)
-        existing = set() if force else _existing(cfg, db, plan.images)
-        todo = [p for p in plan.images if p.id not in existing]
-        plans.append(_LotPlan(plan.lot_id, plan.photos, todo))
-        for p in plan.images:
-            if p.id in existing:
-                batch.images.append(RenderedImage(p.lot_id, p.format, p.slide,
-                                                  cfg.output_dir / p.relpath, False))
-    work = [p for p in plans if p.images]
-    n_workers = workers if workers is not None else (cfg.render.workers or os.cpu_count() or 1)
-    n_workers = max(1, min(n_workers, len(work)))
-    results: list[tuple[_LotPlan, list[str], str | None]] = []
-    if n_workers <= 1:
-        for plan in work:
-            _, ids, error = _worker(cfg, plan)
-            _record(db, plan, ids)
-            results.append((plan, ids, error))
-    else:
-        by_id = {p.lot_id: p for p in work}
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context(),
-                                 initializer=_init_worker, initargs=(os.getpid(),)) as pool:
-            futures = [pool.submit(_worker, cfg, plan) for plan in work]
-            for fut in as_completed(futures):
-                lot_id, ids, error = fut.result()
-                plan = by_id[lot_id]
-                _record(db, plan, ids)
-                results.append((plan, ids, error))
-    for plan, ids, error in results:
-        done = set(ids)
-        for p in plan.images:
-            if p.id in done:
-                batch.images.append(RenderedImage(p.lot_id, p.format, p.slide,
-                                                  cfg.output_dir / p.relpath, True))
+
+    def work() -> Iterator[_LotPlan]:
+        # Planned lazily, one lot at a time, so a 10,000-lot catalogue never holds every lot's
+        # field values in memory at once; images that already exist are reported on the way.
+        for lot in lots:
+            plan = _plan_lot(cfg, db, lot, formats, now, kit)
+            existing = set() if force else _existing(cfg, db, plan.images)
+            for p in plan.images:
+                if p.id in existing:
+                    batch.images.append(RenderedImage(p.lot_id, p.format, p.slide,
+                                                      cfg.output_dir / p.relpath, False))
+            todo = [p for p in plan.images if p.id not in existing]
+            if todo:
+                yield _LotPlan(plan.lot_id, plan.photos, todo)
+
+    def done(plan: _LotPlan, ids: list[str], error: str | None) -> None:
+        _record(db, plan, ids)
+        finished = set(ids)
+        batch.images.extend(RenderedImage(p.lot_id, p.format, p.slide,
+                                          cfg.output_dir / p.relpath, True)
+                            for p in plan.images if p.id in finished)
         if error:
             batch.errors[plan.lot_id] = error
+
+    n_workers = workers if workers is not None else (cfg.render.workers or os.cpu_count() or 1)
+    n_workers = max(1, min(n_workers, len(lots)))
+    plans = work()
+    first = next(plans, None)
+    if first is not None and n_workers <= 1:
+        for plan in itertools.chain([first], plans):
+            done(plan, *_worker(cfg, plan)[1:])
+    elif first is not None:
+        todo = itertools.chain([first], plans)
+        # Workers are recycled now and then so per-lot caches cannot grow without bound, and only
+        # a few lots are in flight at a time (bounded memory in the parent too).
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context(),
+                                 initializer=_init_worker, initargs=(os.getpid(),),
+                                 max_tasks_per_child=WORKER_TASKS) as pool:
+            pending: dict[Future, _LotPlan] = {}
+            for plan in itertools.islice(todo, n_workers * IN_FLIGHT_PER_WORKER):
+                pending[pool.submit(_worker, cfg, plan)] = plan
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    plan = pending.pop(fut)
+                    done(plan, *fut.result()[1:])
+                    nxt = next(todo, None)
+                    if nxt is not None:
+                        pending[pool.submit(_worker, cfg, nxt)] = nxt
     order = {lot.id: i for i, lot in enumerate(lots)}
     batch.images.sort(key=lambda i: (order.get(i.lot_id, 0), i.format, i.slide))
     logger.info("render: %d image(s) drawn, %d unchanged, %d lot(s) failed",
