@@ -324,21 +324,7 @@ class HttpClient:
         return b"".join(chunks)
 
     def _retry_after(self, value: str | None) -> float | None:
-        if not value:
-            return None
-        value = value.strip()
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            logger.warning("ignoring unparseable Retry-After %r", value)
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return max(0.0, (when - self._wall_clock()).total_seconds())
+        return parse_retry_after(value, now=self._wall_clock())
 
     def _throttle(self) -> None:
         now = self._clock()
@@ -371,3 +357,25 @@ def _short(url: str) -> str:
     """The URL without its query string, for messages."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date (RFC 9110).
+
+    None when absent or unparseable; never negative. Shared by the collector and the publisher.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        logger.warning("ignoring unparseable Retry-After %r", value)
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

@@ -36,7 +36,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -55,6 +54,7 @@ from promo_pipeline.errors import (
     RetryablePublishError,
     UnconfirmedPublishError,
 )
+from promo_pipeline.http import parse_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -195,20 +195,7 @@ def _nothing_sent(exc: requests.RequestException) -> bool:
 
 
 def _retry_after_header(resp: requests.Response) -> float | None:
-    value = resp.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return parse_retry_after(resp.headers.get("Retry-After"))
 
 
 class Http:
