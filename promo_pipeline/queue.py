@@ -613,7 +613,10 @@ def apply_lot_states(db: Database, cfg: Any, *, now: datetime | None = None) -> 
     moment = _now(now)
     counts = {EXPIRED: 0, WITHDRAWN: 0, OUTDATED: 0}
     with store.write_tx(db):
-        rows = _query(db, "select * from posts where status in (?, ?, ?)", OPEN)
+        # Only what the decision needs: captions, facts and lint of every open post would hold
+        # hundreds of MB for a national catalogue.
+        rows = _query(db, "select id, kind, status, lot_id, lot_ids from posts "
+                      "where status in (?, ?, ?)", OPEN)
         for row in rows:
             lot_ids = _decode(row)["lot_ids"]
             lots = [lot for lot in (store.get_lot(db, i) for i in lot_ids) if lot is not None]
