@@ -62,6 +62,12 @@ class Listing:
     warnings: list[str] = field(default_factory=list)
     error: FetchError | None = None
 
+    def incomplete(self, msg: str) -> None:
+        """Record why this listing cannot prove that unseen lots are gone."""
+        logger.warning("%s", msg)
+        self.warnings.append(msg)
+        self.complete = False
+
 
 def fetch_listing_page(
     client: HttpClient, source: Source, office_id: str, page: int,
@@ -116,9 +122,7 @@ def fetch_listing(
         if ids == previous:
             msg = (f"office {office_id}: page {page} repeats page {page - 1}; the listing "
                    "ignores paging, so it is treated as incomplete")
-            logger.warning("%s", msg)
-            result.warnings.append(msg)
-            result.complete = False
+            result.incomplete(msg)
             return result
         previous = ids
         unreadable += ids.count(None)
@@ -138,24 +142,18 @@ def fetch_listing(
     else:
         msg = (f"office {office_id}: stopped at the page cap (source.max_pages = "
                f"{source.max_pages}); lots after it were not seen")
-        logger.warning("%s", msg)
-        result.warnings.append(msg)
-        result.complete = False
+        result.incomplete(msg)
         return result
     if unreadable:
         # An entry without a lot id could be any of the lots not seen: a listing with one is
         # no proof that the others are gone, so nothing may be marked withdrawn from it.
         msg = (f"office {office_id}: {unreadable} listing item(s) without a lot id; "
                "treated as incomplete")
-        logger.warning("%s", msg)
-        result.warnings.append(msg)
-        result.complete = False
+        result.incomplete(msg)
     if _short_of_total(result):
         msg = (f"office {office_id}: the listing announced {result.total_items} lots but gave "
                f"{len(result.items)}; treated as incomplete")
-        logger.warning("%s", msg)
-        result.warnings.append(msg)
-        result.complete = False
+        result.incomplete(msg)
     return result
 
 
