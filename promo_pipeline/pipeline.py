@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -253,17 +254,9 @@ def _queue(state: RunState) -> dict[str, Any]:
             images = state.images.get(lot.id)
             if not images:
                 continue  # render failed (already reported)
-            try:
-                post_id, created = queue.sync_lot_post(state.db, state.cfg, lot, images)
-            except NotQueueableError as exc:
-                counts["skipped"] += 1
-                logger.info("lot %s not queued: %s", lot.id, exc)
-                continue
-            except PromoError as exc:
-                state.errors.append(f"queue lot {lot.id}: {exc}")
-                continue
-            counts["queued" if created else "existing"] += 1
-            if state.lot is not None and lot.id == state.lot.id:
+            post_id = _tally(counts, state.errors, f"queue lot {lot.id}",
+                             partial(queue.sync_lot_post, state.db, state.cfg, lot, images))
+            if post_id is not None and state.lot is not None and lot.id == state.lot.id:
                 state.post_id = post_id
     counts["pending"] = queue.count_by_status(state.db).get(queue.PENDING, 0)
     return counts
@@ -319,8 +312,24 @@ def _job(cfg: Config, db: Database, kind: str,
     return summary
 
 
-def _count(counts: dict[str, Any], created: bool) -> None:
+def _tally(counts: dict[str, Any], errors: list[str], label: str,
+           make: Callable[[], tuple[int, bool]]) -> int | None:
+    """Run one queueing step; count it as queued / existing / skipped, or record its error.
+
+    A lot that can no longer get a post (ended, withdrawn, not approved) is skipped, not an
+    error; any other expected failure is reported and the caller goes on with the next one.
+    """
+    try:
+        post_id, created = make()
+    except NotQueueableError as exc:
+        counts["skipped"] += 1
+        logger.info("%s not queued: %s", label, exc)
+        return None
+    except PromoError as exc:
+        errors.append(f"{label}: {exc}")
+        return None
     counts["queued" if created else "existing"] += 1
+    return post_id
 
 
 def run_digest(cfg: Config, db: Database, *, now: datetime | None = None) -> JobSummary:
@@ -344,17 +353,13 @@ def run_digest(cfg: Config, db: Database, *, now: datetime | None = None) -> Job
             lots.sort(key=lambda lot: (lot.deposit_deadline or lot.ends_at, lot.id))
             week = captions.iso_week(formats.local(moment, office.timezone))
             title = f"Lelang pekan ini · {captions.week_label(week)}"
-            try:
+            def make(lots: list[Lot] = lots, week: str = week, title: str = title,
+                     office_id: str = office.id) -> tuple[int, bool]:
                 images = render.render_digest(cfg, db, lots, title=title, now=moment)
-                _, created = queue.sync_digest_post(db, cfg, office.id, lots,
-                                                    [i.path for i in images], week=week)
-            except NotQueueableError:
-                counts["skipped"] += 1
-                continue
-            except PromoError as exc:
-                errors.append(f"digest {office.name}: {exc}")
-                continue
-            _count(counts, created)
+                return queue.sync_digest_post(db, cfg, office_id, lots,
+                                              [i.path for i in images], week=week)
+
+            _tally(counts, errors, f"digest {office.name}", make)
 
     return _job(cfg, db, "digest", body)
 
@@ -370,15 +375,10 @@ def run_reminders(cfg: Config, db: Database, *, now: datetime | None = None) -> 
             tomorrow = formats.local(moment, tz).date() + timedelta(days=1)
             if formats.local(lot.ends_at, tz).date() != tomorrow:
                 continue
-            try:
+            def make(lot: Lot = lot) -> tuple[int, bool]:
                 images = render.render_lot(cfg, db, lot, now=moment)
-                _, created = queue.sync_reminder_post(db, cfg, lot, [i.path for i in images])
-            except NotQueueableError:
-                counts["skipped"] += 1
-                continue
-            except PromoError as exc:
-                errors.append(f"reminder lot {lot.id}: {exc}")
-                continue
-            _count(counts, created)
+                return queue.sync_reminder_post(db, cfg, lot, [i.path for i in images])
+
+            _tally(counts, errors, f"reminder lot {lot.id}", make)
 
     return _job(cfg, db, "reminders", body)
