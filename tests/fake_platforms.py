@@ -53,7 +53,29 @@ def check_jpeg(data: bytes) -> str | None:
     return None
 
 
-class FakePlatforms:
+class _LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (random port) in a daemon thread."""
+
+    def __init__(self, handler: Any):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> Any:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+class FakePlatforms(_LoopbackServer):
     """Telegram at ``/bot<token>/<method>``, the Graph API at ``/v21.0/...``."""
 
     def __init__(self) -> None:
@@ -73,24 +95,7 @@ class FakePlatforms:
         self.tokens = {"telegram": TELEGRAM_TOKEN, "facebook": FACEBOOK_TOKEN,
                        "instagram": INSTAGRAM_TOKEN}
         self._ids = 1000
-        handler = partial(_Handler, self)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    # -- lifecycle --
-    def start(self) -> FakePlatforms:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(partial(_Handler, self))
 
     @property
     def graph_url(self) -> str:
@@ -396,27 +401,11 @@ class _Handler(BaseHTTPRequestHandler):
         return self._graph_error(400, 100, "Unsupported request")
 
 
-class StaticServer:
+class StaticServer(_LoopbackServer):
     """Serves a folder over HTTP on 127.0.0.1 (what ``public_base_url`` must point at)."""
 
     def __init__(self, directory: Path):
-        handler = partial(_QuietStatic, directory=str(directory))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> StaticServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(partial(_QuietStatic, directory=str(directory)))
 
 
 class _QuietStatic(SimpleHTTPRequestHandler):
