@@ -508,11 +508,7 @@ def rerender(post_id: int) -> Any:
     db = get_db()
     p = _load_post(post_id)
     design = request.form.get("design") or ""
-    designs = _designs()
-    if not designs:
-        flash("Render ulang belum tersedia di instalasi ini.", "error")
-        return _back(post_id)
-    if design not in designs:
+    if design not in _designs():
         flash("Desain tidak dikenal.", "error")
         return _back(post_id)
     if p.get("status") not in EDITABLE or p.get("kind") == "digest" or not p["lot_ids"]:
@@ -521,10 +517,10 @@ def rerender(post_id: int) -> Any:
     lot = store.get_lot(db, p["lot_ids"][0])
     if lot is None:
         abort(404)
-    try:
-        from promo_pipeline import render as render_mod
+    from promo_pipeline import render  # lazily: Pillow and fonts only when re-rendering
 
-        results = render_mod.render_lot(cfg, db, lot, formats=[design], force=False)
+    try:
+        results = render.render_lot(cfg, db, lot, formats=[design], force=False)
         out = cfg.output_dir.resolve()
         # Only files inside the output folder may become a post's images.
         images = [str(Path(r.path).resolve().relative_to(out)) for r in results]
