@@ -75,6 +75,8 @@ def test_two_promo_runs_at_once_one_works_the_other_is_refused(config, fake_lela
 
 
 def test_promo_run_during_the_daemons_run_is_refused_and_nothing_doubles(config, fake_lelang):
+    # Slow photo downloads keep the daemon's run holding the lock while the CLI starts and waits.
+    fake_lelang.inject("/lelang/", Fault.stalled(1.0, times=None))
     jobs = Jobs(config)
     worker = threading.Thread(target=jobs.daily_run)
     worker.start()
@@ -95,6 +97,7 @@ def test_promo_run_during_the_daemons_run_is_refused_and_nothing_doubles(config,
 
 
 def test_daemon_run_during_a_manual_run_is_skipped_cleanly(config, fake_lelang, caplog):
+    fake_lelang.inject("/lelang/", Fault.stalled(1.0, times=None))  # the run outlasts the check
     proc = _start(config.path, "run")
     _wait_locked(config, proc)
     Jobs(config, lock_wait=0.2).daily_run()  # must neither raise nor wait for the run
