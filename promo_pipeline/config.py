@@ -275,6 +275,11 @@ class Config:
             return self.schedule.timezone
         return self.offices[0].timezone if self.offices else "Asia/Jakarta"
 
+    def timezone_of(self, office_id: str | None) -> str:
+        """The zone an office's times are shown in: its own, else :attr:`default_timezone`."""
+        office = self.office(office_id) if office_id else None
+        return office.timezone if office is not None else self.default_timezone
+
     def display(self, path: Path) -> str:
         """A path as commands print it: relative to the config folder when inside it."""
         try:

@@ -19,15 +19,17 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Iterable
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
 import requests
+from sqlite_utils import Database
 
+from promo_pipeline import clock, runs
 from promo_pipeline.config import Config, secret
 from promo_pipeline.publish.channels import Redactor, make_session, split_text
+from promo_pipeline.queue import posts
 
 logger = logging.getLogger(__name__)
 
@@ -156,34 +158,21 @@ def run_finished(cfg: Config, *, queued: int, summary_line: str | None = None
     return notify(cfg, subject, "\n".join(lines))
 
 
-def queued_since_run(db: Any, run_id: int) -> tuple[int, int]:
+def queued_since_run(db: Database, run_id: int) -> tuple[int, int]:
     """``(posts queued by run *run_id*, posts pending review in all)``, from the database.
 
-    Counted from the ``posts`` table rather than from the run's own counters, so it holds for
-    every kind of run (daily, ``--lot``) whatever the stages report.
+    Counted from the posts made while the run ran rather than from the run's own counters, so
+    it holds for every kind of run (daily, ``--lot``, digest) whatever the stages report.
     """
-    row = db.execute("select started_at, finished_at from runs where id = ?", [run_id]).fetchone()
-    if not row:
+    run = runs.get_run(db, run_id)
+    if run is None:
         return 0, 0
-    # Compared as datetimes: the two tables write ISO strings with different precision.
-    started = _second(row[0])
-    finished = _second(row[1]) if row[1] else None
-    created = [_second(r[0]) for r in db.execute(
-        "select created_at from posts where status = 'pending' and created_at is not null")]
-    new = sum(1 for c in created
-              if c is not None and started is not None and c >= started
-              and (finished is None or c <= finished))
-    return new, len(created)
+    return posts.pending_created(
+        db, since=clock.iso(run.started_at),
+        until=clock.iso(run.finished_at) if run.finished_at else None)
 
 
-def _second(text: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text).replace(microsecond=0) if text else None
-    except ValueError:
-        return None
-
-
-def after_run(cfg: Config, db: Any, run_id: int) -> dict[str, str]:
+def after_run(cfg: Config, db: Database, run_id: int) -> dict[str, str]:
     """Notify reviewers after run *run_id* if it queued posts; never raises."""
     try:
         new, pending = queued_since_run(db, run_id)

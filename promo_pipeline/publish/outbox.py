@@ -43,9 +43,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
-from promo_pipeline import crash, queue, store
+from promo_pipeline import clock as clock_mod
+from promo_pipeline import crash, queue, runs, store
 from promo_pipeline.config import Config
 from promo_pipeline.errors import (
     NotFoundError,
@@ -54,7 +54,7 @@ from promo_pipeline.errors import (
     TransitionError,
     UnconfirmedPublishError,
 )
-from promo_pipeline.lock import project_lock
+from promo_pipeline.lots import get_lot
 from promo_pipeline.publish.channels import (
     Channel,
     DeliveryJob,
@@ -76,52 +76,6 @@ DELIVERY_STATUSES = (QUEUED, SENDING, SENT, FAILED, UNCONFIRMED, CANCELLED)
 
 SYSTEM = "system"
 _MAX_ROUNDS = 50  # a bound on in-run retry rounds, whatever the clock does
-
-migrations = Migrations("publish")
-
-
-@migrations()
-def m001_deliveries(db: Database) -> None:
-    db["deliveries"].create(
-        {
-            "id": int,
-            "post_id": int,
-            "channel": str,            # export | telegram | facebook | instagram
-            "idem_key": str,           # sha256(post id | channel | content), UNIQUE
-            "status": str,             # see DELIVERY_STATUSES
-            "attempts": int,           # claims so far
-            "next_attempt_at": str,    # UTC ISO; null = as soon as due
-            "remote_id": str,          # platform id of the post, or the export folder
-            "remote_url": str,
-            "last_error": str,         # plain words, shown to reviewers
-            "payload": str,            # JSON snapshot of what is sent (caption, images, lot facts)
-            "checkpoint": str,         # JSON progress of multi-step sends (container ids ...)
-            "created_at": str,
-            "updated_at": str,
-            "claimed_at": str,
-            "sent_at": str,
-            "resolved_by": str,        # the human who marked it sent or asked to send again
-            "resolved_at": str,
-        },
-        pk="id",
-        not_null={"post_id", "channel", "idem_key", "status"},
-        defaults={"attempts": 0},
-        foreign_keys=[("post_id", "posts", "id")],
-    )
-    db["deliveries"].create_index(["idem_key"], unique=True)
-    db["deliveries"].create_index(["post_id", "channel"], unique=True)
-    db["deliveries"].create_index(["status"])
-    db["delivery_events"].create(
-        {"id": int, "delivery_id": int, "at": str, "actor": str, "from_status": str,
-         "to_status": str, "note": str},
-        pk="id",
-        foreign_keys=[("delivery_id", "deliveries", "id")],
-    )
-    db["delivery_events"].create_index(["delivery_id"])
-    # Publishing slots already served, per office (slot_at: the slot instant in UTC).
-    db["publish_slots"].create(
-        {"office_id": str, "slot_at": str, "served_at": str}, pk=("office_id", "slot_at"))
-
 
 # --- small helpers ------------------------------------------------------------------------
 
@@ -318,7 +272,7 @@ def enqueue_approved(
     caption a reviewer edited after approval is what goes out. Returns how many deliveries were
     created or re-queued.
     """
-    now = (clock or store.now_utc)()
+    now = (clock or clock_mod.now)()
     wanted = None if office_ids is None else set(office_ids)
     created = 0
     for post in list(db["posts"].rows_where("status = 'approved'", order_by="id")):
@@ -374,7 +328,7 @@ def closed_reason(db: Database, post: dict[str, Any], now: datetime
     its lot; a digest is outdated when one of its lots was withdrawn and expires when none of
     its lots can still be joined.
     """
-    lots = [lot for lot in (store.get_lot(db, i) for i in _post_lot_ids(post)) if lot]
+    lots = [lot for lot in (get_lot(db, i) for i in _post_lot_ids(post)) if lot]
     if not lots:
         return None
 
@@ -755,68 +709,67 @@ def publish(
     """Deliver the approved posts that are due; the library entry point of ``promo publish``.
 
     *now* ignores the publishing slots. *clock* (aware UTC datetimes) and *sleep* are
-    injectable for tests. Holds the project lock (re-entrant, so callers may hold it already).
+    injectable for tests. The caller holds the project lock (the CLI command, a daemon job).
     Raises :class:`ConfigError` when a configured channel lacks a setting or token.
     """
-    clock = clock or store.now_utc
+    clock = clock or clock_mod.now
     sleep = sleep or time.sleep
     own_channels = channels is None
     channels = make_channels(cfg) if channels is None else channels
     started = time.monotonic()
     summary = PublishSummary(now=now)
     try:
-        with project_lock(cfg, what="promo publish"):
-            runner = _Runner(cfg, db, channels, clock, sleep, summary)
-            runner.recover_interrupted()
-            before = {r[0] for r in db.execute("select id from posts where status = 'approved'")}
-            queue.apply_lot_states(db, cfg, now=clock())
-            expire_ended(db, clock())
-            after = {r[0] for r in db.execute("select id from posts where status = 'approved'")}
-            summary.expired_posts.extend(sorted(before - after))
-            runner.cancel_unconfigured()
-            due = due_offices(cfg, db, clock(), ignore_slots=now)
-            summary.due_offices = sorted(o for o in due.offices if o)
-            nexts = [s for s in due.waiting.values() if s is not None]
-            if nexts:
-                first = min(nexts)
-                summary.next_slot = first.strftime("%H.%M") + " " + (first.tzname() or "")
-            summary.enqueued = enqueue_approved(db, cfg, office_ids=list(due.offices),
-                                                clock=clock)
-            for post_id in [r[0] for r in db.execute(
-                    "select distinct d.post_id from deliveries d join posts p on p.id = "
-                    "d.post_id where p.status = 'approved'").fetchall()]:
-                runner._settle(post_id)  # a crash between 'sent' and the post's own mark
+        runner = _Runner(cfg, db, channels, clock, sleep, summary)
+        runner.recover_interrupted()
+        before = {r[0] for r in db.execute("select id from posts where status = 'approved'")}
+        queue.apply_lot_states(db, now=clock())
+        expire_ended(db, clock())
+        after = {r[0] for r in db.execute("select id from posts where status = 'approved'")}
+        summary.expired_posts.extend(sorted(before - after))
+        runner.cancel_unconfigured()
+        due = due_offices(cfg, db, clock(), ignore_slots=now)
+        summary.due_offices = sorted(o for o in due.offices if o)
+        nexts = [s for s in due.waiting.values() if s is not None]
+        if nexts:
+            first = min(nexts)
+            summary.next_slot = first.strftime("%H.%M") + " " + (first.tzname() or "")
+        summary.enqueued = enqueue_approved(db, cfg, office_ids=list(due.offices),
+                                            clock=clock)
+        for post_id in [r[0] for r in db.execute(
+                "select distinct d.post_id from deliveries d join posts p on p.id = "
+                "d.post_id where p.status = 'approved'").fetchall()]:
+            runner._settle(post_id)  # a crash between 'sent' and the post's own mark
+        rows = runner.due_rows()
+        if rows or summary.recovered or summary.expired_posts:
+            summary.run_id = runs.start_run(db, "publish")
+        for _ in range(_MAX_ROUNDS):
+            for row in rows:
+                outcome = runner.deliver(row)
+                if outcome is not None:
+                    summary.outcomes.append(outcome)
+            nxt = runner.next_retry()
+            if nxt is None:
+                break
+            wait = (nxt - clock()).total_seconds()
+            if wait > cfg.publish.max_wait:
+                break
+            if wait > 0:
+                sleep(wait)
             rows = runner.due_rows()
-            if rows or summary.recovered or summary.expired_posts:
-                summary.run_id = store.start_run(db, "publish")
-            for _ in range(_MAX_ROUNDS):
-                for row in rows:
-                    outcome = runner.deliver(row)
-                    if outcome is not None:
-                        summary.outcomes.append(outcome)
-                nxt = runner.next_retry()
-                if nxt is None:
-                    break
-                wait = (nxt - clock()).total_seconds()
-                if wait > cfg.publish.max_wait:
-                    break
-                if wait > 0:
-                    sleep(wait)
-                rows = runner.due_rows()
-            _mark_served(db, due, clock())
-            summary.waiting = db.execute(
-                "select count(*) from deliveries d join posts p on p.id = d.post_id "
-                "where d.status = 'queued' and p.status = 'approved'").fetchone()[0]
-            summary.duration_s = round(time.monotonic() - started, 3)
-            if summary.run_id is not None:
-                store.finish_run(
-                    db, summary.run_id,
-                    counts={"sent": summary.sent, "failed": summary.failed,
-                            "unconfirmed": summary.unconfirmed, "waiting": summary.waiting,
-                            "expired": len(summary.expired_posts),
-                            "enqueued": summary.enqueued},
-                    errors=[f"#{p.delivery_id} {p.channel}: {p.error}" for p in summary.problems],
-                    status="ok" if summary.ok else "partial")
+        _mark_served(db, due, clock())
+        summary.waiting = db.execute(
+            "select count(*) from deliveries d join posts p on p.id = d.post_id "
+            "where d.status = 'queued' and p.status = 'approved'").fetchone()[0]
+        summary.duration_s = round(time.monotonic() - started, 3)
+        if summary.run_id is not None:
+            runs.finish_run(
+                db, summary.run_id,
+                counts={"sent": summary.sent, "failed": summary.failed,
+                        "unconfirmed": summary.unconfirmed, "waiting": summary.waiting,
+                        "expired": len(summary.expired_posts),
+                        "enqueued": summary.enqueued},
+                errors=[f"#{p.delivery_id} {p.channel}: {p.error}" for p in summary.problems],
+                status="ok" if summary.ok else "partial")
     finally:
         if own_channels:
             for ch in channels.values():
@@ -849,7 +802,7 @@ def resolve_unconfirmed(
     sent again at the next ``promo publish`` (refused once the auction has ended); the post
     returns to ``approved``. Returns the updated delivery row (as :func:`deliveries_for_post`).
     """
-    now = (clock or store.now_utc)()
+    now = (clock or clock_mod.now)()
     row = _delivery(db, delivery_id)
     allowed = (UNCONFIRMED,) if sent else (UNCONFIRMED, FAILED)
     if row["status"] not in allowed:

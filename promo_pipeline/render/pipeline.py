@@ -34,15 +34,20 @@ from typing import Any
 import PIL
 from sqlite_utils import Database
 
-from promo_pipeline import crash, formats, store
+from promo_pipeline import crash, formats, photos
 from promo_pipeline.config import Config
 from promo_pipeline.errors import RenderError, TemplateError
 from promo_pipeline.fsutil import atomic_write_bytes
-from promo_pipeline.models import Lot
+from promo_pipeline.lots import Lot
 from promo_pipeline.render import engine, fonts
 from promo_pipeline.render import template as tmpl
 from promo_pipeline.render.fields import lot_fields
-from promo_pipeline.render.schema import migrations  # noqa: F401  (re-exported)
+from promo_pipeline.render.images import (
+    ImageRecord,
+    images_of_lot,
+    record_images,
+    recorded_paths,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -218,7 +223,7 @@ def default_formats(cfg: Config, values: dict[str, Any]) -> list[str]:
 
 def _plan_lot(cfg: Config, db: Database, lot: Lot, formats_: list[str] | None, now: datetime,
               kit: engine.BrandKit) -> _LotPlan:
-    paths = store.usable_photo_paths(db, cfg.media_dir, lot.id)
+    paths = photos.usable_paths(db, cfg.media_dir, lot.photos)
     hashes: list[str | None] = []
     for p in paths:
         try:
@@ -250,19 +255,8 @@ def _plan_lot(cfg: Config, db: Database, lot: Lot, formats_: list[str] | None, n
 
 def _existing(cfg: Config, db: Database, planned: list[_Planned]) -> set[str]:
     """Ids of planned images whose row and file both exist."""
-    if not planned:
-        return set()
-    ids = [p.id for p in planned]
-    found: set[str] = set()
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ",".join("?" * len(chunk))  # placeholders only; values are bound
-        rows = db.execute(f"select id, path from images where id in ({marks})",  # noqa: S608
-                          chunk).fetchall()
-        for image_id, rel in rows:
-            if (cfg.output_dir / rel).is_file():
-                found.add(image_id)
-    return found
+    recorded = recorded_paths(db, (p.id for p in planned))
+    return {image_id for image_id, rel in recorded.items() if (cfg.output_dir / rel).is_file()}
 
 
 # --- rendering (runs in worker processes too) ---------------------------------------------------
@@ -298,14 +292,13 @@ def _worker(cfg: Config, plan: _LotPlan) -> tuple[str, list[str], str | None]:
 
 def _record(db: Database, plan: _LotPlan, ids: Iterable[str]) -> None:
     done = set(ids)
-    rows = [{"id": p.id, "lot_id": p.lot_id, "format": p.format, "slide": p.slide,
-             "path": p.relpath, "template": p.template, "created_at": store.iso_now()}
-            for p in plan.images if p.id in done]
-    if not rows:
+    drawn = [ImageRecord(id=p.id, lot_id=p.lot_id, format=p.format, slide=p.slide,
+                         path=p.relpath, template=p.template)
+             for p in plan.images if p.id in done]
+    if not drawn:
         return
     crash.point(CRASH_AFTER_WRITE)  # files are on disk, their rows not yet committed
-    with store.write_tx(db):
-        db["images"].upsert_all(rows, pk="id")
+    record_images(db, drawn)
 
 
 def _pool_context():
@@ -430,10 +423,8 @@ def render_lot(cfg: Config, db: Database, lot: Lot, *, formats: list[str] | None
 
 def images_for_lot(cfg: Config, db: Database, lot_id: str) -> list[RenderedImage]:
     """Every recorded image of a lot whose file still exists (newest last)."""
-    rows = db.execute("select lot_id, format, slide, path from images where lot_id = ? "
-                      "order by created_at, format, slide", [lot_id]).fetchall()
-    return [RenderedImage(r[0], r[1], r[2], cfg.output_dir / r[3], False) for r in rows
-            if (cfg.output_dir / r[3]).is_file()]
+    return [RenderedImage(r.lot_id, r.format, r.slide, cfg.output_dir / r.path, False)
+            for r in images_of_lot(db, lot_id) if (cfg.output_dir / r.path).is_file()]
 
 
 # --- digest --------------------------------------------------------------------------------------
@@ -480,7 +471,7 @@ def render_digest(cfg: Config, db: Database, lots: Sequence[Lot], *, title: str,
             page_values["brand_name"] = lots[0].office_name
         cells, contents = [], []
         for lot in page_lots:
-            paths = store.usable_photo_paths(db, cfg.media_dir, lot.id)[:1]
+            paths = photos.usable_paths(db, cfg.media_dir, lot.photos)[:1]
             hashes = [file_hash(p) for p in paths]
             values = lot_values(cfg, lot, now=now, photo_count=len(paths), kit=kit)
             needs = engine.photo_needs([(tmpl.Slide("cell", template.cell_layers), values, None)])
