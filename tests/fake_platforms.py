@@ -476,7 +476,7 @@ def write_config(root: Path, *, channels: list[str], fake_url: str | None = None
 def add_lot(db: Any, lot_id: str, *, ends_in: timedelta = timedelta(days=5),
             now: datetime | None = None, status: str = "active") -> None:
     from promo_pipeline import store
-    from promo_pipeline.models import Lot
+    from promo_pipeline.lots import Lot, lot_to_row
 
     now = now or datetime.now(UTC)
     wib = now.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Jakarta"))
@@ -484,7 +484,7 @@ def add_lot(db: Any, lot_id: str, *, ends_in: timedelta = timedelta(days=5),
               title=f"Sebidang tanah SHM {lot_id}", limit_value=98_500_000, deposit=20_000_000,
               ends_at=(wib + ends_in).replace(microsecond=0),
               url=f"https://lelang.go.id/kpknl/off-bima/detail-auction/{lot_id}", status=status)
-    row = store.lot_to_row(lot)
+    row = lot_to_row(lot)
     row.update(first_seen_at=now.isoformat(), last_seen_at=now.isoformat())
     with store.write_tx(db):
         db["lots"].upsert(row, pk="id")
@@ -527,12 +527,12 @@ class Project:
     """A project folder with its config, database and (optionally) fake platforms."""
 
     def __init__(self, root: Path, cfg_path: Path):
-        from promo_pipeline import config, store
+        from promo_pipeline import config, database
 
         self.root = root
         self.cfg_path = cfg_path
         self.cfg = config.load(cfg_path)
-        self.db = store.connect(self.cfg.database_path)
+        self.db = database.connect(self.cfg.database_path)
 
     def close(self) -> None:
         self.db.conn.close()

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from fake_platforms import TELEGRAM_TOKEN, FakePlatforms, Project, add_lot, add_post, write_config
 
-from promo_pipeline import notify, store
+from promo_pipeline import notify, runs
 from promo_pipeline.schedule import Jobs
 
 SMTP_PASSWORD = "s3cret-SMTP-pass"
@@ -114,13 +114,13 @@ def test_after_run_counts_the_posts_the_run_queued(tmp_path, smtp):
     add_lot(p.db, "old")
     add_post(p.db, p.cfg, "old", status="pending")  # waiting from an earlier day
     p.db["posts"].update(1, {"created_at": "2020-01-01T00:00:00+00:00"})
-    run_id = store.start_run(p.db, "run")
+    run_id = runs.start_run(p.db, "run")
     for lot in ("a", "b"):
         add_lot(p.db, lot)
         add_post(p.db, p.cfg, lot, status="pending")
     add_lot(p.db, "c")
     add_post(p.db, p.cfg, "c", status="approved")  # not waiting for review
-    store.finish_run(p.db, run_id, counts={}, errors=[], status="ok")
+    runs.finish_run(p.db, run_id, counts={}, errors=[], status="ok")
     assert notify.queued_since_run(p.db, run_id) == (2, 3)
     assert notify.after_run(p.cfg, p.db, run_id) == {"email": "sent"}
     body = smtp.messages[0]["msg"].get_content()
@@ -132,18 +132,11 @@ def test_daily_job_notifies_after_queuing(tmp_path, smtp, fake):
     p = project(tmp_path, smtp.port, fake)
 
     def fake_run(cfg, db):
-        run_id = store.start_run(db, "run")
+        recorder = runs.Recorder(db, "run")
         for lot in ("a", "b"):
             add_lot(db, lot)
             add_post(db, cfg, lot, status="pending")
-        store.finish_run(db, run_id, counts={}, errors=[], status="ok")
-
-        class Summary:
-            text = "ok"
-
-        s = Summary()
-        s.run_id = run_id
-        return s
+        return recorder.finish({}, [])
 
     Jobs(p.cfg, run_pipeline=fake_run, lock_wait=1).daily_run()
     assert len(smtp.messages) == 1 and len(fake.telegram) == 1
