@@ -19,6 +19,7 @@ import click
 from promo_pipeline import __version__, database
 from promo_pipeline import config as config_mod
 from promo_pipeline.errors import PromoError
+from promo_pipeline.publish import channels as channel_registry
 
 logger = logging.getLogger(__name__)
 
@@ -751,7 +752,7 @@ def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
 @click.option("--resend", "decision", flag_value="resend",
               help="Unggahan tidak tampil: kirim ulang pada `promo publish` berikutnya.")
 @click.option("--channel", default=None,
-              type=click.Choice(["export", "telegram", "facebook", "instagram"]),
+              type=click.Choice(channel_registry.publishing()),
               help="Hanya kanal ini (bawaan: semua kanal yang perlu diselesaikan).")
 @click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
 @pass_app

@@ -3,8 +3,11 @@
 Settings read: ``notify.email.*`` (host, port, starttls, username, from, to),
 ``notify.telegram.*`` (chat_id, api_base), ``review.public_url`` / ``review.host`` /
 ``review.port`` (the address put in the message), ``publish.timeout`` (network timeout, also
-for SMTP, capped at 30 s); secrets only from the
-environment: ``PROMO_SMTP_PASSWORD``, ``PROMO_TELEGRAM_TOKEN``.
+for SMTP, capped at 30 s); secrets only from the environment: ``PROMO_SMTP_PASSWORD`` and the
+Telegram channel's bot token (``PROMO_TELEGRAM_TOKEN``). Telegram messages go through the same
+Bot API client as the Telegram channel (:mod:`promo_pipeline.publish.telegram_bot`): a flood
+limit (429) is waited out up to :data:`TELEGRAM_FLOOD_WAIT_MAX` seconds, and a group that
+became a supergroup is followed to its new id.
 
 Sent after a run that queued posts (:func:`run_finished`) and after a publish that left
 deliveries failed or unconfirmed (:func:`publish_problems`). A notification is a courtesy: every
@@ -18,17 +21,18 @@ import logging
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-import requests
 from sqlite_utils import Database
 
 from promo_pipeline import clock, runs
-from promo_pipeline.config import Config, secret
-from promo_pipeline.publish.channels import Redactor, make_session, split_text
+from promo_pipeline.config import Config, secret, secret_env
+from promo_pipeline.config.secrets import Redactor
+from promo_pipeline.errors import PublishError
 from promo_pipeline.queue import posts
 
 logger = logging.getLogger(__name__)
@@ -36,7 +40,8 @@ logger = logging.getLogger(__name__)
 SENT = "sent"
 SKIPPED = "skipped"
 SMTP_TIMEOUT = 30.0
-TELEGRAM_TEXT_MAX = 4096
+#: The longest Telegram flood-limit wait a notification sits out (a longer one fails it).
+TELEGRAM_FLOOD_WAIT_MAX = 30.0
 
 
 def review_url(cfg: Config, path: str = "") -> str:
@@ -54,7 +59,7 @@ def review_url(cfg: Config, path: str = "") -> str:
 
 
 def _redactor() -> Redactor:
-    return Redactor([secret("smtp"), secret("notify_telegram")])
+    return Redactor([secret("smtp"), secret("telegram")])
 
 
 def send_email(cfg: Config, subject: str, text: str) -> str:
@@ -98,36 +103,31 @@ def send_email(cfg: Config, subject: str, text: str) -> str:
     return SENT
 
 
-def send_telegram(cfg: Config, text: str) -> str:
+def send_telegram(cfg: Config, text: str, *,
+                  sleep: Callable[[float], None] = time.sleep) -> str:
     """Send *text* to ``notify.telegram.chat_id``; returns ``"sent"``, ``"skipped"`` or an error."""
     tg = cfg.notify.telegram
-    token = secret("notify_telegram")
     if not tg.chat_id:
         return SKIPPED
+    token = secret("telegram")
+    token_env = secret_env("telegram")
     if not token:
-        logger.warning("notify: notify.telegram.chat_id is set but PROMO_TELEGRAM_TOKEN is not")
-        return "gagal: PROMO_TELEGRAM_TOKEN belum diisi"
-    redact = _redactor()
-    url = f"{tg.api_base.rstrip('/')}/bot{token}/sendMessage"
-    session = make_session()
+        logger.warning("notify: notify.telegram.chat_id is set but %s is not", token_env)
+        return f"gagal: {token_env} belum diisi"
+    from promo_pipeline.publish.telegram_bot import TelegramBot, split_text
+
+    bot = TelegramBot(tg.api_base, token, tg.chat_id, timeout=cfg.publish.timeout,
+                      token_env=token_env, channel="notify.telegram",
+                      flood_wait_max=TELEGRAM_FLOOD_WAIT_MAX, sleep=sleep)
     try:
-        for chunk in split_text(text, TELEGRAM_TEXT_MAX):
-            resp = session.post(url, data={"chat_id": tg.chat_id, "text": chunk},
-                                timeout=(10, cfg.publish.timeout))
-            body: Any
-            try:
-                body = resp.json()
-            except ValueError:
-                body = {}
-            if resp.status_code != 200 or not (isinstance(body, dict) and body.get("ok")):
-                desc = body.get("description") if isinstance(body, dict) else None
-                raise RuntimeError(f"Telegram {resp.status_code}: {desc or resp.reason}")
-    except (requests.RequestException, RuntimeError) as exc:
-        reason = redact(f"{type(exc).__name__}: {exc}")
+        for chunk in split_text(text):
+            bot.send_message(chunk)
+    except PublishError as exc:
+        reason = _redactor()(str(exc))
         logger.warning("notify: Telegram message failed: %s", reason)
         return f"gagal: {reason}"
     finally:
-        session.close()
+        bot.close()
     logger.info("notify: Telegram message sent")
     return SENT
 

@@ -337,7 +337,7 @@ def describe(sched: BaseScheduler) -> list[str]:
 
 def setup_daemon_logging(cfg: Config) -> Path:
     """Console plus a rotating file at ``logging.file``; returns the file's path."""
-    from promo_pipeline.publish.channels import RedactingFilter, guard_library_logs, secrets_of
+    from promo_pipeline.config.secrets import RedactingFilter, guard_library_logs, secret_values
 
     path = cfg.resolve(cfg.logging.file)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -354,10 +354,10 @@ def setup_daemon_logging(cfg: Config) -> Path:
         sh = logging.StreamHandler()
         sh.setFormatter(fmt)
         root.addHandler(sh)
-    redact = RedactingFilter(secrets_of(cfg))
+    redact = RedactingFilter(secret_values())
     for h in root.handlers:
         h.addFilter(redact)
-    guard_library_logs(secrets_of(cfg))
+    guard_library_logs(secret_values())
     # Only APScheduler's warnings (missed runs, skipped instances); our jobs log their own work.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
     return path

@@ -8,6 +8,7 @@ the token; Instagram fetches the image from ``public_base_url`` itself (a Static
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,13 +27,16 @@ from fake_platforms import (
     write_config,
 )
 
+from promo_pipeline.config.secrets import Redactor
 from promo_pipeline.errors import (
     PermanentPublishError,
     RetryablePublishError,
     UnconfirmedPublishError,
 )
-from promo_pipeline.publish import channels as ch
+from promo_pipeline.publish import graph, transport
+from promo_pipeline.publish.media import feed_images
 from promo_pipeline.publish.outbox import publish
+from promo_pipeline.publish.telegram_bot import split_text, utf16_len
 
 
 @pytest.fixture
@@ -154,7 +158,7 @@ def test_telegram_very_long_text_is_split_under_4096(tmp_path, fake):
     add_post(p.db, p.cfg, "lot-1", caption=text)
     assert publish(p.cfg, p.db, now=True, notify=False).sent == 1
     texts = [m["text"] for m in fake.telegram if m["method"] == "sendMessage"]
-    assert len(texts) == 3 and all(ch.utf16_len(t) <= 4096 for t in texts)
+    assert len(texts) == 3 and all(utf16_len(t) <= 4096 for t in texts)
     assert " ".join(" ".join(texts).split()) == " ".join(text.split())
     assert fake.violations == []
 
@@ -190,6 +194,28 @@ def test_telegram_500_is_retried_504_is_unconfirmed(tmp_path, fake):
     assert "504" in first["last_error"]
     assert second["status"] == "sent" and second["attempts"] == 1
     assert len(slept) == 1
+
+
+def test_telegram_follows_a_group_upgraded_to_a_supergroup(tmp_path, fake, caplog):
+    """A 400 with ``migrate_to_chat_id`` proves nothing was posted: the photo goes to the new
+    chat once, and the log names the id to put in the config."""
+    import dataclasses
+
+    from promo_pipeline.publish.channels.telegram import TelegramSettings
+
+    p = project(tmp_path, ["telegram"], fake)
+    group = TelegramSettings(chat_id="-4001", api_base=fake.url, min_interval=0)
+    p.cfg = dataclasses.replace(p.cfg, publish=dataclasses.replace(
+        p.cfg.publish, sections={**p.cfg.publish.sections, "telegram": group}))
+    fake.migrated_chats["-4001"] = -1009001
+    add_lot(p.db, "lot-1")
+    post_id = add_post(p.db, p.cfg, "lot-1")
+    with caplog.at_level("WARNING"):
+        summary = publish(p.cfg, p.db, now=True, notify=False)
+    assert summary.sent == 1 and p.post_status(post_id) == "published"
+    (msg,) = fake.telegram
+    assert msg["method"] == "sendPhoto" and msg["chat_id"] == "-1009001"
+    assert 'chat_id = "-1009001"' in caplog.text and TELEGRAM_TOKEN not in caplog.text
 
 
 # --- Facebook ---------------------------------------------------------------------------------
@@ -360,24 +386,24 @@ def test_instagram_refuses_story_only_posts(tmp_path, fake, static):
 
 def test_split_text_keeps_words_and_limits():
     text = ("kata " * 3000).strip()
-    parts = ch.split_text(text, 1000)
-    assert all(ch.utf16_len(x) <= 1000 for x in parts)
+    parts = split_text(text, 1000)
+    assert all(utf16_len(x) <= 1000 for x in parts)
     assert " ".join(parts).split() == text.split()
-    assert ch.split_text("pendek", 1000) == ["pendek"]
-    assert ch.split_text("", 10) == []
+    assert split_text("pendek", 1000) == ["pendek"]
+    assert split_text("", 10) == []
 
 
 def test_utf16_len_counts_emoji_twice():
-    assert ch.utf16_len("Rp") == 2 and ch.utf16_len("🏠") == 2
+    assert utf16_len("Rp") == 2 and utf16_len("🏠") == 2
 
 
 def test_feed_images_leaves_out_stories(tmp_path):
     feed = make_jpeg(tmp_path / "feed.jpg", (108, 135), (10, 20, 30))
     square = make_jpeg(tmp_path / "square.jpg", (108, 108), (10, 20, 30))
     story = make_jpeg(tmp_path / "story.jpg", (108, 192), (10, 20, 30))
-    assert ch.feed_images([feed, story, square], limit=10) == [feed, square]
-    assert ch.feed_images([story], limit=10) == [story]
-    assert ch.feed_images([feed, square], limit=1) == [feed]
+    assert feed_images([feed, story, square], limit=10) == [feed, square]
+    assert feed_images([story], limit=10) == [story]
+    assert feed_images([feed, square], limit=1) == [feed]
 
 
 def test_feed_images_picks_one_design_of_the_renderer(tmp_path):
@@ -389,22 +415,22 @@ def test_feed_images_picks_one_design_of_the_renderer(tmp_path):
     urgent, square = img("urgent", (108, 135)), img("square", (108, 108))
     slides = [img(f"carousel-{n}", (108, 135)) for n in (2, 1, 10)]
     everything = [story, feed, urgent, square, *slides]
-    assert ch.feed_images(everything, limit=10) == [slides[1], slides[0], slides[2]]
-    assert ch.feed_images(everything, limit=2) == [slides[1], slides[0]]
-    assert ch.feed_images(everything, limit=10, design="square") == [square]
-    assert ch.feed_images([story, feed, urgent], limit=10) == [urgent]
-    assert ch.feed_images([story, feed], limit=10) == [feed]
-    assert ch.feed_images([story, feed], limit=10, design="story") == [feed]  # never a story
+    assert feed_images(everything, limit=10) == [slides[1], slides[0], slides[2]]
+    assert feed_images(everything, limit=2) == [slides[1], slides[0]]
+    assert feed_images(everything, limit=10, design="square") == [square]
+    assert feed_images([story, feed, urgent], limit=10) == [urgent]
+    assert feed_images([story, feed], limit=10) == [feed]
+    assert feed_images([story, feed], limit=10, design="story") == [feed]  # never a story
 
 
 def test_redactor_removes_tokens_in_plain_and_url_encoded_form():
-    r = ch.Redactor(["123:AB/C", None, ""])
+    r = Redactor(["123:AB/C", None, ""])
     assert r("url /bot123:AB/C/sendPhoto and 123%3AAB%2FC") == "url /bot***/sendPhoto and ***"
 
 
 def test_no_retries_below_the_outbox():
     """urllib3 must never retry a POST on its own: the adapter's Retry is zero everywhere."""
-    s = ch.make_session()
+    s = transport.make_session()
     retry = s.get_adapter("https://api.telegram.org").max_retries
     assert retry.total == 0 and retry.connect == 0 and retry.read == 0 and retry.status == 0
 
@@ -412,7 +438,7 @@ def test_no_retries_below_the_outbox():
 def test_http_errors_are_classified(fake):
     import socket
 
-    http = ch.Http("Telegram", "telegram", 1.5, ch.Redactor([]))
+    http = transport.Http("Telegram", "telegram", 1.5, Redactor([]))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -437,20 +463,16 @@ def test_what_counts_as_nothing_sent():
     from urllib3.exceptions import MaxRetryError, NameResolutionError, ProtocolError
 
     dns = NameResolutionError("h.invalid", None, s.gaierror(-2, "Name or service not known"))
-    assert ch._nothing_sent(requests.ConnectionError(MaxRetryError(None, "/x", dns)))
-    assert ch._nothing_sent(requests.ConnectTimeout())
+    assert transport.nothing_sent(requests.ConnectionError(MaxRetryError(None, "/x", dns)))
+    assert transport.nothing_sent(requests.ConnectTimeout())
     reset = ProtocolError("Connection aborted.", ConnectionResetError())
-    assert not ch._nothing_sent(requests.ConnectionError(reset))
-    assert not ch._nothing_sent(requests.ReadTimeout())
+    assert not transport.nothing_sent(requests.ConnectionError(reset))
+    assert not transport.nothing_sent(requests.ReadTimeout())
 
 
 def test_graph_error_classes(fake):
-    from promo_pipeline import config
-
-    cfg = config.from_dict({"publish": {"facebook": {"page_id": "pg100",
-                                                     "api_base": fake.graph_url}}},
-                           base_dir=Path("."))
-    fb = ch.FacebookChannel(cfg, FACEBOOK_TOKEN)
+    fb = graph.GraphAPI("Facebook", "facebook", fake.graph_url, FACEBOOK_TOKEN,
+                        token_env="PROMO_FACEBOOK_TOKEN", timeout=2.0)
 
     def answer(status, body):
         resp = requests.Response()
@@ -474,8 +496,192 @@ def test_graph_error_classes(fake):
     ]
     for body, exc, text in cases:
         with pytest.raises(exc, match=text):
-            fb._result(answer(400, body), "photos", irreversible=True)
+            fb.answer(answer(400, body), "photos", irreversible=True)
     with pytest.raises(UnconfirmedPublishError):
-        fb._result(answer(200, "not an object"), "photos", irreversible=True)
-    assert fb._result(answer(200, {"id": "1"}), "photos", irreversible=True) == {"id": "1"}
+        fb.answer(answer(200, "not an object"), "photos", irreversible=True)
+    assert fb.answer(answer(200, {"id": "1"}), "photos", irreversible=True) == {"id": "1"}
     fb.close()
+
+
+# --- the registry -----------------------------------------------------------------------------
+
+
+def test_registry_declares_every_channel():
+    from promo_pipeline.publish import channels as registry
+
+    assert registry.publishing() == ("export", "facebook", "instagram", "telegram")
+    assert registry.captioned() == ("facebook", "instagram", "telegram", "threads", "x")
+    assert registry.caption_limit("telegram") == registry.CaptionLimit(1024, "utf16")
+    assert registry.caption_limit("x").unit == "weighted"
+    assert registry.caption_limit("threads") == registry.CaptionLimit(500, "utf8")
+    ig = registry.caption_limit("instagram")
+    assert (ig.max_length, ig.max_hashtags, ig.max_mentions) == (2200, 30, 20)
+    assert registry.get("facebook").env_secrets == ("PROMO_FACEBOOK_TOKEN",)
+    assert registry.env_secrets() == ("PROMO_FACEBOOK_TOKEN", "PROMO_INSTAGRAM_TOKEN",
+                                      "PROMO_TELEGRAM_TOKEN")
+    assert set(registry.sections()) == {"telegram", "facebook", "instagram"}
+    assert registry.label("telegram") == "Telegram" and registry.label("nope") == "nope"
+    with pytest.raises(KeyError, match="unknown channel 'nope'"):
+        registry.get("nope")
+    with pytest.raises(KeyError, match="no caption limit"):
+        registry.caption_limit("export")
+
+
+def test_caption_limits_count_the_platforms_way():
+    from promo_pipeline.publish.channels import CaptionLimit
+
+    text = "Rumah 🏠 di Bima"  # one emoji: 1 code point, 2 UTF-16 units, 4 UTF-8 bytes
+    assert CaptionLimit(10, "chars").measure(text) == 15
+    assert CaptionLimit(10, "utf16").measure(text) == 16
+    assert CaptionLimit(10, "utf8").measure(text) == 18
+    url = "https://lelang.go.id/kpknl/off-bima/detail-auction/" + "a" * 80
+    assert CaptionLimit(280, "weighted").measure(f"Lot {url}") == 4 + 23  # every URL is 23
+    assert CaptionLimit(15, "chars").over(text) is False
+    assert CaptionLimit(15, "utf16").over(text) is True
+    with pytest.raises(ValueError, match="unknown caption unit"):
+        CaptionLimit(10, "bytes")
+
+
+def test_the_registry_and_config_load_no_http_or_imaging_library():
+    import subprocess
+    import sys
+
+    code = ("import sys; from promo_pipeline import config; "
+            "from promo_pipeline.publish import channels; config.Config(); "
+            "channels.caption_limit('telegram').measure('x'); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'requests', 'urllib3', 'PIL', 'twitter_text', 'jinja2', 'flask'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_registered_channel_name_must_be_new():
+    from promo_pipeline.publish import channels as registry
+
+    class Again(registry.Channel):
+        name = "telegram"
+        label = "Telegram lagi"
+        caption = registry.CaptionLimit(10)
+
+    with pytest.raises(ValueError, match="registered already"):
+        registry.register(Again)
+    assert registry.get("telegram").__name__ == "TelegramChannel"
+
+
+BOARD_TOKEN = "board-SECRET-token"
+
+
+@pytest.fixture
+def board_channel():
+    """A throwaway channel, written here as one class and registered, like a new module in
+    ``promo_pipeline/publish/channels/`` would be; removed again after the test."""
+    from dataclasses import dataclass
+
+    from promo_pipeline.errors import PermanentPublishError
+    from promo_pipeline.publish import channels as registry
+    from promo_pipeline.publish.channels.base import setting
+
+    @dataclass(frozen=True)
+    class BoardSettings:
+        url: str = setting("", required=True, url=True)
+        board: str = setting("umum")
+
+    class BoardChannel(registry.Channel):
+        name = "papan"
+        label = "Papan pengumuman"
+        caption = registry.CaptionLimit(300, "chars", max_hashtags=3)
+        env_secrets = ("PROMO_PAPAN_TOKEN",)
+        section = BoardSettings
+
+        def send(self, job, ctx):
+            resp = requests.post(f"{self.settings.url}/posts", timeout=self.timeout, json={
+                "board": self.settings.board, "text": job.caption, "images": job.images},
+                headers={"Authorization": f"Bearer {self.token}"})
+            if resp.status_code != 201:
+                raise PermanentPublishError(f"papan menolak: {resp.text}", channel=self.name)
+            return registry.SendResult(resp.json()["id"])
+
+    registry.register(BoardChannel)
+    yield BoardChannel
+    registry.unregister("papan")
+
+
+def test_a_new_channel_is_one_class(tmp_path, board_channel, monkeypatch):
+    """Registered once, the channel is accepted by config (its table, both channel lists and
+    its token), has a caption limit, and the outbox delivers to it exactly once."""
+    from fake_platforms import FakeBoard
+
+    from promo_pipeline import config
+    from promo_pipeline.config.secrets import secret_values
+    from promo_pipeline.errors import ConfigError
+    from promo_pipeline.publish import channels as registry
+
+    board = FakeBoard(BOARD_TOKEN).start()
+    try:
+        root = tmp_path / "proj"
+        root.mkdir()
+        cfg_path = write_config(root, channels=["export", "papan"], extra=(
+            f'\n[publish.papan]\nurl = "{board.url}"\nboard = "lelang"\n\n'
+            '[captions]\nchannels = ["instagram", "papan"]\n'))
+        p = Project(root, cfg_path)
+        assert p.cfg.publish.section("papan").board == "lelang"
+        assert registry.caption_limit("papan").max_length == 300
+        # Without its token the channel stops the publish before anything is sent.
+        monkeypatch.delenv("PROMO_PAPAN_TOKEN", raising=False)
+        add_lot(p.db, "lot-1")
+        post_id = add_post(p.db, p.cfg, "lot-1")
+        with pytest.raises(ConfigError, match="needs its token in the environment variable "
+                           "PROMO_PAPAN_TOKEN"):
+            publish(p.cfg, p.db, now=True, notify=False)
+        monkeypatch.setenv("PROMO_PAPAN_TOKEN", BOARD_TOKEN)
+        assert config.secret("papan") == BOARD_TOKEN and BOARD_TOKEN in secret_values()
+
+        summary = publish(p.cfg, p.db, now=True, notify=False)
+        assert summary.sent == 2 and p.post_status(post_id) == "published"
+        (post,) = board.posts
+        assert post["board"] == "lelang" and "Rp98.500.000" in post["text"]
+        assert post["images"] == ["render/lot-1/feed-0.jpg", "render/lot-1/story.jpg"]
+        assert {d["channel"]: d["remote_id"] for d in p.deliveries()}["papan"] == "board-1"
+        publish(p.cfg, p.db, now=True, notify=False)
+        assert len(board.posts) == 1 and board.refused == []
+    finally:
+        board.stop()
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ('[publish.papan]\nurl = "ftp://x"\n', "'publish.papan.url' must be an http(s) URL"),
+    ('[publish.papan]\nadres = "x"\n', "unknown config key 'publish.papan.adres'"),
+    ('[publish.papn]\nurl = "x"\n', "unknown config key 'publish.papn' (known keys here: "
+                                   "backoff_base, channels, facebook, instagram, max_wait, papan,"),
+])
+def test_a_new_channels_table_is_checked_like_the_others(tmp_path, board_channel, extra,
+                                                         message):
+    from promo_pipeline import config
+    from promo_pipeline.errors import ConfigError
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    path = write_config(root, channels=["papan"], extra="\n" + extra)
+    if "must be an http" in message:  # a value check: when the channel is enabled
+        p = Project(root, path)
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            publish(p.cfg, p.db, now=True, notify=False)
+        return
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config.load(path)
+
+
+def test_channel_names_come_from_the_registry(tmp_path, board_channel):
+    from promo_pipeline import config
+    from promo_pipeline.errors import ConfigError
+
+    cfg = config.from_dict({"publish": {"channels": ["papan"]},
+                            "captions": {"channels": ["papan"], "primary": "papan"}},
+                           base_dir=tmp_path)
+    assert cfg.publish.channels == ["papan"]
+    with pytest.raises(ConfigError, match=r"'publish.channels\[0\]' must be one of "
+                       r"\['export', 'facebook', 'instagram', 'papan', 'telegram'\]"):
+        config.from_dict({"publish": {"channels": ["x"]}}, base_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"'captions.channels\[1\]' must be one of"):
+        config.from_dict({"captions": {"channels": ["x", "export"]}}, base_dir=tmp_path)

@@ -172,6 +172,43 @@ def test_telegram_notification_without_token_is_a_logged_failure(tmp_path, fake,
     assert fake.telegram == []
 
 
+def test_telegram_flood_limit_is_waited_out(tmp_path, fake):
+    """Notifications share the channel's Bot API client: a 429 proves nothing was sent, so a
+    short ``retry_after`` is waited and the message goes out once; a long one fails it."""
+    p = project(tmp_path, None, fake)
+    flood = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3",
+             "parameters": {"retry_after": 3}}
+    fake.expect("telegram.sendMessage", ("error", 429, flood))
+    slept: list[float] = []
+    assert notify.send_telegram(p.cfg, "Ada 1 unggahan baru", sleep=slept.append) == "sent"
+    assert slept == [3.0] and len(fake.telegram) == 1
+
+    long_flood = {**flood, "parameters": {"retry_after": 600}}
+    fake.expect("telegram.sendMessage", ("error", 429, long_flood))
+    result = notify.send_telegram(p.cfg, "Ada 1 unggahan baru", sleep=slept.append)
+    assert result.startswith("gagal: Telegram membatasi laju kiriman (429)")
+    assert slept == [3.0] and len(fake.telegram) == 1
+
+
+def test_telegram_notification_follows_a_migrated_group(tmp_path, fake, caplog):
+    p = project(tmp_path, None, fake)
+    fake.migrated_chats["-100200"] = -1009200
+    with caplog.at_level(logging.WARNING):
+        assert notify.run_finished(p.cfg, queued=2) == {"telegram": "sent"}
+    (msg,) = fake.telegram
+    assert msg["chat_id"] == "-1009200" and "2 unggahan baru" in msg["text"]
+    assert 'chat_id = "-1009200"' in caplog.text and TELEGRAM_TOKEN not in caplog.text
+
+
+def test_telegram_notification_refused_is_reported_plainly(tmp_path, fake):
+    p = project(tmp_path, None, fake)
+    fake.expect("telegram.sendMessage", ("error", 403, {
+        "ok": False, "error_code": 403, "description": "Forbidden: bot was kicked from the group"}))
+    result = notify.run_finished(p.cfg, queued=1)["telegram"]
+    assert result.startswith("gagal: bot Telegram tidak punya izin mengirim ke -100200")
+    assert "kicked" in result and TELEGRAM_TOKEN not in result and fake.telegram == []
+
+
 def test_unconfigured_notifications_are_skipped(tmp_path):
     p = project(tmp_path, None, None)
     assert notify.run_finished(p.cfg, queued=5) == {}

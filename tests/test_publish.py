@@ -320,9 +320,12 @@ def test_auction_ending_while_queued_cancels_the_delivery(tmp_path, tokens, fake
     assert summary.expired_posts == [post_id]
 
 
-def _with_publish(cfg, **changes):
+def _with_publish(cfg, sections=None, **changes):
+    """*cfg* with ``publish`` keys changed; *sections*: channel tables to replace."""
     import dataclasses
 
+    if sections:
+        changes["sections"] = {**cfg.publish.sections, **sections}
     return dataclasses.replace(cfg, publish=dataclasses.replace(cfg.publish, **changes))
 
 
@@ -372,7 +375,7 @@ def test_connection_refused_retries_with_backoff_then_fails(tmp_path, tokens):
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     p = make(tmp_path, ["telegram"])
-    p.cfg = _with_publish(p.cfg, channels=["telegram"], telegram=_tg(dead))
+    p.cfg = _with_publish(p.cfg, channels=["telegram"], sections={"telegram": _tg(dead)})
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     t = Sleeper()
@@ -388,9 +391,9 @@ def test_connection_refused_retries_with_backoff_then_fails(tmp_path, tokens):
 
 
 def _tg(api_base: str):
-    from promo_pipeline.config import TelegramChannel
+    from promo_pipeline.publish.channels.telegram import TelegramSettings
 
-    return TelegramChannel(chat_id="@kpknlbima", api_base=api_base, min_interval=0)
+    return TelegramSettings(chat_id="@kpknlbima", api_base=api_base, min_interval=0)
 
 
 def test_token_error_fails_with_a_plain_reason_and_is_not_retried(tmp_path, tokens, fake,

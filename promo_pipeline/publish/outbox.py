@@ -47,6 +47,12 @@ from sqlite_utils import Database
 from promo_pipeline import clock as clock_mod
 from promo_pipeline import crash, queue, runs, store
 from promo_pipeline.config import Config
+from promo_pipeline.config.secrets import (
+    Redactor,
+    env_value,
+    guard_library_logs,
+    secret_values,
+)
 from promo_pipeline.errors import (
     NotFoundError,
     PermanentPublishError,
@@ -55,14 +61,9 @@ from promo_pipeline.errors import (
     UnconfirmedPublishError,
 )
 from promo_pipeline.lots import get_lot
-from promo_pipeline.publish.channels import (
-    Channel,
-    DeliveryJob,
-    Redactor,
-    SendContext,
-    make_channels,
-    secrets_of,
-)
+from promo_pipeline.publish import channels as registry
+from promo_pipeline.publish.channels import Channel, DeliveryJob, SendContext
+from promo_pipeline.publish.channels.base import check_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -516,7 +517,7 @@ class _Runner:
                  summary: PublishSummary):
         self.cfg, self.db, self.channels = cfg, db, channels
         self.clock, self.sleep, self.summary = clock, sleep, summary
-        self.redact = Redactor(secrets_of(cfg))
+        self.redact = Redactor(secret_values())
 
     def ctx(self, job: DeliveryJob) -> SendContext:
         def save(cp: dict[str, Any]) -> None:
@@ -694,6 +695,18 @@ def backoff_delay(attempt: int, base: float, retry_after: float | None, *,
     if retry_after is not None:
         delay = max(delay, float(retry_after))
     return min(delay, cap)
+
+
+def make_channels(cfg: Config) -> dict[str, Channel]:
+    """The configured channels, ready to send (raises ConfigError when one is incomplete)."""
+    env = {var: value for var in registry.env_secrets() if (value := env_value(var))}
+    wanted = [(registry.get(name), cfg.publish.sections.get(name))
+              for name in cfg.publish.channels]
+    for cls, section in wanted:
+        check_enabled(cls, section, env)
+    guard_library_logs(secret_values())
+    return {cls.name: cls(section, secrets={v: env[v] for v in cls.env_secrets},
+                          timeout=cfg.publish.timeout) for cls, section in wanted}
 
 
 def publish(
