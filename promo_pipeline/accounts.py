@@ -75,7 +75,7 @@ def m001_users_sessions(db: Database) -> None:
         )
         """
     )
-    db["review_sessions"].create_index(["user_name"])
+    db.table("review_sessions").create_index(["user_name"])
     db.execute(
         """
         CREATE TABLE login_failures (
@@ -199,7 +199,7 @@ def list_users(db: Database) -> list[User]:
 
 
 def count_users(db: Database) -> int:
-    if not db["users"].exists():
+    if not db.table("users").exists():
         return 0
     return int(db.execute("select count(*) from users").fetchone()[0])
 

@@ -193,7 +193,7 @@ migrations = Migrations("lots")
 def m001_lots(db: Database) -> None:
     # Databases made before the tables had owners already hold these tables (created by the
     # retired "store" migration set), hence if_not_exists.
-    db["lots"].create(
+    db.table("lots").create(
         {
             "id": str,                 # lotLelangId
             "office_id": str,          # unitKerjaId
@@ -230,15 +230,15 @@ def m001_lots(db: Database) -> None:
         not_null={"office_id", "title", "limit_value", "deposit", "ends_at", "url", "status"},
         if_not_exists=True,
     )
-    db["lots"].create_index(["office_id", "status"], if_not_exists=True)
-    db["lots"].create_index(["ends_at"], if_not_exists=True)
-    db["items"].create(
+    db.table("lots").create_index(["office_id", "status"], if_not_exists=True)
+    db.table("lots").create_index(["ends_at"], if_not_exists=True)
+    db.table("items").create(
         {"lot_id": str, "position": int, "name": str, "data": str},
         pk=("lot_id", "position"),
         foreign_keys=[("lot_id", "lots", "id")],
         if_not_exists=True,
     )
-    db["lot_photos"].create(
+    db.table("lot_photos").create(
         {"lot_id": str, "position": int, "url": str, "is_cover": int},
         pk=("lot_id", "position"),
         foreign_keys=[("lot_id", "lots", "id")],
@@ -427,16 +427,16 @@ def save_lot(
             changed_at=changed_at,
             withdrawn_at=None if lot.status == LOT_ACTIVE else (keep.get("withdrawn_at") or None),
         )
-        db["lots"].upsert(row, pk="id")
+        db.table("lots").upsert(row, pk="id")
         crash.point("mid_lot_upsert")
         db.execute("delete from items where lot_id = ?", [lot.id])
-        db["items"].insert_all(
+        db.table("items").insert_all(
             {"lot_id": lot.id, "position": i, "name": item.name,
              "data": json.dumps(item.to_dict(), ensure_ascii=False, sort_keys=True)}
             for i, item in enumerate(lot.items)
         )
         db.execute("delete from lot_photos where lot_id = ?", [lot.id])
-        db["lot_photos"].insert_all(
+        db.table("lot_photos").insert_all(
             {"lot_id": lot.id, "position": i, "url": url, "is_cover": int(i == 0)}
             for i, url in enumerate(lot.photos)
         )

@@ -62,7 +62,7 @@ migrations = Migrations("photos")
 def m001_photos(db: Database) -> None:
     # Photo cache: one row per source URL; files are content-addressed under media_dir.
     # if_not_exists: databases from before the tables had owners already hold it.
-    db["photos"].create(
+    db.table("photos").create(
         {
             "url": str,
             "status": str,             # ok | bad | failed | refused
@@ -179,7 +179,7 @@ class PhotoCache:
                "fetched_at": clock.iso()}
         row.update(values)
         with write_tx(self.db):
-            self.db["photos"].upsert(row, pk="url")
+            self.db.table("photos").upsert(row, pk="url")
 
 
 def usable_paths(db: Database, media_dir: Path, urls: Sequence[str]) -> list[Path]:

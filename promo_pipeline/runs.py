@@ -42,7 +42,7 @@ migrations = Migrations("runs")
 @migrations()
 def m001_runs(db: Database) -> None:
     # if_not_exists: databases from before the tables had owners already hold it.
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": int,
             "kind": str,               # run | scrape | publish | digest | reminders
@@ -56,7 +56,7 @@ def m001_runs(db: Database) -> None:
         pk="id",
         if_not_exists=True,
     )
-    db["runs"].create_index(["kind", "started_at"], if_not_exists=True)
+    db.table("runs").create_index(["kind", "started_at"], if_not_exists=True)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,10 @@ def tables_named(path: Path) -> set[str]:
                 target.attr if isinstance(target, ast.Attribute) else "")
             if name.endswith("db") and node.slice.value in OWNERS:
                 found.add(node.slice.value)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "table" and node.args
+              and isinstance(node.args[0], ast.Constant) and node.args[0].value in OWNERS):
+            found.add(node.args[0].value)
     return found
 
 
@@ -89,8 +93,9 @@ def test_the_scanner_sees_sql_and_table_accesses(tmp_path):
     sample.write_text('"""Reads posts from lots."""\n'
                       'def f(db):\n'
                       '    db.execute("select id from posts p join deliveries d on 1")\n'
+                      '    db.table("runs").insert({})\n'
                       '    return self_db["users"], row["lots"]\n', encoding="utf-8")
-    assert tables_named(sample) == {"posts", "deliveries", "users"}
+    assert tables_named(sample) == {"posts", "deliveries", "users", "runs"}
 
 
 def test_every_owner_registers_its_schema_with_the_database():

@@ -18,7 +18,7 @@ migrations = Migrations("publish")
 
 @migrations()
 def m001_deliveries(db: Database) -> None:
-    db["deliveries"].create(
+    db.table("deliveries").create(
         {
             "id": int,
             "post_id": int,
@@ -44,16 +44,16 @@ def m001_deliveries(db: Database) -> None:
         defaults={"attempts": 0},
         foreign_keys=[("post_id", "posts", "id")],
     )
-    db["deliveries"].create_index(["idem_key"], unique=True)
-    db["deliveries"].create_index(["post_id", "channel"], unique=True)
-    db["deliveries"].create_index(["status"])
-    db["delivery_events"].create(
+    db.table("deliveries").create_index(["idem_key"], unique=True)
+    db.table("deliveries").create_index(["post_id", "channel"], unique=True)
+    db.table("deliveries").create_index(["status"])
+    db.table("delivery_events").create(
         {"id": int, "delivery_id": int, "at": str, "actor": str, "from_status": str,
          "to_status": str, "note": str},
         pk="id",
         foreign_keys=[("delivery_id", "deliveries", "id")],
     )
-    db["delivery_events"].create_index(["delivery_id"])
+    db.table("delivery_events").create_index(["delivery_id"])
     # Publishing slots already served, per office (slot_at: the slot instant in UTC).
-    db["publish_slots"].create(
+    db.table("publish_slots").create(
         {"office_id": str, "slot_at": str, "served_at": str}, pk=("office_id", "slot_at"))

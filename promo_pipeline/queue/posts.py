@@ -30,7 +30,7 @@ migrations = Migrations("queue")
 
 @migrations()
 def m001_posts(db: Database) -> None:
-    db["posts"].create(
+    db.table("posts").create(
         {
             "id": int,
             "kind": str,              # lot | digest | reminder
@@ -56,10 +56,10 @@ def m001_posts(db: Database) -> None:
         },
         pk="id",
     )
-    db["posts"].create_index(["dedupe_key"], unique=True)
-    db["posts"].create_index(["status"])
-    db["posts"].create_index(["lot_id"])
-    db["post_events"].create(
+    db.table("posts").create_index(["dedupe_key"], unique=True)
+    db.table("posts").create_index(["status"])
+    db.table("posts").create_index(["lot_id"])
+    db.table("post_events").create(
         {
             "id": int,
             "post_id": int,
@@ -72,7 +72,7 @@ def m001_posts(db: Database) -> None:
         pk="id",
         foreign_keys=[("post_id", "posts", "id")],
     )
-    db["post_events"].create_index(["post_id"])
+    db.table("post_events").create_index(["post_id"])
 
 
 @migrations()
@@ -80,12 +80,12 @@ def m002_facts_deadline_event_action(db: Database) -> None:
     # The lot facts a post was made from (to show "what changed" and to audit), the earliest
     # deadline among its lots (to sort the queue by urgency), and what kind of event a
     # post_events row records (a transition, a caption edit, an image change).
-    db["posts"].add_column("facts", str)
-    db["posts"].add_column("deadline_at", str)
-    db["posts"].create_index(["status", "deadline_at"])
-    db["post_events"].add_column("action", str)
-    db["post_events"].add_column("detail", str)
-    db["post_events"].create_index(["actor"])
+    db.table("posts").add_column("facts", str)
+    db.table("posts").add_column("deadline_at", str)
+    db.table("posts").create_index(["status", "deadline_at"])
+    db.table("post_events").add_column("action", str)
+    db.table("post_events").add_column("detail", str)
+    db.table("post_events").create_index(["actor"])
 
 
 # --- decoding ------------------------------------------------------------------------------------
@@ -163,7 +163,8 @@ def list_posts(db: Database, *, status: str | Sequence[str] | None = None,
                offset: int = 0) -> list[Post]:
     """Posts, those needing attention first (pending, failed, unconfirmed, approved, …), then
     by the nearest deadline. *status* may be one status or several."""
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if status:
         wanted = [status] if isinstance(status, str) else list(status)
         unknown = [s for s in wanted if s not in STATUSES]
@@ -221,7 +222,8 @@ def pending_created(db: Database, *, since: str, until: str | None = None) -> tu
 def events(db: Database, *, post_id: int | None = None, actor: str | None = None,
            limit: int = 200) -> list[PostEvent]:
     """The audit log, newest first, optionally for one post or one actor."""
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if post_id is not None:
         where.append("post_id = ?")
         args.append(post_id)
@@ -236,8 +238,10 @@ def events(db: Database, *, post_id: int | None = None, actor: str | None = None
     args.append(max(0, int(limit)))
     out = []
     for row in db.execute(sql, args).fetchall():
-        detail = _json(row[1], "detail", row[8], dict)
-        out.append(PostEvent(*row[:7], action=row[7] or "transition", detail=detail))
+        out.append(PostEvent(id=row[0], post_id=row[1], at=row[2], actor=row[3],
+                             from_status=row[4], to_status=row[5], reason=row[6],
+                             action=row[7] or "transition",
+                             detail=_json(row[1], "detail", row[8], dict)))
     return out
 
 
@@ -261,18 +265,18 @@ def current_digest_id(db: Database, key_prefix: str, content_hash: str) -> int |
     return row[0] if row else None
 
 
-def latest_lot_post(db: Database, lot_id: str) -> Post | None:
-    """The highest version of the lot post of *lot_id*."""
-    rows = list(db.query("select * from posts where kind = 'lot' and lot_id = ? "
-                         "order by version desc, id desc limit 1", [lot_id]))
-    return _post(rows[0]) if rows else None
-
-
-def posts_of_lot(db: Database, lot_id: str, *, kinds: Iterable[str]) -> list[Post]:
-    wanted = list(kinds)
-    return [_post(r) for r in db.query(
-        f"select * from posts where lot_id = ? and kind in ({','.join('?' * len(wanted))})"  # noqa: S608
-        " order by id", [lot_id, *wanted])]
+def posts_of_lots(db: Database, lot_ids: Iterable[str], *,
+                  kinds: Iterable[str]) -> dict[str, list[Post]]:
+    """The posts of these kinds for each lot (oldest first): one query per 500 lots."""
+    wanted, ids = list(kinds), list(dict.fromkeys(lot_ids))
+    found: dict[str, list[Post]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        sql = (f"select * from posts where lot_id in ({','.join('?' * len(chunk))}) "  # noqa: S608
+               f"and kind in ({','.join('?' * len(wanted))}) order by id")
+        for row in db.query(sql, [*chunk, *wanted]):
+            found.setdefault(row["lot_id"], []).append(_post(row))
+    return found
 
 
 def digests_with_prefix(db: Database, key_prefix: str) -> list[Post]:

@@ -24,7 +24,7 @@ migrations = Migrations("render")
 
 @migrations()
 def m001_images(db: Database) -> None:
-    db["images"].create(
+    db.table("images").create(
         {
             "id": str,            # hash of everything that affects the pixels
             "lot_id": str,        # lotLelangId, or "digest-…" for a digest
@@ -36,7 +36,7 @@ def m001_images(db: Database) -> None:
         },
         pk="id",
     )
-    db["images"].create_index(["lot_id", "format", "slide"])
+    db.table("images").create_index(["lot_id", "format", "slide"])
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def record_images(db: Database, images: Iterable[ImageRecord]) -> None:
              "path": i.path, "template": i.template, "created_at": at} for i in images]
     if rows:
         with write_tx(db):
-            db["images"].upsert_all(rows, pk="id")
+            db.table("images").upsert_all(rows, pk="id")
 
 
 def images_of_lot(db: Database, lot_id: str) -> list[ImageRecord]:
