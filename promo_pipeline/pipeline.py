@@ -30,7 +30,6 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -187,13 +186,11 @@ def _queue(state: RunState) -> Counts:
     counts: Counts = {"queued": 0, "existing": 0, "skipped": 0,
                       **{f"posts_{k}": v for k, v in moved.items()}}
     for lots in _postable(state):
-        for lot in lots:
-            images = state.images.get(lot.id)
-            if not images:
-                continue  # render failed (already reported)
-            post_id = _tally(counts, state.errors, f"queue lot {lot.id}",
-                             partial(queue.sync_lot_post, state.db, state.cfg, lot, images))
-            if post_id is not None and state.lot is not None and lot.id == state.lot.id:
+        # Lots whose render failed get no post (already reported).
+        batch = [(lot, state.images[lot.id]) for lot in lots if state.images.get(lot.id)]
+        for synced in queue.sync_lot_posts(state.db, state.cfg, batch):
+            post_id = _count(counts, state.errors, f"queue lot {synced.lot_id}", synced)
+            if post_id is not None and state.lot is not None and synced.lot_id == state.lot.id:
                 state.post_id = post_id
     counts["pending"] = queue.count_by_status(state.db).get(queue.PENDING, 0)
     return counts
@@ -225,24 +222,30 @@ def _job(db: Database, kind: str, body: Callable[[Counts, list[str]], None]) -> 
     return summary
 
 
-def _tally(counts: Counts, errors: list[str], label: str,
-           make: Callable[[], tuple[int, bool]]) -> int | None:
-    """Run one queueing step; count it as queued / existing / skipped, or record its error.
+def _count(counts: Counts, errors: list[str], label: str, synced: queue.Synced) -> int | None:
+    """Count one queueing outcome as queued / existing / skipped, or record its error.
 
     A lot that can no longer get a post (ended, withdrawn, not approved) is skipped, not an
     error; any other expected failure is reported and the caller goes on with the next one.
     """
+    if isinstance(synced.error, NotQueueableError):
+        counts["skipped"] += 1
+        logger.info("%s not queued: %s", label, synced.error)
+    elif synced.error is not None:
+        errors.append(f"{label}: {synced.error}")
+    else:
+        counts["queued" if synced.created else "existing"] += 1
+    return synced.post_id
+
+
+def _tally(counts: Counts, errors: list[str], label: str,
+           make: Callable[[], tuple[int, bool]]) -> int | None:
+    """Run one queueing step (a digest, a reminder) and :func:`_count` it."""
     try:
         post_id, created = make()
-    except NotQueueableError as exc:
-        counts["skipped"] += 1
-        logger.info("%s not queued: %s", label, exc)
-        return None
     except PromoError as exc:
-        errors.append(f"{label}: {exc}")
-        return None
-    counts["queued" if created else "existing"] += 1
-    return post_id
+        return _count(counts, errors, label, queue.Synced("", error=exc))
+    return _count(counts, errors, label, queue.Synced("", post_id, created))
 
 
 def run_digest(cfg: Config, db: Database) -> RunSummary:

@@ -81,7 +81,13 @@ if TYPE_CHECKING:
         set_images,
         transition,
     )
-    from promo_pipeline.queue.create import sync_digest_post, sync_lot_post, sync_reminder_post
+    from promo_pipeline.queue.create import (
+        Synced,
+        sync_digest_post,
+        sync_lot_post,
+        sync_lot_posts,
+        sync_reminder_post,
+    )
 
 _LAZY = {
     "approve": "promo_pipeline.queue.actions",
@@ -92,6 +98,8 @@ _LAZY = {
     "transition": "promo_pipeline.queue.actions",
     "sync_digest_post": "promo_pipeline.queue.create",
     "sync_lot_post": "promo_pipeline.queue.create",
+    "sync_lot_posts": "promo_pipeline.queue.create",
+    "Synced": "promo_pipeline.queue.create",
     "sync_reminder_post": "promo_pipeline.queue.create",
 }
 
@@ -106,10 +114,45 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "APPROVED", "DIGEST", "EDITABLE", "EXPIRED", "FAILED", "KINDS", "LOT", "OPEN", "OUTDATED",
-    "PENDING", "PUBLISHED", "REJECTED", "REMINDER", "REOPENABLE", "STATUSES", "SYSTEM",
-    "TERMINAL", "TRANSITIONS", "UNCONFIRMED", "WITHDRAWN", "Change", "Post", "PostEvent",
-    "apply_lot_states", "approve", "closed_target", "count_by_status", "edit_caption",
-    "events", "find_post", "get_post", "list_posts", "reject", "reviewer", "set_images",
-    "sync_digest_post", "sync_lot_post", "sync_reminder_post", "transition",
+    "APPROVED",
+    "DIGEST",
+    "EDITABLE",
+    "EXPIRED",
+    "FAILED",
+    "KINDS",
+    "LOT",
+    "OPEN",
+    "OUTDATED",
+    "PENDING",
+    "PUBLISHED",
+    "REJECTED",
+    "REMINDER",
+    "REOPENABLE",
+    "STATUSES",
+    "SYSTEM",
+    "TERMINAL",
+    "TRANSITIONS",
+    "UNCONFIRMED",
+    "WITHDRAWN",
+    "Change",
+    "Post",
+    "PostEvent",
+    "Synced",
+    "apply_lot_states",
+    "approve",
+    "closed_target",
+    "count_by_status",
+    "edit_caption",
+    "events",
+    "find_post",
+    "get_post",
+    "list_posts",
+    "reject",
+    "reviewer",
+    "set_images",
+    "sync_digest_post",
+    "sync_lot_post",
+    "sync_lot_posts",
+    "sync_reminder_post",
+    "transition",
 ]

@@ -11,10 +11,12 @@ may have queued the same post meanwhile).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from sqlite_utils import Database
 from promo_pipeline import captions as cap
 from promo_pipeline import clock, crash
 from promo_pipeline.config import Config
-from promo_pipeline.errors import NotQueueableError, UsageError
+from promo_pipeline.errors import NotQueueableError, PromoError, UsageError
 from promo_pipeline.lots import Lot
 from promo_pipeline.queue import posts
 from promo_pipeline.queue.changes import digest_changes, lot_changes
@@ -48,6 +50,9 @@ def stored_image(output_dir: Path, image: str | Path) -> str:
     path = Path(image)
     if not path.is_absolute():
         return path.as_posix()
+    if ".." not in path.parts:
+        with contextlib.suppress(ValueError):  # the renderer's own paths: no file system call
+            return path.relative_to(output_dir).as_posix()
     try:
         return path.resolve().relative_to(output_dir.resolve()).as_posix()
     except ValueError:
@@ -90,23 +95,32 @@ def _new_post(db: Database, cfg: Config, *, kind: str, key: str, lots: Sequence[
         reason=reason)
 
 
+def _stale(post: Post, stored: tuple[str, ...]) -> bool:
+    """Should *post* point at these freshly rendered images (the design or brand changed, the
+    lot did not)? Only while pending: approved posts keep what the reviewer approved, and a
+    design the reviewer picked (``template``) is kept too."""
+    return bool(stored) and post.status == PENDING and not post.template and \
+        post.images != stored
+
+
+def _refresh(db: Database, post: Post, stored: tuple[str, ...]) -> None:
+    """Point a stale post (:func:`_stale`) at *stored*, inside the caller's transaction."""
+    if not _stale(post, stored):
+        return
+    at = clock.iso()
+    posts.update_content(db, post.id, at=at, images=stored)
+    posts.add_event(db, post.id, actor=SYSTEM, from_status=PENDING, to_status=PENDING,
+                    reason="gambar dirender ulang", action="images",
+                    detail={"old": list(post.images), "new": list(stored)}, at=at)
+
+
 def refresh_images(db: Database, cfg: Config, post_id: int,
                    images: Sequence[str | Path]) -> None:
-    """Point a still-pending post at freshly rendered images (the design or brand changed, the
-    lot did not). Approved posts keep what the reviewer approved; a design the reviewer picked
-    (``template``) is kept too."""
+    """:func:`_refresh` in a transaction of its own."""
     stored = tuple(stored_image(cfg.output_dir, p) for p in images)
-    if not stored:
-        return
-    with write_tx(db):
-        post = posts.get_post(db, post_id)
-        if post.status != PENDING or post.template or post.images == stored:
-            return
-        at = clock.iso()
-        posts.update_content(db, post_id, at=at, images=stored)
-        posts.add_event(db, post_id, actor=SYSTEM, from_status=PENDING, to_status=PENDING,
-                        reason="gambar dirender ulang", action="images",
-                        detail={"old": list(post.images), "new": list(stored)}, at=at)
+    if stored:
+        with write_tx(db):
+            _refresh(db, posts.get_post(db, post_id), stored)
 
 
 def _outdate(db: Database, earlier: Iterable[Post], reason: str) -> None:
@@ -115,45 +129,101 @@ def _outdate(db: Database, earlier: Iterable[Post], reason: str) -> None:
             posts.move(db, post.id, post.status, OUTDATED, actor=SYSTEM, reason=reason)
 
 
+@dataclass(frozen=True)
+class Synced:
+    """What :func:`sync_lot_posts` did for one lot: its post (made now or found), or why
+    none (:class:`NotQueueableError`: the lot cannot be promoted; any other error: reported)."""
+
+    lot_id: str
+    post_id: int | None = None
+    created: bool = False
+    error: PromoError | None = None
+
+
+def _current(found: Sequence[Post], chash: str) -> Post | None:
+    """The live lot post (anything but outdated) for this lot version."""
+    live = [p for p in found if p.kind == LOT and p.content_hash == chash and p.status != OUTDATED]
+    return max(live, key=lambda p: (p.version, p.id), default=None)
+
+
+def sync_lot_posts(db: Database, cfg: Config,
+                   batch: Sequence[tuple[Lot, Sequence[str | Path]]]) -> list[Synced]:
+    """The post of the current version of every lot in *batch* (lot, its images), in order.
+
+    ``dedupe_key = f"lot:{lot.id}:{lot.content_hash()}"``, so running twice never makes a second
+    post for the same lot version. When a lot changed since an earlier post, the earlier
+    unpublished posts (pending, approved, failed; its reminders too) become ``outdated`` and the
+    new post gets ``version = previous + 1``, ``previous_post_id`` and ``changes``. A lot that
+    cannot be promoted any more (:meth:`Lot.closed_reason`) and has no post for this version
+    gets none. Captions are written first; the whole batch is then stored in one write
+    transaction (a page of the run: one commit, not one per lot).
+    """
+    now = clock.now()
+    known = posts.posts_of_lots(db, (lot.id for lot, _ in batch), kinds=(LOT, REMINDER))
+    results: dict[str, Synced] = {}
+    refresh: list[tuple[Post, tuple[str, ...]]] = []
+    make: list[tuple[Lot, str, tuple[str, ...], dict[str, str], tuple[dict[str, str], ...]]] = []
+    for lot, images in batch:
+        chash = lot.content_hash()
+        stored = tuple(stored_image(cfg.output_dir, p) for p in images)
+        current = _current(known.get(lot.id, []), chash)
+        if current is not None:
+            results[lot.id] = Synced(lot.id, current.id)
+            if _stale(current, stored):
+                refresh.append((current, stored))
+            continue
+        closed = lot.closed_reason(now)
+        if closed:
+            results[lot.id] = Synced(lot.id, error=NotQueueableError(
+                f"tidak dibuatkan unggahan: {closed}"))
+            continue
+        try:
+            texts, findings = _captions(cfg, LOT, [lot], office_id=lot.office_id)
+        except PromoError as exc:
+            results[lot.id] = Synced(lot.id, error=exc)
+            continue
+        make.append((lot, chash, stored, texts, findings))
+    if not make and not refresh:
+        return [results[lot.id] for lot, _ in batch]
+    with write_tx(db):
+        for post, stored in refresh:
+            _refresh(db, post, stored)
+        # Read again under the write lock: another process may have queued some meanwhile.
+        known = posts.posts_of_lots(db, (lot.id for lot, *_ in make), kinds=(LOT, REMINDER))
+        for lot, chash, stored, texts, findings in make:
+            found = known.get(lot.id, [])
+            current = _current(found, chash)
+            if current is not None:
+                results[lot.id] = Synced(lot.id, current.id)
+                continue
+            lot_posts = [p for p in found if p.kind == LOT]
+            previous = max(lot_posts, key=lambda p: (p.version, p.id), default=None)
+            version = previous.version + 1 if previous else 1
+            facts = lot.to_json()
+            changes = (lot_changes(previous.facts, facts, cfg.timezone_of(lot.office_id))
+                       if previous else ())
+            post_id = _new_post(
+                db, cfg, kind=LOT, key=f"lot:{lot.id}:{chash}", lots=[lot],
+                office_id=lot.office_id, version=version, content_hash=chash, images=stored,
+                texts=texts, findings=findings, changes=changes, previous=previous, facts=facts,
+                reason=f"dibuat dari lot (versi {version})")
+            _outdate(db, found, f"lot berubah; diganti unggahan #{post_id} (versi {version})")
+            results[lot.id] = Synced(lot.id, post_id, created=True)
+            logger.info("queued post %s for lot %s (version %s)", post_id, lot.id, version)
+    if any(r.created for r in results.values()):
+        crash.point("after_post_queued")
+    return [results[lot.id] for lot, _ in batch]
+
+
 def sync_lot_post(db: Database, cfg: Config, lot: Lot, images: Sequence[str | Path]
                   ) -> tuple[int, bool]:
-    """The post for this version of *lot*.
-
-    ``dedupe_key = f"lot:{lot.id}:{lot.content_hash()}"``. When the lot changed since an earlier
-    post, the earlier unpublished posts (pending, approved, failed; its reminders too) become
-    ``outdated`` and the new post gets ``version = previous + 1``, ``previous_post_id`` and
-    ``changes``. Raises :class:`NotQueueableError` for a lot that cannot be promoted any more
-    (:meth:`Lot.closed_reason`) and has no post for this version yet.
-    """
-    chash = lot.content_hash()
-    existing = posts.current_post_id(db, LOT, lot.id, chash)
-    if existing is not None:
-        refresh_images(db, cfg, existing, images)
-        return existing, False
-    closed = lot.closed_reason(clock.now())
-    if closed:
-        raise NotQueueableError(f"tidak dibuatkan unggahan: {closed}")
-    texts, findings = _captions(cfg, LOT, [lot], office_id=lot.office_id)
-    facts = lot.to_json()
-    with write_tx(db):
-        # Checked again under the write lock: another process may have queued it meanwhile.
-        existing = posts.current_post_id(db, LOT, lot.id, chash)
-        if existing is not None:
-            return existing, False
-        previous = posts.latest_lot_post(db, lot.id)
-        version = previous.version + 1 if previous else 1
-        changes = (lot_changes(previous.facts, facts, cfg.timezone_of(lot.office_id))
-                   if previous else ())
-        earlier = posts.posts_of_lot(db, lot.id, kinds=(LOT, REMINDER))
-        post_id = _new_post(
-            db, cfg, kind=LOT, key=f"lot:{lot.id}:{chash}", lots=[lot], office_id=lot.office_id,
-            version=version, content_hash=chash, images=images, texts=texts, findings=findings,
-            changes=changes, previous=previous, facts=facts,
-            reason=f"dibuat dari lot (versi {version})")
-        _outdate(db, earlier, f"lot berubah; diganti unggahan #{post_id} (versi {version})")
-    logger.info("queued post %s for lot %s (version %s)", post_id, lot.id, version)
-    crash.point("after_post_queued")
-    return post_id, True
+    """:func:`sync_lot_posts` for one lot: ``(post id, created)``, or the reason there is no
+    post raised (:class:`NotQueueableError` for a lot that cannot be promoted any more)."""
+    (synced,) = sync_lot_posts(db, cfg, [(lot, images)])
+    if synced.error is not None:
+        raise synced.error
+    assert synced.post_id is not None
+    return synced.post_id, synced.created
 
 
 def digest_hash(lots: Iterable[Lot]) -> str:
