@@ -693,17 +693,20 @@ def publish_cmd(app: AppContext, ignore_slots: bool, as_json: bool) -> None:
     if as_json:
         emit_json(summary.to_json())
         sys.exit(0 if summary.ok else 1)
+    from promo_pipeline.present import delivery_status
+
     for o in summary.recovered:
-        click.echo(f"  #{o.post_id} {o.channel}: terputus di tengah pengiriman → {o.status}")
+        click.echo(f"  #{o.post_id} {o.channel}: terputus di tengah pengiriman → "
+                   f"{delivery_status(o.status)}")
     for o in summary.outcomes:
         where = f" ({o.remote_url or o.remote_id})" if (o.remote_url or o.remote_id) else ""
         if o.status == "sent":
-            click.echo(f"  #{o.post_id} {o.channel}: terkirim{where}")
+            click.echo(f"  #{o.post_id} {o.channel}: {delivery_status(o.status)}{where}")
         elif o.status == "queued":
             click.echo(f"  #{o.post_id} {o.channel}: dicoba lagi nanti — {o.error}")
         else:
-            label = {"failed": "GAGAL", "unconfirmed": "BELUM PASTI"}.get(o.status, o.status)
-            click.echo(f"  #{o.post_id} {o.channel}: {label} — {o.error}", err=True)
+            click.echo(f"  #{o.post_id} {o.channel}: {delivery_status(o.status).upper()} — "
+                       f"{o.error}", err=True)
     for post_id in summary.expired_posts:
         click.echo(f"  #{post_id}: tidak diterbitkan, lelangnya sudah berakhir")
     click.echo(summary.line())
@@ -725,6 +728,7 @@ def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
                      as_json: bool) -> None:
     """Kotak keluar: pengiriman per unggahan dan kanal, dengan statusnya."""
     from promo_pipeline import publish as pub
+    from promo_pipeline.present import delivery_status
 
     rows = (pub.deliveries_for_post(app.db, post_id) if post_id is not None
             else pub.list_deliveries(app.db, status=status))
@@ -738,8 +742,8 @@ def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
         return
     for r in rows:
         extra = r["remote_url"] or r["remote_id"] or ""
-        line = (f"#{r['id']:<4} unggahan #{r['post_id']:<4} {r['channel']:<9} {r['status']:<11} "
-                f"percobaan {r['attempts'] or 0}  {extra}")
+        line = (f"#{r['id']:<4} unggahan #{r['post_id']:<4} {r['channel']:<9} "
+                f"{delivery_status(r['status']):<14} percobaan {r['attempts'] or 0}  {extra}")
         click.echo(line.rstrip())
         if r["last_error"] and r["status"] != "sent":
             click.echo(f"       {r['last_error']}")

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from promo_pipeline import clock, runs
+from promo_pipeline import clock, present, runs
 from promo_pipeline.config import Config, secret, secret_env
 from promo_pipeline.config.secrets import Redactor
 from promo_pipeline.errors import PublishError
@@ -179,7 +179,8 @@ def after_run(cfg: Config, db: Database, run_id: int) -> dict[str, str]:
     except Exception:  # a notification must never break a run
         logger.exception("notify: cannot count the posts of run %s", run_id)
         return {}
-    line = f"{pending} unggahan menunggu tinjauan saat ini" if pending > new else None
+    line = (f"{pending} unggahan {present.post_status('pending')} saat ini"
+            if pending > new else None)
     return run_finished(cfg, queued=new, summary_line=line)
 
 
@@ -197,13 +198,14 @@ def publish_problems(cfg: Config, db: Any, problems: Iterable[Any]) -> dict[str,
     subject = f"[Promo] {len(items)} pengiriman perlu diperiksa"
     lines = []
     if failed:
-        lines.append(f"{len(failed)} pengiriman GAGAL (tidak akan dicoba ulang otomatis):")
+        lines.append(f"{len(failed)} pengiriman {present.delivery_status('failed').upper()} "
+                     "(tidak akan dicoba ulang otomatis):")
         lines += [f"• Unggahan #{p.post_id} ({p.channel}): {p.error or 'tanpa keterangan'}"
                   for p in failed]
         lines.append("")
     if unsure:
-        lines.append(f"{len(unsure)} pengiriman BELUM PASTI (mungkin sudah tayang; periksa akun "
-                     "sebelum mengirim ulang):")
+        lines.append(f"{len(unsure)} pengiriman {present.delivery_status('unconfirmed').upper()} "
+                     "(mungkin sudah tayang; periksa akun sebelum mengirim ulang):")
         lines += [f"• Unggahan #{p.post_id} ({p.channel}): {p.error or 'jawaban hilang'}"
                   for p in unsure]
         lines.append("")
