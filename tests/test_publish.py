@@ -159,7 +159,7 @@ def test_export_crash_after_write_finds_the_folder(tmp_path, tokens):
     assert crashed.returncode == 137
     rerun = promo(p, "publish", "--now")
     assert rerun.returncode == 0, rerun.stderr
-    assert "terputus di tengah pengiriman → sent" in rerun.stdout
+    assert "terputus di tengah pengiriman → terkirim" in rerun.stdout
     assert len(list((p.cfg.output_dir / "outbox").glob("*/*"))) == 1
     assert [d["status"] for d in p.deliveries()] == ["sent"]
 
