@@ -197,7 +197,7 @@ class Jobs:
 
         def body(db: Database) -> None:
             from promo_pipeline import queue
-            from promo_pipeline.publish.outbox import expire_ended
+            from promo_pipeline.publish.expiry import expire_ended
 
             now = self.clock()
             counts = queue.apply_lot_states(db, self.cfg, now=now)

@@ -37,7 +37,7 @@ MIGRATION_MODULES = [
     "promo_pipeline.store",
     "promo_pipeline.queue",
     "promo_pipeline.review.auth",
-    "promo_pipeline.publish.outbox",
+    "promo_pipeline.publish.deliveries",
     "promo_pipeline.render",
 ]
 
