@@ -199,7 +199,7 @@ class Jobs:
 
         def body(db: Database) -> None:
             from promo_pipeline import queue
-            from promo_pipeline.publish.outbox import expire_ended
+            from promo_pipeline.publish.expiry import expire_ended
 
             now = clock.now()
             counts = queue.apply_lot_states(db, now=now)

@@ -335,7 +335,7 @@ def test_instagram_resend_reuses_the_container(tmp_path, fake, static):
     publish(p.cfg, p.db, now=True, notify=False)
     (d,) = p.deliveries()
     assert d["status"] == "unconfirmed" and len(fake.instagram) == 1
-    from promo_pipeline.publish.outbox import resolve_unconfirmed
+    from promo_pipeline.publish.resolve import resolve_unconfirmed
 
     resolve_unconfirmed(p.db, d["id"], sent=False, actor="sari")
     summary = publish(p.cfg, p.db, notify=False)

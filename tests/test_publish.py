@@ -29,15 +29,11 @@ from fake_platforms import (
 
 from promo_pipeline import store
 from promo_pipeline.errors import ConfigError, NotFoundError, TransitionError
-from promo_pipeline.publish import outbox
-from promo_pipeline.publish.outbox import (
-    enqueue_approved,
-    idem_key,
-    post_outcome,
-    publish,
-    resolve_post,
-    resolve_unconfirmed,
-)
+from promo_pipeline.publish import delivery_events
+from promo_pipeline.publish.enqueue import enqueue_approved, idem_key
+from promo_pipeline.publish.outbox import publish
+from promo_pipeline.publish.resolve import resolve_post, resolve_unconfirmed
+from promo_pipeline.publish.settle import post_outcome
 
 
 @pytest.fixture
@@ -343,7 +339,7 @@ def test_429_retry_after_is_honoured_and_sends_once(tmp_path, tokens, fake):
     assert len(fake.telegram_posts()) == 1
     (d,) = p.deliveries()
     assert d["attempts"] == 2 and d["status"] == "sent"
-    events = [(e["from_status"], e["to_status"]) for e in outbox.delivery_events(p.db, d["id"])]
+    events = [(e["from_status"], e["to_status"]) for e in delivery_events(p.db, d["id"])]
     assert events == [(None, "queued"), ("queued", "sending"), ("sending", "queued"),
                       ("queued", "sending"), ("sending", "sent")]
     assert p.post_status(post_id) == "published"
@@ -469,7 +465,7 @@ def test_human_resend_of_an_unconfirmed_post_sends_once(tmp_path, tokens, fake):
     fake.telegram.clear()  # the reviewer found nothing on the channel (say it was deleted)
     (d,) = p.deliveries()
     row = resolve_unconfirmed(p.db, d["id"], sent=False, actor="budi")
-    assert row["status"] == "queued" and row["resolved_by"] == "budi"
+    assert row.status == "queued" and row.resolved_by == "budi"
     assert p.post_status(post_id) == "approved"
     assert publish(p.cfg, p.db, notify=False).sent == 1
     assert len(fake.telegram_posts()) == 1 and p.post_status(post_id) == "published"

@@ -42,7 +42,7 @@ def closed_target(kind: str, lots: Sequence[Lot], now: datetime) -> tuple[str, s
             return EXPIRED, "semua lot dalam rangkuman sudah lewat batas waktu"
         return None
     if withdrawn:
-        return WITHDRAWN, "lot ditarik dari lelang.go.id"
+        return WITHDRAWN, f"lot {lots[0].id} ditarik dari lelang.go.id"
     reason = lots[0].closed_reason(now)
     return (EXPIRED, reason) if reason else None
 

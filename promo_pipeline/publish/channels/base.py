@@ -178,6 +178,9 @@ class Channel:
     section: ClassVar[type[Any] | None] = None
     #: True when a delivery left in ``sending`` can be checked locally (the export folder).
     can_reconcile: ClassVar[bool] = False
+    #: True when a delivery carries every caption and the lots' facts (the export folder),
+    #: not only this channel's caption.
+    takes_everything: ClassVar[bool] = False
 
     def __init__(self, settings: Any = None, *, secrets: Mapping[str, str] | None = None,
                  timeout: float = 30.0) -> None:

@@ -37,6 +37,7 @@ class ExportChannel(Channel):
     name = "export"
     label = "Ekspor"
     can_reconcile = True
+    takes_everything = True
 
     @staticmethod
     def folder_name(payload: dict[str, Any]) -> str:
