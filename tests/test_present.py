@@ -104,7 +104,7 @@ def test_an_old_change_row_without_a_label_gets_the_facts_name():
 def test_every_status_and_kind_has_a_word():
     assert set(present.POST_STATUSES) == set(q.STATUSES)
     assert set(present.POST_KINDS) == set(q.KINDS)
-    from promo_pipeline.publish.outbox import DELIVERY_STATUSES
+    from promo_pipeline.publish.deliveries import DELIVERY_STATUSES
 
     assert set(present.DELIVERY_STATUSES) == set(DELIVERY_STATUSES)
     assert present.post_status("pending") == "menunggu tinjauan"
