@@ -60,7 +60,7 @@ def scrape(app: AppContext, as_json: bool) -> None:
 @pass_app
 def offices(app: AppContext, search: str | None, as_json: bool) -> None:
     """Daftar kantor KPKNL di lelang.go.id dengan unitKerjaId-nya (untuk [[offices]] id)."""
-    from promo_pipeline import collect, fetch
+    from promo_pipeline import fetch, refs
     from promo_pipeline.http import HttpClient
 
     # Finding the office id is the first set-up step, so it works before a config exists.
@@ -69,7 +69,7 @@ def offices(app: AppContext, search: str | None, as_json: bool) -> None:
     else:
         source = config_mod.Source()
     with HttpClient(source) as client:
-        found = collect.match_offices(fetch.fetch_offices(client, source), search)
+        found = refs.match_offices(fetch.fetch_offices(client, source), search)
     if as_json:
         emit_json([{"id": o["id"], "name": o.get("nama"), "city": o.get("kota"),
                     "province": o.get("propinsi"), "phone": o.get("telepon")} for o in found])
