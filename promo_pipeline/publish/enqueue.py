@@ -129,12 +129,12 @@ def enqueue_approved(
                         deliveries.insert_queued(db, post["id"], channel, key, body, now)
                         created += 1
                 elif found.status == CANCELLED and may_create and not found.started:
-                    if deliveries.requeue_cancelled(db, found.id, key, body, now,
-                                                    note="post approved again"):
+                    if deliveries.take_content(db, found, key, body, now,
+                                               note="post approved again"):
                         created += 1
                 elif found.status == QUEUED and not found.started and found.idem_key != key:
-                    deliveries.replace_content(db, found.id, key, body, now,
-                                               note="content updated before sending")
+                    deliveries.take_content(db, found, key, body, now,
+                                            note="content updated before sending")
     if created:
         logger.info("outbox: %d deliveries queued", created)
     return created
