@@ -96,3 +96,24 @@ def test_slots_served_are_remembered_once(p):
         dl.mark_slots_served(p.db, [("off-bima", slot)], NOW + timedelta(hours=1))
     assert dl.slot_served(p.db, "off-bima", slot)
     assert not dl.slot_served(p.db, "", slot)
+
+
+def test_a_cancelled_delivery_takes_new_content_from_scratch(p):
+    did = queued(p)
+    with store.write_tx(p.db):
+        dl.claim(p.db, did, NOW)
+        dl.move(p.db, did, dl.SENDING, dl.QUEUED, NOW, last_error="429",
+                next_attempt_at=dl.iso_us(NOW))
+        dl.cancel_queued(p.db, p.post_id, "kanal dihapus", NOW)
+        assert dl.take_content(p.db, dl.get(p.db, did), "key-2", {"caption": "baru"}, NOW,
+                               note="post approved again")
+    d = dl.get(p.db, did)
+    assert (d.status, d.attempts, d.next_attempt_at, d.last_error) == ("queued", 0, None, None)
+    assert (d.idem_key, d.payload) == ("key-2", {"caption": "baru"})
+    assert dl.events(p.db, did)[-1].note == "post approved again"
+    with store.write_tx(p.db):  # a queued one keeps its attempts and retry time
+        dl.claim(p.db, did, NOW)
+        dl.move(p.db, did, dl.SENDING, dl.QUEUED, NOW, next_attempt_at=dl.iso_us(NOW))
+        assert dl.take_content(p.db, dl.get(p.db, did), "key-3", {"caption": "lagi"}, NOW,
+                               note="content updated before sending")
+    assert dl.get(p.db, did).attempts == 1 and dl.get(p.db, did).next_attempt_at

@@ -291,31 +291,14 @@ def insert_queued(db: Database, post_id: int, channel: str, idem_key: str,
     return delivery_id
 
 
-def requeue_cancelled(db: Database, delivery_id: int, idem_key: str,
-                      payload: Mapping[str, Any], now: datetime, *, note: str) -> bool:
-    """A ``cancelled`` delivery queued again with the post's current content."""
-    cur = db.execute(
-        "update deliveries set status = 'queued', idem_key = ?, payload = ?, attempts = 0, "
-        "next_attempt_at = null, last_error = null, updated_at = ? "
-        "where id = ? and status = 'cancelled'",
-        [idem_key, json.dumps(payload, ensure_ascii=False), iso(now), delivery_id])
-    if cur.rowcount != 1:
-        return False
-    _event(db, delivery_id, CANCELLED, QUEUED, SYSTEM, note, now)
-    return True
-
-
-def replace_content(db: Database, delivery_id: int, idem_key: str,
-                    payload: Mapping[str, Any], now: datetime, *, note: str) -> bool:
-    """A ``queued`` delivery takes new content (a caption edited after approval)."""
-    cur = db.execute(
-        "update deliveries set idem_key = ?, payload = ?, updated_at = ? "
-        "where id = ? and status = 'queued'",
-        [idem_key, json.dumps(payload, ensure_ascii=False), iso(now), delivery_id])
-    if cur.rowcount != 1:
-        return False
-    _event(db, delivery_id, QUEUED, QUEUED, SYSTEM, note, now)
-    return True
+def take_content(db: Database, delivery: Delivery, idem_key: str,
+                 payload: Mapping[str, Any], now: datetime, *, note: str) -> bool:
+    """A delivery that has not started takes the post's current content and is ``queued``
+    (a ``cancelled`` one again from its first attempt)."""
+    fresh: dict[str, Any] = {} if delivery.status == QUEUED else {
+        "attempts": 0, "next_attempt_at": None, "last_error": None}
+    return move(db, delivery.id, delivery.status, QUEUED, now, note=note, idem_key=idem_key,
+                payload=json.dumps(payload, ensure_ascii=False), **fresh)
 
 
 def claim(db: Database, delivery_id: int, now: datetime) -> bool:

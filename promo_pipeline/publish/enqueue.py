@@ -22,10 +22,11 @@ from sqlite_utils import Database
 from promo_pipeline import clock as clock_mod
 from promo_pipeline import store
 from promo_pipeline.config import Config
-from promo_pipeline.lots import get_lot
+from promo_pipeline.lots import get_lots
 from promo_pipeline.publish import channels as registry
 from promo_pipeline.publish import deliveries, settle
 from promo_pipeline.publish.deliveries import CANCELLED, QUEUED
+from promo_pipeline.queue import Post
 
 logger = logging.getLogger(__name__)
 
@@ -36,40 +37,22 @@ def idem_key(post_id: int, channel: str, content: dict[str, Any]) -> str:
     return hashlib.sha256(f"{post_id}|{channel}|{blob}".encode()).hexdigest()
 
 
-def _loads(text: Any, default: Any) -> Any:
-    if not text:
-        return default
-    try:
-        return json.loads(text)
-    except ValueError:
-        return default
-
-
-def post_lot_ids(post: dict[str, Any]) -> list[str]:
-    """The lots a post (row) is about: its ``lot_ids``, else its ``lot_id``."""
-    ids = _loads(post.get("lot_ids"), [])
-    if not ids and post.get("lot_id"):
-        ids = [post["lot_id"]]
-    return [str(i) for i in ids]
-
-
 def _lot_facts(db: Database, lot_ids: list[str]) -> list[dict[str, Any]]:
     out = []
-    for lot in (get_lot(db, i) for i in lot_ids):
-        if lot is not None:
-            out.append({
-                "id": lot.id, "title": lot.title, "url": lot.url,
-                "ends_at": lot.ends_at.isoformat(),
-                "deposit_deadline": (lot.deposit_deadline.isoformat()
-                                     if lot.deposit_deadline else None),
-                "limit_value": lot.limit_value, "deposit": lot.deposit, "status": lot.status,
-            })
+    for lot in get_lots(db, lot_ids):
+        out.append({
+            "id": lot.id, "title": lot.title, "url": lot.url,
+            "ends_at": lot.ends_at.isoformat(),
+            "deposit_deadline": (lot.deposit_deadline.isoformat()
+                                 if lot.deposit_deadline else None),
+            "limit_value": lot.limit_value, "deposit": lot.deposit, "status": lot.status,
+        })
     return out
 
 
-def payload(cfg: Config, db: Database, post: dict[str, Any], channel: str) -> dict[str, Any]:
-    """What a delivery of *post* (row) to *channel* sends."""
-    captions = _loads(post.get("captions"), {}) or {}
+def payload(cfg: Config, db: Database, post: Post, channel: str) -> dict[str, Any]:
+    """What a delivery of *post* to *channel* sends."""
+    captions = dict(post.captions)
     primary = cfg.captions.primary
     everything = registry.get(channel).takes_everything
     first = next(iter(captions.values()), "")
@@ -77,21 +60,21 @@ def payload(cfg: Config, db: Database, post: dict[str, Any], channel: str) -> di
         caption = captions.get(primary) or first
     else:
         caption = captions.get(channel) or captions.get(primary) or first
-    lot_ids = post_lot_ids(post)
+    lot_ids = list(post.lot_ids)
     return {
-        "post_id": post["id"],
-        "kind": post.get("kind") or "lot",
-        "office_id": post.get("office_id"),
-        "lot_id": post.get("lot_id"),
+        "post_id": post.id,
+        "kind": post.kind,
+        "office_id": post.office_id,
+        "lot_id": post.lot_id,
         "lot_ids": lot_ids,
-        "version": post.get("version") or 1,
+        "version": post.version,
         "caption": caption,
         "captions": captions if everything else {},
-        "images": _loads(post.get("images"), []) or [],
-        "template": post.get("template"),
+        "images": list(post.images),
+        "template": post.template,
         "lots": _lot_facts(db, lot_ids) if everything else [],
-        "approved_by": post.get("approved_by"),
-        "approved_at": post.get("approved_at"),
+        "approved_by": post.approved_by,
+        "approved_at": post.approved_at,
     }
 
 
@@ -118,23 +101,23 @@ def enqueue_approved(
     wanted = None if office_ids is None else set(office_ids)
     created = 0
     for post in settle.approved_posts(db):
-        may_create = wanted is None or (post.get("office_id") or "") in wanted
+        may_create = wanted is None or (post.office_id or "") in wanted
         for channel in cfg.publish.channels:
             body = payload(cfg, db, post, channel)
-            key = content_key(post["id"], channel, body)
+            key = content_key(post.id, channel, body)
             with store.write_tx(db):
-                found = deliveries.find(db, post["id"], channel)
+                found = deliveries.find(db, post.id, channel)
                 if found is None:
                     if may_create:
-                        deliveries.insert_queued(db, post["id"], channel, key, body, now)
+                        deliveries.insert_queued(db, post.id, channel, key, body, now)
                         created += 1
                 elif found.status == CANCELLED and may_create and not found.started:
-                    if deliveries.requeue_cancelled(db, found.id, key, body, now,
-                                                    note="post approved again"):
+                    if deliveries.take_content(db, found, key, body, now,
+                                               note="post approved again"):
                         created += 1
                 elif found.status == QUEUED and not found.started and found.idem_key != key:
-                    deliveries.replace_content(db, found.id, key, body, now,
-                                               note="content updated before sending")
+                    deliveries.take_content(db, found, key, body, now,
+                                            note="content updated before sending")
     if created:
         logger.info("outbox: %d deliveries queued", created)
     return created

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from sqlite_utils import Database
 
@@ -21,17 +20,15 @@ from promo_pipeline import store
 from promo_pipeline.lots import get_lots
 from promo_pipeline.publish import deliveries, settle
 from promo_pipeline.publish.deliveries import QUEUED, SYSTEM
-from promo_pipeline.publish.enqueue import post_lot_ids
-from promo_pipeline.queue import closed_target
+from promo_pipeline.queue import Post, closed_target
 
 logger = logging.getLogger(__name__)
 
 
-def closed_reason(db: Database, post: dict[str, Any], now: datetime
-                  ) -> tuple[str, str] | None:
-    """``(new post status, reason)`` when the post (row) must not go out any more, else None:
-    the queue's own rule (:func:`promo_pipeline.queue.closed_target`)."""
-    return closed_target(post.get("kind") or "lot", get_lots(db, post_lot_ids(post)), now)
+def closed_reason(db: Database, post: Post, now: datetime) -> tuple[str, str] | None:
+    """``(new post status, reason)`` when the post must not go out any more, else None: the
+    queue's own rule (:func:`promo_pipeline.queue.closed_target`)."""
+    return closed_target(post.kind, get_lots(db, post.lot_ids), now)
 
 
 def stop_post(db: Database, post_id: int, target: str, reason: str, now: datetime) -> None:
@@ -55,10 +52,10 @@ def expire_ended(db: Database, now: datetime) -> list[int]:
         if found:
             target, reason = found
             with store.write_tx(db):
-                stop_post(db, post["id"], target, reason, now)
-            moved.append(post["id"])
-            logger.info("post %s not published: %s", post["id"], reason)
-    closed = dict(settle.post_ids_in(db, settle.CLOSED))
+                stop_post(db, post.id, target, reason, now)
+            moved.append(post.id)
+            logger.info("post %s not published: %s", post.id, reason)
+    closed = settle.closed_posts(db)
     stale = {d.post_id for d in deliveries.with_status(db, QUEUED, post_ids=list(closed))}
     for post_id in sorted(stale):
         with store.write_tx(db):

@@ -76,7 +76,7 @@ from promo_pipeline.publish.deliveries import (
 from promo_pipeline.publish.enqueue import enqueue_approved
 from promo_pipeline.publish.expiry import closed_reason, expire_ended, stop_post
 from promo_pipeline.publish.results import DeliveryOutcome, PublishSummary
-from promo_pipeline.publish.slots import Due, due_offices, mark_served, office_tz
+from promo_pipeline.publish.slots import Due, due_offices, mark_served
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +132,9 @@ class _Runner:
                 deliveries.save_checkpoint(self.db, job.id, cp, self.clock())
             job.checkpoint = dict(cp)
 
-        tz = office_tz(self.cfg, job.payload.get("office_id"))
+        tz = self.cfg.timezone_of(job.payload.get("office_id"))
         return SendContext(output_dir=self.cfg.output_dir, save_checkpoint=save,
-                           clock=self.clock, sleep=self.sleep, office_timezone=str(tz))
+                           clock=self.clock, sleep=self.sleep, office_timezone=tz)
 
     def _settle(self, post_id: int) -> None:
         if settle.settle_post(self.db, post_id) == "published":
@@ -195,7 +195,7 @@ class _Runner:
         now = self.clock()
         with store.write_tx(self.db):
             post = settle.get_post(self.db, d.post_id)
-            if post["status"] != "approved":
+            if post.status != queue.APPROVED:
                 return False
             found = closed_reason(self.db, post, now)
             if found:  # the auction ended while this run was busy: never publish it now

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from promo_pipeline import clock as clock_mod
-from promo_pipeline import store
+from promo_pipeline import queue, store
 from promo_pipeline.errors import NotFoundError, TransitionError
 from promo_pipeline.publish import deliveries, settle
 from promo_pipeline.publish.deliveries import FAILED, QUEUED, SENT, UNCONFIRMED, Delivery
@@ -62,8 +62,8 @@ def resolve_unconfirmed(
             deliveries.move(db, delivery_id, found.status, QUEUED, now, actor=actor, note=note,
                             attempts=0, next_attempt_at=None, resolved_by=actor,
                             resolved_at=stamp)
-            if post["status"] in ("unconfirmed", "failed") and not settle.move_post(
-                    db, found.post_id, "approved", actor=actor,
+            if post.status in (queue.UNCONFIRMED, queue.FAILED) and not settle.move_post(
+                    db, found.post_id, queue.APPROVED, actor=actor,
                     reason=f"{found.channel}: {note}"):
                 raise TransitionError(
                     f"unggahan #{found.post_id} tidak dapat dikembalikan ke antrean kirim")

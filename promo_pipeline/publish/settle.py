@@ -1,15 +1,14 @@
 """The post side of publishing: which posts are approved, and each post's status kept in line
 with its deliveries.
 
-Settings read: none. Posts are read and moved through the queue stage (the review workflow
-decides which moves are allowed); this module is the publish stage's only door to them.
+Settings read: none. Posts are read (:class:`~promo_pipeline.queue.Post` records) and moved
+through the queue stage, whose workflow decides which moves are allowed; this module is the
+publish stage's one door to them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
 
 from sqlite_utils import Database
 
@@ -25,42 +24,40 @@ from promo_pipeline.publish.deliveries import (
     SYSTEM,
     UNCONFIRMED,
 )
+from promo_pipeline.queue import APPROVED, Post
+from promo_pipeline.queue import posts as queue_posts
 
 logger = logging.getLogger(__name__)
 
 #: Post statuses whose queued deliveries must not go out any more.
-CLOSED = ("expired", "outdated", "withdrawn", "rejected", "published")
+CLOSED = (queue.EXPIRED, queue.OUTDATED, queue.WITHDRAWN, queue.REJECTED, queue.PUBLISHED)
 #: Post statuses that follow their deliveries (see :func:`settle_post`).
-_SETTLING = ("approved", "failed", "unconfirmed")
+_SETTLING = (queue.APPROVED, queue.FAILED, queue.UNCONFIRMED)
 
 
-def approved_posts(db: Database) -> list[dict[str, Any]]:
-    """The approved posts (rows), oldest first."""
-    return list(db.table("posts").rows_where("status = 'approved'", order_by="id"))
+def approved_posts(db: Database) -> list[Post]:
+    """The approved posts, oldest first."""
+    return sorted(queue.list_posts(db, status=APPROVED), key=lambda post: post.id)
 
 
 def approved_ids(db: Database) -> set[int]:
     """The ids of the approved posts."""
-    return {int(r[0]) for r in db.execute("select id from posts where status = 'approved'")}
+    return set(queue_posts.post_ids(db, status=APPROVED))
 
 
 def approved_office_ids(db: Database) -> list[str]:
     """The offices that have approved posts."""
-    return [str(r[0]) for r in db.execute(
-        "select distinct office_id from posts where status = 'approved'") if r[0]]
+    return [o for o in queue_posts.office_ids(db, status=APPROVED) if o]
 
 
-def post_ids_in(db: Database, statuses: Sequence[str]) -> list[tuple[int, str]]:
-    """``(id, status)`` of the posts in *statuses*, by id."""
-    marks = ", ".join("?" for _ in statuses)
-    return [(int(r[0]), str(r[1])) for r in db.execute(
-        f"select id, status from posts where status in ({marks}) order by id",  # noqa: S608
-        list(statuses))]
+def closed_posts(db: Database) -> dict[int, str]:
+    """Post id → status of the posts whose queued deliveries must not go out (:data:`CLOSED`)."""
+    return {pid: status for status in CLOSED for pid in queue_posts.post_ids(db, status=status)}
 
 
-def get_post(db: Database, post_id: int) -> dict[str, Any]:
-    """One post (row)."""
-    return dict(db.table("posts").get(post_id))
+def get_post(db: Database, post_id: int) -> Post:
+    """One post (:class:`NotFoundError` when there is none)."""
+    return queue.get_post(db, post_id)
 
 
 def move_post(db: Database, post_id: int, to: str, *, actor: str, reason: str | None) -> bool:
@@ -79,10 +76,10 @@ def post_outcome(statuses: list[str]) -> str | None:
     if not live or any(s in (QUEUED, SENDING) for s in live):
         return None
     if all(s == SENT for s in live):
-        return "published"
+        return queue.PUBLISHED
     if FAILED in live:
-        return "failed"
-    return "unconfirmed"
+        return queue.FAILED
+    return queue.UNCONFIRMED
 
 
 def settle_post(db: Database, post_id: int, *, actor: str = SYSTEM) -> str | None:
@@ -90,11 +87,11 @@ def settle_post(db: Database, post_id: int, *, actor: str = SYSTEM) -> str | Non
     found = deliveries.of_post(db, post_id)
     target = post_outcome([d.status for d in found])
     post = get_post(db, post_id)
-    if target is None or post["status"] == target or post["status"] not in _SETTLING:
+    if target is None or post.status == target or post.status not in _SETTLING:
         return None
     problems = [f"{d.channel}: {d.last_error}" for d in found
                 if d.status in (FAILED, UNCONFIRMED) and d.last_error]
-    reason = "; ".join(problems) if target != "published" else None
+    reason = "; ".join(problems) if target != queue.PUBLISHED else None
     with store.write_tx(db):
         if move_post(db, post_id, target, actor=actor, reason=reason):
             return target

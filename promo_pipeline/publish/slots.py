@@ -1,7 +1,7 @@
 """Publishing slots: when an office's new approved posts may go out.
 
-Settings read: ``publish.slots`` (office-local ``HH:MM``), ``offices[].timezone``,
-``schedule.timezone``.
+Settings read: ``publish.slots`` (office-local ``HH:MM``), the offices' zones
+(``Config.timezone_of``).
 
 A slot that has passed today and has not been served yet makes the office due; a post approved
 after the last slot of a day waits for the first slot of the next day. ``--now`` ignores the
@@ -20,12 +20,6 @@ from sqlite_utils import Database
 from promo_pipeline import store
 from promo_pipeline.config import Config
 from promo_pipeline.publish import deliveries, settle
-
-
-def office_tz(cfg: Config, office_id: str | None) -> ZoneInfo:
-    """The office's time zone, else the configured default."""
-    office = cfg.office(office_id) if office_id else None
-    return ZoneInfo(office.timezone if office else cfg.default_timezone)
 
 
 def _parse_hhmm(value: str) -> dtime:
@@ -79,7 +73,7 @@ def due_offices(cfg: Config, db: Database, now: datetime, *, ignore_slots: bool)
     ids = [o.id for o in cfg.offices]
     ids += [o for o in settle.approved_office_ids(db) if o not in ids]
     for office_id in [*ids, ""]:
-        tz = office_tz(cfg, office_id or None)
+        tz = ZoneInfo(cfg.timezone_of(office_id or None))
         if ignore_slots or not slots:
             due.offices[office_id] = latest_slot(slots, tz, now) if slots else None
             continue
