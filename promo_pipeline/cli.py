@@ -267,12 +267,12 @@ def templates_list(app: AppContext) -> None:
     """Daftar desain, ukurannya dan asal berkasnya; templat yang rusak dilaporkan."""
     from promo_pipeline import render as render_mod
     from promo_pipeline.errors import TemplateError
-    from promo_pipeline.render import engine
+    from promo_pipeline.render import designs
 
     broken = 0
     for name in render_mod.available_designs(app.config):
         try:
-            tpl = engine.get_template(app.config, name)
+            tpl = designs.get_template(app.config, name)
         except TemplateError as exc:
             broken += 1
             click.echo(f"{name:<10} RUSAK: {exc}", err=True)

@@ -26,7 +26,7 @@ from typing import Any
 from promo_pipeline.render.schema import migrations
 
 _LAZY = {
-    "available_designs": "promo_pipeline.render.engine",
+    "available_designs": "promo_pipeline.render.designs",
     "RenderBatch": "promo_pipeline.render.pipeline",
     "RenderedImage": "promo_pipeline.render.pipeline",
     "images_for_lot": "promo_pipeline.render.pipeline",

@@ -39,7 +39,7 @@ from promo_pipeline.config import Config
 from promo_pipeline.errors import RenderError, TemplateError
 from promo_pipeline.fsutil import atomic_write_bytes
 from promo_pipeline.models import Lot
-from promo_pipeline.render import engine, fonts
+from promo_pipeline.render import brand, designs, engine, fonts, photoset
 from promo_pipeline.render import template as tmpl
 from promo_pipeline.render.fields import lot_fields
 from promo_pipeline.render.schema import migrations  # noqa: F401  (re-exported)
@@ -138,7 +138,7 @@ def office_zone(cfg: Config, office_id: str) -> str:
 
 
 def lot_values(cfg: Config, lot: Lot, *, now: datetime, photo_count: int,
-               kit: engine.BrandKit) -> dict[str, Any]:
+               kit: brand.BrandKit) -> dict[str, Any]:
     values = lot_fields(lot, cfg.brand, tz=office_zone(cfg, lot.office_id), now=now,
                         photo_count=photo_count, urgent_days=cfg.render.urgent_days)
     values.update(kit.values)
@@ -168,7 +168,7 @@ def _layers_digest(layers: Iterable[tmpl.Layer], values: dict[str, Any],
     return {"fields": used, "when": outcomes, "photos": photos}
 
 
-def _image_id(template: tmpl.Template, design: str, slide_no: int, kit: engine.BrandKit,
+def _image_id(template: tmpl.Template, design: str, slide_no: int, kit: brand.BrandKit,
               quality: int, content: Any) -> str:
     blob = json.dumps({
         "renderer": RENDERER_VERSION,
@@ -211,13 +211,13 @@ def default_formats(cfg: Config, values: dict[str, Any]) -> list[str]:
     """``render.formats``, plus the urgent design when the lot ends soon."""
     names = list(dict.fromkeys(cfg.render.formats))
     if values.get("is_urgent") and URGENT_DESIGN not in names:
-        if URGENT_DESIGN in engine.available_designs(cfg):
+        if URGENT_DESIGN in designs.available_designs(cfg):
             names.append(URGENT_DESIGN)
     return names
 
 
 def _plan_lot(cfg: Config, db: Database, lot: Lot, formats_: list[str] | None, now: datetime,
-              kit: engine.BrandKit) -> _LotPlan:
+              kit: brand.BrandKit) -> _LotPlan:
     paths = store.usable_photo_paths(db, cfg.media_dir, lot.id)
     hashes: list[str | None] = []
     for p in paths:
@@ -231,7 +231,7 @@ def _plan_lot(cfg: Config, db: Database, lot: Lot, formats_: list[str] | None, n
     lot_dir = _safe_dir(lot.id)
     quality = cfg.render.jpeg_quality
     for design in names:
-        template = engine.get_template(cfg, design)
+        template = designs.get_template(cfg, design)
         if template.kind == "digest":
             raise TemplateError(f"design {design!r} is a digest of many lots; "
                                 f"it is made by the weekly digest, not per lot")
@@ -270,14 +270,14 @@ def _existing(cfg: Config, db: Database, planned: list[_Planned]) -> set[str]:
 
 def _render_plan(cfg: Config, plan: _LotPlan) -> list[str]:
     """Render and write every image of *plan*; returns their ids. Pure of the database."""
-    kit = engine.brand_kit(cfg)
+    kit = brand.brand_kit(cfg)
     entries = []
     for item in plan.images:
-        template = engine.get_template(cfg, item.format)
+        template = designs.get_template(cfg, item.format)
         slide = template.slides[item.slide_index]
         entries.append((template, slide, item))
-    needs = engine.photo_needs([(s, i.values, i.slide_photo) for _, s, i in entries])
-    photos = engine.PhotoSet([Path(p) for p in plan.photos], needs)
+    needs = photoset.photo_needs([(s, i.values, i.slide_photo) for _, s, i in entries])
+    photos = photoset.PhotoSet([Path(p) for p in plan.photos], needs)
     done = []
     for template, slide, item in entries:
         canvas, _ = engine.compose(template, slide, kit,
@@ -350,7 +350,7 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
     rendered, since every lot would fail the same way.
     """
     now = now or datetime.now(UTC)
-    kit = engine.brand_kit(cfg)
+    kit = brand.brand_kit(cfg)
     batch = RenderBatch()
 
     def work() -> Iterator[_LotPlan]:
@@ -461,8 +461,8 @@ def render_digest(cfg: Config, db: Database, lots: Sequence[Lot], *, title: str,
     if not lots:
         return []
     now = now or datetime.now(UTC)
-    kit = engine.brand_kit(cfg)
-    template = engine.get_template(cfg, design)
+    kit = brand.brand_kit(cfg)
+    template = designs.get_template(cfg, design)
     if template.kind != "digest" or template.grid is None:
         raise TemplateError(f"design {design!r} is not a digest template")
     key = hashlib.sha256(json.dumps([title, [lot.id for lot in lots]]).encode()).hexdigest()
@@ -483,8 +483,8 @@ def render_digest(cfg: Config, db: Database, lots: Sequence[Lot], *, title: str,
             paths = store.usable_photo_paths(db, cfg.media_dir, lot.id)[:1]
             hashes = [file_hash(p) for p in paths]
             values = lot_values(cfg, lot, now=now, photo_count=len(paths), kit=kit)
-            needs = engine.photo_needs([(tmpl.Slide("cell", template.cell_layers), values, None)])
-            cells.append(engine.RenderInput(values, engine.PhotoSet(paths, needs)))
+            needs = photoset.photo_needs([(tmpl.Slide("cell", template.cell_layers), values, None)])
+            cells.append(engine.RenderInput(values, photoset.PhotoSet(paths, needs)))
             contents.append(_layers_digest(template.cell_layers, values, None, hashes))
         page = template.slides[0]
         content = {"page": _layers_digest(page.layers, page_values, None, []), "cells": contents}
