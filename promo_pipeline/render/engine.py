@@ -35,15 +35,18 @@ _BASES: dict[tuple, Image.Image] = {}
 
 def draw_layers(canvas: Image.Image, kit: BrandKit, layers: list[Layer],
                 inp: RenderInput, *, origin: tuple[int, int] = (0, 0),
-                plan: BasePlan | None = None) -> list[Placed]:
+                plan: BasePlan | None = None, only: frozenset[int] | None = None,
+                bottom: int | None = None) -> list[Placed]:
     """Draw *layers* onto *canvas*, resolving ``when`` and ``below``.
 
     With a *plan*, the layers (and image shadows) it baked into the base canvas are skipped.
+    With *only*, the other layers are laid out (so that stacking is right) but not drawn.
+    A text or QR code pushed down by stacking stays above *bottom* (default: the canvas edge).
     """
     ox, oy = origin
     placed: list[Placed] = []
     by_id: dict[str, Placed] = {}
-    _cw, ch = canvas.size
+    ch = canvas.size[1] if bottom is None else bottom
     baked = plan.layers if plan else frozenset()
     shadows_done = plan.shadows if plan else frozenset()
     for i, layer in enumerate(layers):
@@ -63,17 +66,21 @@ def draw_layers(canvas: Image.Image, kit: BrandKit, layers: list[Layer],
             room = ch - y
             h = room if layer.type == "text" and room >= _min_line(layer) else h
             y = min(y, ch - h)
+        painted = only is None or i in only
+        box = (x, y, x + layer.w, y + layer.h)
         if layer.when is not None and not layer.when.evaluate(inp.values):
             result = Placed(layer.path, layer.type, (x, y, x + layer.w, y), drawn=False)
         elif layer.type == "text":
-            result = paint.draw_text(canvas, kit, layer, x, y, h, inp.values)
-        elif layer.type == "image":
-            paint.draw_image(canvas, kit, layer, x, y, inp, shadow=i not in shadows_done)
-            result = Placed(layer.path, "image", (x, y, x + layer.w, y + layer.h), True)
+            result = paint.draw_text(canvas, kit, layer, x, y, h, inp.values, paint=painted)
         elif layer.type == "qr":
-            drawn = paint.draw_qr(canvas, kit, layer, x, y, inp.values)
+            drawn = paint.draw_qr(canvas, kit, layer, x, y, inp.values, paint=painted)
             result = Placed(layer.path, "qr", (x, y, x + layer.w, y + (layer.h if drawn else 0)),
                             drawn)
+        elif not painted:
+            result = Placed(layer.path, layer.type, box, True)
+        elif layer.type == "image":
+            paint.draw_image(canvas, kit, layer, x, y, inp, shadow=i not in shadows_done)
+            result = Placed(layer.path, "image", box, True)
         else:
             result = paint.draw_static(canvas, kit, layer, x, y, inp.values)
             assert result is not None
@@ -181,8 +188,13 @@ def compose(template: tmpl.Template, slide: tmpl.Slide, kit: BrandKit, inp: Rend
     """Render one slide of *template* for *inp*; returns the RGB image and layer placements."""
     canvas, plan = _base(kit, template, slide.name, slide.layers,
                          slide.background or template.background)
-    placed = draw_layers(canvas, kit, slide.layers, inp, plan=plan)
+    placed = draw_layers(canvas, kit, slide.layers, inp, plan=plan, bottom=safe_bottom(template))
     return canvas, placed
+
+
+def safe_bottom(template: tmpl.Template) -> int | None:
+    """How far down stacked text may be pushed: the safe zone's bottom, if the design has one."""
+    return template.safe_zone[1] if template.safe_zone else None
 
 
 def compose_digest(template: tmpl.Template, kit: BrandKit, page_values: Mapping[str, Any],

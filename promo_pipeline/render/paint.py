@@ -145,7 +145,8 @@ def draw_image(canvas: Image.Image, kit: BrandKit, layer: Layer, x: int, y: int,
 
 
 def draw_text(canvas: Image.Image, kit: BrandKit, layer: Layer, x: int, y: int, h: int,
-               values: Mapping[str, Any]) -> Placed:
+              values: Mapping[str, Any], *, paint: bool = True) -> Placed:
+    """Fit and draw a text layer; with ``paint=False`` only where it would go."""
     p = layer.props
     text, all_empty = fill_text(layer.text or "", dict(values))
     text = fonts.clean(text)
@@ -171,23 +172,28 @@ def draw_text(canvas: Image.Image, kit: BrandKit, layer: Layer, x: int, y: int, 
         else:
             cx = x
         top = block.y - pv
-        chip_sprite(kit, fill, chip_w, chip_h, radius, layer.opacity).paste(canvas, cx, top)
+        if paint:
+            chip_sprite(kit, fill, chip_w, chip_h, radius, layer.opacity).paste(canvas, cx, top)
         block = draw.TextBlock(fit=block.fit, x=cx + ph, y=block.y, w=chip_w - 2 * ph,
                                align=p["align"], weight=block.weight, tabular=block.tabular)
         bottom = top + chip_h
-    draw.draw_block(canvas, block, color)
+    if paint:
+        draw.draw_block(canvas, block, color)
     return Placed(layer.path, "text", (x, top, x + layer.w, bottom), drawn=True,
                   block=block, text=" / ".join(block.fit.lines), size=block.fit.size)
 
 
 def draw_qr(canvas: Image.Image, kit: BrandKit, layer: Layer, x: int, y: int,
-             values: Mapping[str, Any]) -> bool:
+            values: Mapping[str, Any], *, paint: bool = True) -> bool:
+    """Draw a QR layer; False when its data is empty (nothing is drawn)."""
     data, all_empty = fill_text(layer.text or "", dict(values))
     if all_empty or not data.strip():
         return False
+    if not paint:
+        return True
     p = layer.props
     chip_sprite(kit, p["background"], layer.w, layer.h, p["radius"], layer.opacity
-                 ).paste(canvas, x, y)
+                ).paste(canvas, x, y)
     mask, _ = draw.qr_mask(data.strip(), min(layer.w, layer.h), p["border"])
     qx, qy = x + (layer.w - mask.width) // 2, y + (layer.h - mask.height) // 2
     canvas.paste(kit.rgba(p["color"])[:3], (qx, qy), mask)
@@ -195,7 +201,7 @@ def draw_qr(canvas: Image.Image, kit: BrandKit, layer: Layer, x: int, y: int,
 
 
 def draw_static(canvas: Image.Image, kit: BrandKit, layer: Layer, x: int, y: int,
-                 values: Mapping[str, Any]) -> Placed | None:
+                values: Mapping[str, Any]) -> Placed | None:
     """Draw a rect, icon or pattern layer; None when the layer type is not one of them."""
     p = layer.props
     if layer.type == "rect":
