@@ -230,8 +230,11 @@ def render(app: AppContext, lot_id: str | None, force: bool, designs: tuple[str,
     else:
         now = datetime.now(UTC)
         targets = [lot for lot in store.list_lots(app.db, status="active") if lot.ends_at > now]
+    progress = _render_progress() if not app.quiet and sys.stderr.isatty() else None
     batch = render_mod.render_batch(app.config, app.db, targets, formats=list(designs) or None,
-                                    force=force)
+                                    force=force, progress=progress)
+    if progress is not None:
+        click.echo("", err=True)
     if as_json:
         emit_json([{"lot_id": i.lot_id, "format": i.format, "slide": i.slide,
                     "path": app.config.display(i.path), "rendered": i.rendered}
@@ -242,6 +245,17 @@ def render(app: AppContext, lot_id: str | None, force: bool, designs: tuple[str,
     for failed, error in batch.errors.items():
         click.echo(f"  galat lot {failed}: {error}", err=True)
     sys.exit(1 if batch.errors else 0)
+
+
+def _render_progress():
+    """One terminal line kept up to date: frames of the clip being encoded, or lots done."""
+
+    def show(lot_id: str, design: str, done: int, total: int) -> None:
+        what = f"video {design} lot {lot_id[:8]}: {done}/{total} bingkai" if design else \
+            f"lot selesai: {done}/{total}"
+        click.echo(f"\r{what}   ", err=True, nl=False)
+
+    return show
 
 
 @cli.group("templates")

@@ -47,6 +47,29 @@ class Settings:
                f"av{av.__version__}"
 
 
+def line_sizes(width: int, height: int) -> tuple[int, int, int]:
+    """How wide (padding included) each yuv420p plane of a ``width×height`` frame is."""
+    probe = av.VideoFrame(width, height, "yuv420p")
+    return tuple(p.line_size for p in probe.planes)  # type: ignore[return-value]
+
+
+def make_frame(planes: tuple[Image.Image, Image.Image, Image.Image], width: int, height: int
+               ) -> av.VideoFrame:
+    """A new frame holding *planes* (each exactly as wide as its line size), tagged BT.709."""
+    frame = av.VideoFrame(width, height, "yuv420p")
+    for plane, im in zip(frame.planes, planes, strict=True):
+        plane.update(im.tobytes())
+    frame.color_range = av.video.reformatter.ColorRange.MPEG
+    frame.colorspace = av.video.reformatter.Colorspace.ITU709
+    return frame
+
+
+def to_rgb(frame: av.VideoFrame) -> Image.Image:
+    """A BT.709 TV-range frame as an sRGB Pillow image."""
+    return frame.reformat(format="rgb24", src_colorspace=av.video.reformatter.Colorspace.ITU709,
+                          src_color_range=av.video.reformatter.ColorRange.MPEG).to_image()
+
+
 class ClipWriter:
     """An MP4 being written: ``frame()`` gives an empty frame, ``write()`` encodes one."""
 
@@ -80,26 +103,12 @@ class ClipWriter:
         a.layout = "mono"
         a.bit_rate = 32_000
         self._video, self._audio = v, a
-        probe = av.VideoFrame(width, height, "yuv420p")
         #: Widths the planes must have (the encoder's line sizes, padding included).
-        self.line_sizes = tuple(p.line_size for p in probe.planes)
-        self._silence = None
-
-    def blank_planes(self, y: int, u: int, v: int) -> tuple[Image.Image, Image.Image, Image.Image]:
-        """Three planes of the right (padded) sizes filled with one colour."""
-        ly, lu, lv = self.line_sizes
-        h2 = self.height // 2
-        return (Image.new("L", (ly, self.height), y), Image.new("L", (lu, h2), u),
-                Image.new("L", (lv, h2), v))
+        self.line_sizes = line_sizes(width, height)
+        self._silence: bytes | None = None
 
     def make_frame(self, planes: tuple[Image.Image, Image.Image, Image.Image]) -> av.VideoFrame:
-        """A new frame holding *planes* (each exactly as wide as its line size)."""
-        frame = av.VideoFrame(self.width, self.height, "yuv420p")
-        for plane, im in zip(frame.planes, planes, strict=True):
-            plane.update(im.tobytes())
-        frame.color_range = av.video.reformatter.ColorRange.MPEG
-        frame.colorspace = av.video.reformatter.Colorspace.ITU709
-        return frame
+        return make_frame(planes, self.width, self.height)
 
     def write(self, frame: av.VideoFrame) -> None:
         """Encode *frame* as the next frame (the same frame object may be written again)."""

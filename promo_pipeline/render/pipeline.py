@@ -24,7 +24,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,7 +39,7 @@ from promo_pipeline.config import Config
 from promo_pipeline.errors import RenderError, TemplateError
 from promo_pipeline.fsutil import atomic_write_bytes
 from promo_pipeline.models import Lot
-from promo_pipeline.render import brand, designs, engine, fonts, photoset
+from promo_pipeline.render import brand, designs, engine, fonts, photoset, video
 from promo_pipeline.render import template as tmpl
 from promo_pipeline.render.fields import lot_fields
 from promo_pipeline.render.schema import migrations  # noqa: F401  (re-exported)
@@ -235,6 +235,14 @@ def _plan_lot(cfg: Config, db: Database, lot: Lot, formats_: list[str] | None, n
         if template.kind == "digest":
             raise TemplateError(f"design {design!r} is a digest of many lots; "
                                 f"it is made by the weekly digest, not per lot")
+        if template.is_video:
+            content = video.content(template, values, hashes)
+            image_id = _image_id(template, design, 0, kit, 0, content)
+            planned.append(_Planned(
+                id=image_id, lot_id=lot.id, format=design, slide=0, template=str(template.path),
+                relpath=f"images/{lot_dir}/{design}-{image_id[:16]}{video.SUFFIX}",
+                slide_index=-1, slide_photo=None, values=values))
+            continue
         slides = expand_slides(template, values, len(paths))
         multi = template.kind == "carousel"
         for n, (si, slide, svalues, photo) in enumerate(slides):
@@ -268,17 +276,32 @@ def _existing(cfg: Config, db: Database, planned: list[_Planned]) -> set[str]:
 # --- rendering (runs in worker processes too) ---------------------------------------------------
 
 
-def _render_plan(cfg: Config, plan: _LotPlan) -> list[str]:
-    """Render and write every image of *plan*; returns their ids. Pure of the database."""
+def _render_plan(cfg: Config, plan: _LotPlan, progress: video.Progress | None = None
+                 ) -> list[str]:
+    """Render and write every image and clip of *plan*; returns their ids. Pure of the database.
+
+    *progress* is told (frames done, total) while a clip is encoded.
+    """
     kit = brand.brand_kit(cfg)
-    entries = []
+    entries, clips = [], []
     for item in plan.images:
         template = designs.get_template(cfg, item.format)
+        if template.is_video:
+            clips.append((template, item))
+            continue
         slide = template.slides[item.slide_index]
         entries.append((template, slide, item))
     needs = photoset.photo_needs([(s, i.values, i.slide_photo) for _, s, i in entries])
+    for template, _ in clips:
+        for idx, (w, h) in video.photo_needs(template, len(plan.photos)).items():
+            have = needs.get(idx, (0, 0))
+            needs[idx] = (max(w, have[0]), max(h, have[1]))
     photos = photoset.PhotoSet([Path(p) for p in plan.photos], needs)
     done = []
+    for template, item in clips:
+        video.render_clip(template, kit, item.values, photos, cfg.output_dir / item.relpath,
+                          progress=progress)
+        done.append(item.id)
     for template, slide, item in entries:
         canvas, _ = engine.compose(template, slide, kit,
                                    engine.RenderInput(item.values, photos, item.slide_photo))
@@ -288,9 +311,10 @@ def _render_plan(cfg: Config, plan: _LotPlan) -> list[str]:
     return done
 
 
-def _worker(cfg: Config, plan: _LotPlan) -> tuple[str, list[str], str | None]:
+def _worker(cfg: Config, plan: _LotPlan, progress: video.Progress | None = None
+            ) -> tuple[str, list[str], str | None]:
     try:
-        return plan.lot_id, _render_plan(cfg, plan), None
+        return plan.lot_id, _render_plan(cfg, plan, progress), None
     except Exception as exc:  # one bad lot must not stop the batch; reported to the parent
         logger.exception("rendering lot %s failed", plan.lot_id)
         return plan.lot_id, [], f"{type(exc).__name__}: {exc}"
@@ -341,10 +365,29 @@ def _init_worker(parent_pid: int) -> None:
                      name="watch-parent").start()
 
 
+BatchProgress = Callable[[str, str, int, int], None]
+
+
+def _clip_progress(progress: BatchProgress, plan: _LotPlan) -> video.Progress:
+    clips = iter([p.format for p in plan.images if p.relpath.endswith(video.SUFFIX)])
+    current = {"design": next(clips, "")}
+
+    def report(done: int, total: int) -> None:
+        progress(plan.lot_id, current["design"], done, total)
+        if done >= total:
+            current["design"] = next(clips, "")
+
+    return report
+
+
 def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
                  formats: list[str] | None = None, force: bool = False,
-                 workers: int | None = None, now: datetime | None = None) -> RenderBatch:
+                 workers: int | None = None, now: datetime | None = None,
+                 progress: BatchProgress | None = None) -> RenderBatch:
     """Render what is missing or stale for *lots*; failures per lot are collected, not raised.
+
+    *progress*, when given, is told ``(lot id, design, done, total)``: frames of each clip
+    encoded in this process, or lots finished (design ``""``) when a process pool renders.
 
     Template errors (a broken design file, an unknown design) are raised before anything is
     rendered, since every lot would fail the same way.
@@ -382,7 +425,10 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
     first = next(plans, None)
     if first is not None and n_workers <= 1:
         for plan in itertools.chain([first], plans):
-            done(plan, *_worker(cfg, plan)[1:])
+            clip_progress = None
+            if progress is not None:
+                clip_progress = _clip_progress(progress, plan)
+            done(plan, *_worker(cfg, plan, clip_progress)[1:])
     elif first is not None:
         todo = itertools.chain([first], plans)
         # Workers are recycled now and then so per-lot caches cannot grow without bound, and only
@@ -391,6 +437,7 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
                                  initializer=_init_worker, initargs=(os.getpid(),),
                                  max_tasks_per_child=WORKER_TASKS) as pool:
             pending: dict[Future, _LotPlan] = {}
+            finished_lots = 0
             for plan in itertools.islice(todo, n_workers * IN_FLIGHT_PER_WORKER):
                 pending[pool.submit(_worker, cfg, plan)] = plan
             while pending:
@@ -398,6 +445,9 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
                 for fut in finished:
                     plan = pending.pop(fut)
                     done(plan, *fut.result()[1:])
+                    finished_lots += 1
+                    if progress is not None:
+                        progress(plan.lot_id, "", finished_lots, len(lots))
                     nxt = next(todo, None)
                     if nxt is not None:
                         pending[pool.submit(_worker, cfg, nxt)] = nxt
@@ -439,7 +489,8 @@ def images_for_lot(cfg: Config, db: Database, lot_id: str) -> list[RenderedImage
 # --- digest --------------------------------------------------------------------------------------
 
 
-def _period(lots: Sequence[Lot], tz: str) -> str:
+def period(lots: Sequence[Lot], tz: str) -> str:
+    """The range of the lots' end dates, e.g. ``11–18 Maret 2026`` (a digest's ``period``)."""
     ends = sorted(formats.local(lot.ends_at, tz) for lot in lots)
     if not ends:
         return ""
@@ -475,7 +526,7 @@ def render_digest(cfg: Config, db: Database, lots: Sequence[Lot], *, title: str,
     for n, page_lots in enumerate(pages):
         page_values = {**kit.values, "digest_title": title, "page": n + 1, "pages": len(pages),
                        "page_label": f"{n + 1}/{len(pages)}" if len(pages) > 1 else "",
-                       "lot_count": len(lots), "period": _period(lots, tz)}
+                       "lot_count": len(lots), "period": period(lots, tz)}
         if not page_values.get("brand_name"):
             page_values["brand_name"] = lots[0].office_name
         cells, contents = [], []

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 SETTINGS = encode.Settings()
+SUFFIX = ".mp4"
 POSTER_SUFFIX = ".poster.jpg"
 
 
@@ -173,8 +174,47 @@ def render_clip(template: tmpl.Template, kit: BrandKit, values: Mapping[str, Any
 
 
 def _poster_jpeg(frame: av.VideoFrame) -> bytes:
-    rgb = frame.reformat(format="rgb24", src_colorspace=av.video.reformatter.Colorspace.ITU709,
-                         src_color_range=av.video.reformatter.ColorRange.MPEG).to_image()
+    rgb = encode.to_rgb(frame)
     buf = io.BytesIO()
     rgb.save(buf, "JPEG", quality=88, optimize=True, icc_profile=srgb_icc())
     return buf.getvalue()
+
+
+def frames_at(template: tmpl.Template, kit: BrandKit, values: Mapping[str, Any],
+              photos: PhotoSet, seconds: Sequence[float]) -> list[Image.Image]:
+    """RGB stills of the clip at the given moments (for previews and tests; nothing encoded)."""
+    tl = _timeline(template)
+    runs = timeline.play(tl, values, len(photos))
+    total = timeline.total_frames(runs)
+    widths = encode.line_sizes(template.width, template.height)
+    prepared: dict[int, motion.SceneFrames] = {}
+
+    def planes_at(frame: int) -> motion.Planes:
+        k = next(i for i, r in enumerate(runs) if frame < r.start + r.frames or i == len(runs) - 1)
+        run = runs[k]
+        if k not in prepared:
+            prepared[k] = motion.prepare(template, run, kit, values, photos, widths)
+        n = frame - run.start
+        planes = prepared[k].draw(prepared[k].plan(n)[1])
+        fade = round(run.scene.transition * tl.fps) if k else 0
+        if n < fade:
+            before = planes_at(run.start - 1)
+            w = motion.blend_weights(fade)[n]
+            planes = tuple(Image.blend(a, b, w)  # type: ignore[assignment]
+                           for a, b in zip(before, planes, strict=True))
+        return planes
+
+    out = []
+    for t in seconds:
+        frame = min(total - 1, max(0, round(t * tl.fps)))
+        out.append(encode.to_rgb(encode.make_frame(planes_at(frame), template.width,
+                                                   template.height)))
+    return out
+
+
+def scene_times(template: tmpl.Template, values: Mapping[str, Any], photo_count: int
+                ) -> list[tuple[str, float]]:
+    """(scene name, a moment in it where everything has entered) for each scene played."""
+    tl = _timeline(template)
+    return [(r.scene.name, (r.start + r.frames * 0.8) / tl.fps)
+            for r in timeline.play(tl, values, photo_count)]
