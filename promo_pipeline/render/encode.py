@@ -98,7 +98,7 @@ class ClipWriter:
         cc.color_trc = av.video.reformatter.ColorTrc.BT709
         v.options = {"preset": settings.preset, "crf": str(settings.crf), "tune": settings.tune,
                      "profile": "high", "bf": "0", "g": str(round(fps * settings.keyint_seconds)),
-                     "x264-params": "open-gop=0:scenecut=0"}
+                     "x264-params": "open-gop=0:scenecut=0:rc-lookahead=5"}
         a = self._out.add_stream("aac", rate=SAMPLE_RATE)
         a.layout = "mono"
         a.bit_rate = 32_000

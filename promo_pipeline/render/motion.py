@@ -295,12 +295,40 @@ def prepare(template: tmpl.Template, run: timeline.Run, kit: BrandKit,
     return SceneFrames(run, base, tracks, template.timeline.fps if template.timeline else 30)
 
 
+def _extent(layers: list[Layer], group: frozenset[int], size: tuple[int, int]
+            ) -> tuple[int, int, int, int]:
+    """The part of the frame the layers of *group* can touch (shadows and stacking included)."""
+    x0, y0, x1, y1 = size[0], size[1], 0, 0
+    for i in group:
+        layer = layers[i]
+        m = 0
+        if "shadow" in layer.props:
+            _, blur, dx, dy = layer.props["shadow"]
+            m = blur * 2 + 2 + max(abs(dx), abs(dy))
+        top, bottom = (0, size[1]) if layer.below is not None else (layer.y, layer.y + layer.h)
+        x0, y0 = min(x0, layer.x - m), min(y0, top - m)
+        x1, y1 = max(x1, layer.x + layer.w + m), max(y1, bottom + m)
+    x0, y0 = max(0, _even(x0)), max(0, _even(y0))
+    return x0, y0, min(size[0], x1 + x1 % 2), min(size[1], y1 + y1 % 2)
+
+
 def _sprite(kit: BrandKit, layers: list[Layer], inp: engine.RenderInput, only: frozenset[int],
             size: tuple[int, int], bottom: int | None) -> tuple[Image.Image, int, int] | None:
-    black, white = Image.new("RGB", size, (0, 0, 0)), Image.new("RGB", size, (255, 255, 255))
+    # Drawn on a canvas as small as the layers' reach: the matting costs what the layers cover.
+    x0, y0, x1, y1 = _extent(layers, only, size)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    box = (x1 - x0, y1 - y0)
+    black, white = Image.new("RGB", box, (0, 0, 0)), Image.new("RGB", box, (255, 255, 255))
+    limit = (bottom if bottom is not None else size[1]) - y0
     for canvas in (black, white):
-        engine.draw_layers(canvas, kit, layers, inp, only=only, bottom=bottom)
-    return matte(black, white)
+        engine.draw_layers(canvas, kit, layers, inp, only=only, bottom=limit,
+                           origin=(-x0, -y0))
+    found = matte(black, white)
+    if found is None:
+        return None
+    rgba, x, y = found
+    return rgba, x + x0, y + y0
 
 
 @functools.lru_cache(maxsize=8)

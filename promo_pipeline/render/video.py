@@ -142,6 +142,7 @@ def render_clip(template: tmpl.Template, kit: BrandKit, values: Mapping[str, Any
         last_key: tuple | None = None
         last_frame: av.VideoFrame | None = None
         for run in runs:
+            scene = None  # the scene before is let go before the next one is drawn
             scene = motion.prepare(template, run, kit, values, photos, writer.line_sizes)
             fade = round(run.scene.transition * tl.fps) if previous is not None else 0
             weights = motion.blend_weights(fade) if fade else ()
