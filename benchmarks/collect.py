@@ -26,7 +26,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from promo_pipeline import collect, store
+from promo_pipeline import collect, database
 from promo_pipeline import config as config_mod
 from promo_pipeline.demo.dataset import Dataset
 from promo_pipeline.demo.server import FakeLelang
@@ -140,7 +140,7 @@ def main() -> None:
             "source": {"api_base": server.api_base, "file_base": server.file_base,
                        "requests_per_second": 1000.0, "page_size": 50},
         }, base_dir=Path(tmp))
-        db = store.connect(cfg.database_path)
+        db = database.connect(cfg.database_path)
         for label in ("first", "second, unchanged"):
             elapsed, counts, requests = scrape(cfg, db, server)
             results.append((label, elapsed, counts, requests))

@@ -198,17 +198,17 @@ def timed_stages() -> dict[str, float]:
 
 
 def one_run(cfg: Any, times: dict[str, float], sampler_exclude: int) -> dict[str, Any]:
-    from promo_pipeline import pipeline, store
+    from promo_pipeline import database, pipeline
 
     times.clear()
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     started = time.perf_counter()
     with TreeSampler(sampler_exclude) as sampler:
         summary = pipeline.run(cfg, db, progress=False)
     wall = time.perf_counter() - started
     db.close()
     return {"wall": wall, "stages": dict(times), "status": summary.status,
-            "errors": summary.errors, "counts": summary.counts, "tree_peak_mb":
+            "errors": list(summary.errors), "counts": summary.counts, "tree_peak_mb":
             sampler.peak_kb / 1024, "self_peak_mb":
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "fds": fds(), "threads": threading.active_count()}

@@ -32,8 +32,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter
 
 from promo_pipeline import config as config_mod
-from promo_pipeline import imagesafe, store
-from promo_pipeline.models import Lot
+from promo_pipeline import database, imagesafe, store
+from promo_pipeline.lots import Lot, save_lot
 from promo_pipeline.render import brand, draw, engine, photoset
 from promo_pipeline.render.pipeline import expand_slides, lot_values, render_batch
 
@@ -127,7 +127,7 @@ def main() -> int:
               f"feed+square+story {three_ms:.0f} ms ({three_ms / floor_ms:.2f}×)")
 
         # Batch: every lot has its own photo row; the bytes are shared on disk to save space.
-        db = store.connect(cfg.database_path)
+        db = database.connect(cfg.database_path)
         cfg.media_dir.mkdir(parents=True, exist_ok=True)
         (cfg.media_dir / "photo.jpg").write_bytes(photo)
         lots = []
@@ -137,7 +137,7 @@ def main() -> int:
                 db["photos"].upsert({"url": url, "status": "ok", "path": "photo.jpg"}, pk="url")
             lt = lot(i, now)
             lt = Lot(**{**lt.__dict__, "photos": (url,)})
-            store.save_lot(db, lt, seen_at=now.isoformat())
+            save_lot(db, lt, seen_at=now.isoformat())
             lots.append(lt)
         t = time.perf_counter()
         batch = render_batch(cfg, db, lots, now=now)

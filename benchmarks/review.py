@@ -35,9 +35,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 from review_fixtures import add_post, make_config, make_lot, write_jpeg  # noqa: E402
 
-from promo_pipeline import store  # noqa: E402
+from promo_pipeline import accounts, database  # noqa: E402
 from promo_pipeline.review import app as app_mod  # noqa: E402
-from promo_pipeline.review import auth  # noqa: E402
 
 TARGET_MS = 200.0
 PASSWORD = "benchmark-password"
@@ -45,8 +44,8 @@ PASSWORD = "benchmark-password"
 
 def build(base: Path, n_posts: int) -> tuple:
     cfg = make_config(base, page_size=50)
-    db = store.connect(cfg.database_path)
-    auth.add_user(db, "bench", PASSWORD, role="admin")
+    db = database.connect(cfg.database_path)
+    accounts.add_user(db, "bench", PASSWORD, role="admin")
     from review_fixtures import captions_for
 
     template_lot = make_lot(0)

@@ -33,8 +33,8 @@ from pathlib import Path
 import av
 
 from promo_pipeline import config as config_mod
-from promo_pipeline import store
-from promo_pipeline.models import Lot
+from promo_pipeline import database, store
+from promo_pipeline.lots import Lot, save_lot
 from promo_pipeline.render.pipeline import render_batch
 from promo_pipeline.render.preview import demo_photo
 
@@ -67,7 +67,7 @@ def make_lot(i: int, now: datetime, photos: tuple[str, ...]) -> Lot:
 def setup(base: Path, n_lots: int) -> tuple[config_mod.Config, list[Lot]]:
     (base / "config.toml").write_text(CONFIG, encoding="utf-8")
     cfg = config_mod.load(base / "config.toml")
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     cfg.media_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
     urls = []
@@ -83,7 +83,7 @@ def setup(base: Path, n_lots: int) -> tuple[config_mod.Config, list[Lot]]:
                                     pk="url")
             urls.append(url)
         lot = make_lot(i, now, tuple(urls))
-        store.save_lot(db, lot, seen_at=now.isoformat())
+        save_lot(db, lot, seen_at=now.isoformat())
         lots.append(lot)
     db.close()
     return cfg, lots
@@ -163,7 +163,7 @@ def main() -> int:
               f"(pairs {ratios[0]:.2f}–{ratios[-1]:.2f}×); {frames} frames, {size_mb:.1f} MB; "
               f"peak RSS {peak_mb:.0f} MB")
 
-        db = store.connect(cfg.database_path)
+        db = database.connect(cfg.database_path)
         t = time.perf_counter()
         batch = render_batch(cfg, db, lots, formats=["reel"], force=True)
         batch_s = time.perf_counter() - t

@@ -45,7 +45,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from promo_pipeline import formats
 from promo_pipeline.errors import TemplateError
-from promo_pipeline.models import Lot
+from promo_pipeline.lots import Lot
 from promo_pipeline.resources import builtin_caption_templates_dir
 
 logger = logging.getLogger(__name__)

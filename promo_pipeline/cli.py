@@ -16,9 +16,10 @@ from typing import Any
 
 import click
 
-from promo_pipeline import __version__, store
+from promo_pipeline import __version__, database
 from promo_pipeline import config as config_mod
 from promo_pipeline.errors import PromoError
+from promo_pipeline.publish import channels as channel_registry
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class AppContext:
     @property
     def db(self):
         if self._db is None:
-            self._db = store.connect(self.config.database_path)
+            self._db = database.connect(self.config.database_path)
         return self._db
 
 
@@ -112,24 +113,25 @@ def main() -> None:
 @pass_app
 def lots(app: AppContext, as_json: bool, status: str | None, office: str | None) -> None:
     """Daftar lot yang tersimpan."""
-    rows = store.list_lots(app.db, office_id=office, status=status)
+    from promo_pipeline.lots import list_lots
+
+    rows = list_lots(app.db, office_id=office, status=status)
     if as_json:
         emit_json([lot.to_json() for lot in rows])
         return
     from rich.console import Console
     from rich.table import Table
 
-    from promo_pipeline import formats
+    from promo_pipeline import formats, present
 
     table = Table(title=f"{len(rows)} lot")
     for col in ("ID", "Kantor", "Judul", "Nilai limit", "Berakhir", "Status"):
         table.add_column(col, overflow="fold")
     for lot in rows:
-        office_cfg = app.config.office(lot.office_id)
-        tz = office_cfg.timezone if office_cfg else app.config.default_timezone
+        tz = app.config.timezone_of(lot.office_id)
         table.add_row(lot.id[:8], lot.office_name, formats.shorten(lot.title, 60),
                       formats.rupiah(lot.limit_value), formats.datetime_medium(lot.ends_at, tz),
-                      lot.status)
+                      present.lot_status(lot.status))
     Console().print(table)
 
 
@@ -145,20 +147,13 @@ def _abs(app: AppContext, path: Path) -> str:
 @pass_app
 def scrape(app: AppContext, as_json: bool) -> None:
     """Kumpulkan lot semua kantor yang dikonfigurasi dari lelang.go.id."""
-    from promo_pipeline import collect
+    from promo_pipeline import pipeline
     from promo_pipeline.lock import project_lock
 
     # Not alongside `promo run` or the daemon: they write the same lots and photo cache.
     with project_lock(app.config, what="promo scrape"):
-        stats = collect.collect_all(app.config, app.db, progress=False if app.quiet else None,
-                                    run_kind="scrape")
-    if as_json:
-        emit_json(stats.as_dict())
-    else:
-        click.echo(("Selesai: " if stats.ok else "Selesai dengan galat: ") + stats.summary_line())
-        for err in stats.errors:
-            click.echo(f"  galat: {err}", err=True)
-    sys.exit(0 if stats.ok else 1)
+        summary = pipeline.scrape(app.config, app.db, progress=False if app.quiet else None)
+    _report(summary, as_json)
 
 
 @cli.command()
@@ -213,23 +208,27 @@ def offices(app: AppContext, search: str | None, as_json: bool) -> None:
 def render(app: AppContext, lot_id: str | None, force: bool, designs: tuple[str, ...],
            as_json: bool) -> None:
     """Buat gambar lot yang belum ada atau sudah usang."""
-    from datetime import UTC, datetime
-
+    from promo_pipeline import clock
     from promo_pipeline import render as render_mod
-    from promo_pipeline.errors import NotFoundError, UsageError
+    from promo_pipeline.errors import NotFoundError, NotQueueableError, UsageError
+    from promo_pipeline.lots import get_lot, iter_postable
 
     known = render_mod.available_designs(app.config)
     for name in designs:
         if name not in known:
             raise UsageError(f"desain {name!r} tidak dikenal (tersedia: {', '.join(known)})")
+    now = clock.now()
     if lot_id:
-        lot = store.get_lot(app.db, lot_id)
+        lot = get_lot(app.db, lot_id)
         if lot is None:
             raise NotFoundError(f"lot {lot_id!r} tidak ada di basis data (jalankan promo scrape)")
+        # The same rule as `promo run`: a lot that can no longer be promoted gets no images.
+        closed = lot.closed_reason(now)
+        if closed:
+            raise NotQueueableError(f"lot {lot_id} tidak digambar: {closed}")
         targets = [lot]
     else:
-        now = datetime.now(UTC)
-        targets = [lot for lot in store.list_lots(app.db, status="active") if lot.ends_at > now]
+        targets = [lot for page in iter_postable(app.db, now) for lot in page]
     progress = _render_progress() if not app.quiet and sys.stderr.isatty() else None
     batch = render_mod.render_batch(app.config, app.db, targets, formats=list(designs) or None,
                                     force=force, progress=progress)
@@ -336,8 +335,9 @@ def run_cmd(app: AppContext, lot_ref: str | None, demo: bool, demo_dir: Path | N
     # The lock comes before the database is opened: a second run changes nothing at all.
     with project_lock(app.config, what="promo run"):
         summary = pipeline.run(app.config, app.db, lot_ref=lot_ref, progress=progress)
-        notify.after_run(app.config, app.db, summary.run_id)
-    click.echo(summary.text)
+        if summary.run_id is not None:
+            notify.after_run(app.config, app.db, summary.run_id)
+    click.echo(summary.line())
     if lot_ref is not None:
         if summary.post_id is not None:
             click.echo(f"Unggahan #{summary.post_id} menunggu tinjauan. Gambar:")
@@ -345,6 +345,17 @@ def run_cmd(app: AppContext, lot_ref: str | None, demo: bool, demo_dir: Path | N
             click.echo(f"  {app.config.display(path)}")
     for err in summary.errors:
         click.echo(f"  galat: {err}", err=True)
+    sys.exit(0 if summary.ok else 1)
+
+
+def _report(summary: Any, as_json: bool) -> None:
+    """Print a run's summary (its line, or its JSON) and its errors; exit 0 only when ok."""
+    if as_json:
+        emit_json(summary.to_json())
+    else:
+        click.echo(summary.line())
+        for err in summary.errors:
+            click.echo(f"  galat: {err}", err=True)
     sys.exit(0 if summary.ok else 1)
 
 
@@ -359,14 +370,15 @@ def run_cmd(app: AppContext, lot_ref: str | None, demo: bool, demo_dir: Path | N
 @pass_app
 def review(app: AppContext, host: str | None, port: int | None) -> None:
     """Jalankan halaman peninjauan (Flask + waitress)."""
-    from promo_pipeline.review import auth, make_server
+    from promo_pipeline import accounts
+    from promo_pipeline.review import make_server
 
     cfg = app.config
     server = make_server(cfg, host, port)
     shown = server.effective_host
     click.echo(f"Halaman peninjauan: http://{shown}:{server.effective_port}/  (Ctrl+C untuk "
                "berhenti)")
-    if auth.count_users(app.db) == 0:
+    if accounts.count_users(app.db) == 0:
         click.echo("Belum ada akun peninjau. Buat dulu: promo users add NAMA --role admin",
                    err=True)
     try:
@@ -381,7 +393,7 @@ def users() -> None:
 
 
 def _read_password(password_stdin: bool) -> str:
-    from promo_pipeline.review import auth
+    from promo_pipeline import accounts
 
     if password_stdin:
         line = sys.stdin.readline()
@@ -390,7 +402,7 @@ def _read_password(password_stdin: bool) -> str:
     else:
         password = click.prompt("Kata sandi", hide_input=True, confirmation_prompt=
                                 "Ulangi kata sandi")
-    auth.check_password(password)
+    accounts.check_password(password)
     return password
 
 
@@ -403,13 +415,13 @@ def _read_password(password_stdin: bool) -> str:
 @pass_app
 def users_add(app: AppContext, name: str, role: str, password_stdin: bool) -> None:
     """Tambah akun NAME."""
-    from promo_pipeline.review import auth
+    from promo_pipeline import accounts
 
-    name = auth.check_name(name)
-    if auth.get_user(app.db, name) is not None:
+    name = accounts.check_name(name)
+    if accounts.get_user(app.db, name) is not None:
         raise PromoError(f"akun {name!r} sudah ada")
-    user = auth.add_user(app.db, name, _read_password(password_stdin), role=role)
-    click.echo(f"Akun {user['name']} ({user['role']}) dibuat.")
+    user = accounts.add_user(app.db, name, _read_password(password_stdin), role=role)
+    click.echo(f"Akun {user.name} ({user.role}) dibuat.")
 
 
 @users.command("list")
@@ -417,29 +429,29 @@ def users_add(app: AppContext, name: str, role: str, password_stdin: bool) -> No
 @pass_app
 def users_list(app: AppContext, as_json: bool) -> None:
     """Daftar akun (tanpa kata sandi)."""
-    from promo_pipeline.review import auth
+    from promo_pipeline import accounts
 
-    rows = auth.list_users(app.db)
+    rows = accounts.list_users(app.db)
     if as_json:
-        emit_json(rows)
+        emit_json([u.to_json() for u in rows])
         return
     if not rows:
         click.echo("Belum ada akun. Buat dengan: promo users add NAMA --role admin")
         return
-    width = max(len(r["name"]) for r in rows)
-    for r in rows:
-        click.echo(f"{r['name']:<{width}}  {r['role']:<8}  {r['created_at']}")
+    width = max(len(u.name) for u in rows)
+    for u in rows:
+        click.echo(f"{u.name:<{width}}  {u.role:<8}  {u.created_at}")
 
 
 @users.command("remove")
 @click.argument("name")
 @pass_app
 def users_remove(app: AppContext, name: str) -> None:
-    """Hapus akun NAME (sesinya langsung berakhir)."""
-    from promo_pipeline.review import auth
+    """Hapus akun NAME (sesinya langsung berakhir; admin terakhir tidak dapat dihapus)."""
+    from promo_pipeline import accounts
 
-    auth.remove_user(app.db, name)
-    click.echo(f"Akun {name} dihapus.")
+    user = accounts.remove_user(app.db, name)
+    click.echo(f"Akun {user.name} dihapus.")
 
 
 @users.command("passwd")
@@ -448,11 +460,11 @@ def users_remove(app: AppContext, name: str) -> None:
 @pass_app
 def users_passwd(app: AppContext, name: str, password_stdin: bool) -> None:
     """Ganti kata sandi akun NAME (sesinya berakhir)."""
-    from promo_pipeline.review import auth
+    from promo_pipeline import accounts
 
-    if auth.get_user(app.db, name) is None:
+    if accounts.get_user(app.db, name) is None:
         raise PromoError(f"akun {name!r} tidak ada")
-    auth.update_user(app.db, name, password=_read_password(password_stdin))
+    accounts.update_user(app.db, name, password=_read_password(password_stdin))
     click.echo(f"Kata sandi akun {name} diganti.")
 
 
@@ -471,36 +483,13 @@ def _reviewer(name: str | None) -> str:
         return "operator"
 
 
-def _post_title(post: dict[str, Any]) -> str:
-    facts = post.get("facts") or {}
-    if post["kind"] == "digest":
-        return f"Rangkuman {facts.get('week', '')} ({len(post['lot_ids'])} lot)"
-    return facts.get("title") or ", ".join(post["lot_ids"])
+def _post_deadline(app: AppContext, post: Any) -> str:
+    from promo_pipeline import clock, formats
 
-
-def _post_deadline(app: AppContext, post: dict[str, Any]) -> str:
-    from datetime import datetime
-
-    from promo_pipeline import formats
-
-    if not post.get("deadline_at"):
+    when = clock.parse(post.deadline_at)
+    if when is None:
         return "-"
-    office = app.config.office(post.get("office_id") or "")
-    tz = office.timezone if office else app.config.default_timezone
-    return formats.datetime_medium(datetime.fromisoformat(post["deadline_at"]), tz)
-
-
-def _lint_summary(findings: list[dict[str, Any]]) -> str:
-    blocks = sum(1 for f in findings if f.get("level") == "block")
-    warns = sum(1 for f in findings if f.get("level") != "block")
-    if not findings:
-        return "ok"
-    parts = []
-    if blocks:
-        parts.append(f"{blocks} blokir")
-    if warns:
-        parts.append(f"{warns} peringatan")
-    return ", ".join(parts)
+    return formats.datetime_medium(when, app.config.timezone_of(post.office_id))
 
 
 @cli.group("queue", invoke_without_command=True)
@@ -517,12 +506,13 @@ def queue_group(ctx: click.Context, as_json: bool, status: str | None, office: s
     """Antrean unggahan untuk ditinjau (tanpa subperintah: tampilkan daftar)."""
     if ctx.invoked_subcommand is not None:
         return
+    from promo_pipeline import present
     from promo_pipeline import queue as q
 
     app = ctx.find_object(AppContext)
     posts = q.list_posts(app.db, status=status, office_id=office, limit=limit)
     if as_json:
-        emit_json([q.post_json(app.config, p) for p in posts])
+        emit_json([p.to_json(app.config) for p in posts])
         return
     from rich.console import Console
     from rich.table import Table
@@ -532,15 +522,15 @@ def queue_group(ctx: click.Context, as_json: bool, status: str | None, office: s
     for col in ("ID", "Jenis", "Status", "Versi", "Judul", "Batas", "Pemeriksaan"):
         table.add_column(col, overflow="fold")
     for p in posts:
-        table.add_row(str(p["id"]), q.KIND_LABELS.get(p["kind"], p["kind"]),
-                      q.STATUS_LABELS.get(p["status"], p["status"]), str(p["version"] or 1),
-                      _post_title(p)[:70], _post_deadline(app, p), _lint_summary(p["lint"]))
+        table.add_row(str(p.id), present.post_kind(p.kind), present.post_status(p.status),
+                      str(p.version), present.post_title(p)[:70], _post_deadline(app, p),
+                      present.lint_summary(p.lint))
     console = Console()
     if posts:
         console.print(table)
     else:
         console.print("Tidak ada unggahan" + (f" berstatus {status}." if status else "."))
-    summary = " · ".join(f"{q.STATUS_LABELS[s]}: {n}" for s, n in counts.items() if n)
+    summary = " · ".join(f"{present.post_status(s)}: {n}" for s, n in counts.items() if n)
     console.print(f"Jumlah per status: {summary or 'antrean kosong'}")
 
 
@@ -553,51 +543,55 @@ def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
     from babel.numbers import format_decimal
 
     from promo_pipeline import captions as cap
+    from promo_pipeline import present
     from promo_pipeline import queue as q
 
     post = q.get_post(app.db, post_id)
     if as_json:
-        data = q.post_json(app.config, post)
-        data["events"] = q.events(app.db, post_id=post_id)
+        data = post.to_json(app.config)
+        data["events"] = [e.to_json() for e in q.events(app.db, post_id=post_id)]
         emit_json(data)
         return
     echo = click.echo
-    echo(f"Unggahan #{post['id']} · {q.KIND_LABELS.get(post['kind'], post['kind'])} · "
-         f"versi {post['version'] or 1} · {q.STATUS_LABELS.get(post['status'], post['status'])}")
-    echo(f"Judul: {_post_title(post)}")
-    echo(f"Lot: {', '.join(post['lot_ids'])}   Kantor: {post.get('office_id') or '-'}")
+    echo(f"Unggahan #{post.id} · {present.post_kind(post.kind)} · versi {post.version} · "
+         f"{present.post_status(post.status)}")
+    echo(f"Judul: {present.post_title(post)}")
+    echo(f"Lot: {', '.join(post.lot_ids)}   Kantor: {post.office_id or '-'}")
     echo(f"Batas: {_post_deadline(app, post)}")
-    if post.get("approved_by"):
-        echo(f"Disetujui oleh {post['approved_by']} pada {post['approved_at']}")
-    if post.get("reason"):
-        echo(f"Keterangan status: {post['reason']}")
-    if post["changes"]:
+    if post.approved_by:
+        echo(f"Disetujui oleh {post.approved_by} pada {post.approved_at}")
+    if post.reason:
+        echo(f"Keterangan status: {post.reason}")
+    if post.changes:
         echo("\nYang berubah sejak versi sebelumnya:")
-        for c in post["changes"]:
-            echo(f"  - {c.get('label') or c['field']}: {c['old']} → {c['new']}")
+        for label, old, new in present.change_lines(post.changes):
+            echo(f"  - {label}: {old} → {new}")
     echo("\nGambar:")
-    for path in q.image_paths(app.config, post):
+    for path in post.image_paths(app.config.output_dir):
         mark = "" if path.is_file() else "  (berkas tidak ada)"
         echo(f"  {app.config.display(path)}{mark}")
-    if not post["images"]:
+    if not post.images:
         echo("  (belum ada)")
-    for channel, text in post["captions"].items():
+    for channel, text in post.captions.items():
         limit = cap.LIMITS.get(channel)
         size = (f"{format_decimal(cap.measure(channel, text), locale='id')}"
                 f"/{format_decimal(limit.max, locale='id')}") if limit else ""
         echo(f"\n── {channel} ({size}) " + "─" * 20)
         echo(text)
     echo("\nPemeriksaan:")
-    if not post["lint"]:
+    if not post.lint:
         echo("  semua aman")
-    for f in post["lint"]:
-        level = "BLOKIR" if f["level"] == "block" else "awas"
-        echo(f"  [{level}] {f['channel']}: {f['message']}")
+    for f in post.lint:
+        echo(f"  [{present.lint_level(f.get('level'))}] {f.get('channel')}: {f.get('message')}")
     echo("\nRiwayat:")
     for e in q.events(app.db, post_id=post_id, limit=20):
-        move = (f"{e['from_status'] or '-'} → {e['to_status']}" if e["action"] in
-                ("transition", "create") else e["action"])
-        echo(f"  {e['at']}  {e['actor']}: {move}" + (f" ({e['reason']})" if e["reason"] else ""))
+        echo(f"  {e.at}  {e.actor}: {_event_move(e)}" + (f" ({e.reason})" if e.reason else ""))
+
+
+def _event_move(e: Any) -> str:
+    if e.action in ("transition", "create"):
+        return f"{e.from_status or '-'} → {e.to_status}"
+    return str(e.action)
 
 
 @queue_group.command("approve")
@@ -638,34 +632,33 @@ def queue_reject(app: AppContext, post_id: int, reason: str, actor: str | None) 
 def queue_edit(app: AppContext, post_id: int, channel: str, caption_file: Any,
                actor: str | None) -> None:
     """Ubah keterangan satu kanal (membuka $EDITOR); pemeriksaan diulang."""
+    from promo_pipeline import present
     from promo_pipeline import queue as q
     from promo_pipeline.errors import UsageError
 
     post = q.get_post(app.db, post_id)
-    if channel not in post["captions"]:
+    if channel not in post.captions:
         raise UsageError(f"kanal {channel!r} tidak ada di unggahan #{post_id} (pilihan: "
-                         f"{', '.join(post['captions']) or '-'})")
+                         f"{', '.join(post.captions) or '-'})")
     if caption_file is not None:
         text = caption_file.read()
     else:
-        text = click.edit(post["captions"][channel], extension=".txt", require_save=True)
+        text = click.edit(post.captions[channel], extension=".txt", require_save=True)
         if text is None:
             click.echo("Tidak ada perubahan.")
             return
-    before = post["status"]
     updated = q.edit_caption(app.db, app.config, post_id, channel, text,
                              actor=_reviewer(actor))
-    if updated["captions"].get(channel) == post["captions"][channel]:
+    if updated.captions.get(channel) == post.captions[channel]:
         click.echo("Tidak ada perubahan.")
         return
     click.echo(f"Keterangan {channel} unggahan #{post_id} disimpan.")
-    if before != updated["status"]:
-        click.echo(f"Status: {q.STATUS_LABELS[before]} → {q.STATUS_LABELS[updated['status']]} "
-                   "(perlu disetujui ulang).")
-    mine = [f for f in updated["lint"] if f["channel"] == channel]
+    if post.status != updated.status:
+        click.echo(f"Status: {present.post_status(post.status)} → "
+                   f"{present.post_status(updated.status)} (perlu disetujui ulang).")
+    mine = [f for f in updated.lint if f.get("channel") == channel]
     for f in mine:
-        level = "BLOKIR" if f["level"] == "block" else "awas"
-        click.echo(f"  [{level}] {f['message']}")
+        click.echo(f"  [{present.lint_level(f.get('level'))}] {f.get('message')}")
     if not mine:
         click.echo("  Pemeriksaan: semua aman.")
 
@@ -683,15 +676,13 @@ def queue_history(app: AppContext, post_id: int | None, actor: str | None, limit
 
     rows = q.events(app.db, post_id=post_id, actor=actor, limit=limit)
     if as_json:
-        emit_json(rows)
+        emit_json([e.to_json() for e in rows])
         return
     if not rows:
         click.echo("Belum ada riwayat.")
     for e in rows:
-        move = (f"{e['from_status'] or '-'} → {e['to_status']}" if e["action"] in
-                ("transition", "create") else e["action"])
-        click.echo(f"{e['at']}  #{e['post_id']}  {e['actor']}: {move}"
-                   + (f" ({e['reason']})" if e["reason"] else ""))
+        click.echo(f"{e.at}  #{e.post_id}  {e.actor}: {_event_move(e)}"
+                   + (f" ({e.reason})" if e.reason else ""))
 
 
 # --- publish -------------------------------------------------------------------------------------
@@ -716,17 +707,20 @@ def publish_cmd(app: AppContext, ignore_slots: bool, as_json: bool) -> None:
     if as_json:
         emit_json(summary.to_json())
         sys.exit(0 if summary.ok else 1)
+    from promo_pipeline.present import delivery_status
+
     for o in summary.recovered:
-        click.echo(f"  #{o.post_id} {o.channel}: terputus di tengah pengiriman → {o.status}")
+        click.echo(f"  #{o.post_id} {o.channel}: terputus di tengah pengiriman → "
+                   f"{delivery_status(o.status)}")
     for o in summary.outcomes:
         where = f" ({o.remote_url or o.remote_id})" if (o.remote_url or o.remote_id) else ""
         if o.status == "sent":
-            click.echo(f"  #{o.post_id} {o.channel}: terkirim{where}")
+            click.echo(f"  #{o.post_id} {o.channel}: {delivery_status(o.status)}{where}")
         elif o.status == "queued":
             click.echo(f"  #{o.post_id} {o.channel}: dicoba lagi nanti — {o.error}")
         else:
-            label = {"failed": "GAGAL", "unconfirmed": "BELUM PASTI"}.get(o.status, o.status)
-            click.echo(f"  #{o.post_id} {o.channel}: {label} — {o.error}", err=True)
+            click.echo(f"  #{o.post_id} {o.channel}: {delivery_status(o.status).upper()} — "
+                       f"{o.error}", err=True)
     for post_id in summary.expired_posts:
         click.echo(f"  #{post_id}: tidak diterbitkan, lelangnya sudah berakhir")
     click.echo(summary.line())
@@ -748,6 +742,7 @@ def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
                      as_json: bool) -> None:
     """Kotak keluar: pengiriman per unggahan dan kanal, dengan statusnya."""
     from promo_pipeline import publish as pub
+    from promo_pipeline.present import delivery_status
 
     rows = (pub.deliveries_for_post(app.db, post_id) if post_id is not None
             else pub.list_deliveries(app.db, status=status))
@@ -761,8 +756,8 @@ def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
         return
     for r in rows:
         extra = r["remote_url"] or r["remote_id"] or ""
-        line = (f"#{r['id']:<4} unggahan #{r['post_id']:<4} {r['channel']:<9} {r['status']:<11} "
-                f"percobaan {r['attempts'] or 0}  {extra}")
+        line = (f"#{r['id']:<4} unggahan #{r['post_id']:<4} {r['channel']:<9} "
+                f"{delivery_status(r['status']):<14} percobaan {r['attempts'] or 0}  {extra}")
         click.echo(line.rstrip())
         if r["last_error"] and r["status"] != "sent":
             click.echo(f"       {r['last_error']}")
@@ -775,7 +770,7 @@ def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
 @click.option("--resend", "decision", flag_value="resend",
               help="Unggahan tidak tampil: kirim ulang pada `promo publish` berikutnya.")
 @click.option("--channel", default=None,
-              type=click.Choice(["export", "telegram", "facebook", "instagram"]),
+              type=click.Choice(channel_registry.publishing()),
               help="Hanya kanal ini (bawaan: semua kanal yang perlu diselesaikan).")
 @click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
 @pass_app

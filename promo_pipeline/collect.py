@@ -12,7 +12,7 @@ For every configured office (one listing pass per configured category, or one un
    stored lot is only marked as seen (so an unchanged scrape makes listing requests only);
 3. parse (:func:`parse.parse_lot`); a malformed item is skipped with a warning naming the lot,
    the rest of the page is stored;
-4. store it (:func:`store.save_lot`: one transaction per lot covering lots + items + lot_photos;
+4. store it (:func:`lots.save_lot`: one transaction per lot covering lots + items + lot_photos;
    ``changed_at`` moves when the content hash does);
 5. photos: :class:`photos.PhotoCache` (new or changed lots retry earlier bad photos).
 
@@ -38,13 +38,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from promo_pipeline import fetch, fsutil, store
+from promo_pipeline import clock, fetch, fsutil
 from promo_pipeline.config import Config, Office
 from promo_pipeline.errors import (
     ConfigError,
@@ -55,7 +55,24 @@ from promo_pipeline.errors import (
     UsageError,
 )
 from promo_pipeline.http import HttpClient
-from promo_pipeline.models import LOT_ACTIVE, LOT_ENDED, LOT_WITHDRAWN, Lot
+from promo_pipeline.lots import (
+    LOT_ACTIVE,
+    LOT_CHANGED,
+    LOT_ENDED,
+    LOT_NEW,
+    LOT_UNCHANGED,
+    LOT_WITHDRAWN,
+    CollectState,
+    Lot,
+    collect_state,
+    get_lot,
+    mark_ended,
+    mark_seen,
+    photo_urls,
+    save_lot,
+    stored_listing,
+    withdraw_missing,
+)
 from promo_pipeline.parse import parse_lot
 from promo_pipeline.photos import BAD, CACHED, DOWNLOADED, FAILED, REFUSED, PhotoCache
 
@@ -104,46 +121,28 @@ class CollectStats:
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def summary_line(self) -> str:
-        """The one-line summary the CLI prints (Bahasa Indonesia, for staff)."""
-        return (
-            f"{self.offices} kantor, {self.pages} halaman; lot baru {self.lots_new}, "
-            f"berubah {self.lots_changed}, tetap {self.lots_unchanged}, "
-            f"ditarik {self.lots_withdrawn}, berakhir {self.lots_ended}, "
-            f"dilewati {self.lots_skipped}; foto diunduh {self.photos_downloaded}, "
-            f"rusak {self.photos_bad}, ditolak {self.photos_refused}; galat {len(self.errors)}"
-        )
+    @property
+    def nothing_collected(self) -> bool:
+        """True when every office failed (a run then fails as a whole)."""
+        return bool(self.office_failures) and len(self.office_failures) >= self.offices
 
     def count(self, outcome: str) -> None:
-        """Count one lot outcome (:func:`store.save_lot`) or one photo outcome (photos)."""
+        """Count one lot outcome (:func:`lots.save_lot`) or one photo outcome (photos)."""
         name = _COUNTERS[outcome]
         setattr(self, name, getattr(self, name) + 1)
 
 
 _COUNTERS = {
-    store.LOT_NEW: "lots_new", store.LOT_CHANGED: "lots_changed",
-    store.LOT_UNCHANGED: "lots_unchanged", DOWNLOADED: "photos_downloaded",
+    LOT_NEW: "lots_new", LOT_CHANGED: "lots_changed",
+    LOT_UNCHANGED: "lots_unchanged", DOWNLOADED: "photos_downloaded",
     CACHED: "photos_cached", BAD: "photos_bad", FAILED: "photos_failed", REFUSED: "photos_refused",
 }
 #: The id in the shipped example config.toml, to be replaced by the office's real one.
 PLACEHOLDER_OFFICE_ID = "00000000-0000-0000-0000-000000000000"
 
 
-def collect_all(
-    cfg: Config,
-    db: Database,
-    *,
-    client: HttpClient | None = None,
-    progress: bool | None = None,
-    now: datetime | None = None,
-    run_kind: str | None = None,
-) -> CollectStats:
-    """Collect every configured office; see the module docstring.
-
-    *progress*: show a progress display (None: only when stderr is a terminal). *now*: the run's
-    clock (tests). *run_kind*: record the run in the ``runs`` table under that kind
-    (``promo scrape`` passes ``"scrape"``).
-    """
+def check_offices(cfg: Config) -> None:
+    """Raise :class:`ConfigError` unless at least one real office is configured."""
     if not cfg.offices:
         raise ConfigError("no office configured: add an [[offices]] table with its id "
                           "(find it with `promo offices --search NAME`)")
@@ -152,7 +151,22 @@ def collect_all(
             raise ConfigError(f"config key 'offices[{i}].id' is still the placeholder of the "
                               f"example config; find the real unitKerjaId of {office.name} with "
                               "`promo offices --search NAME`")
-    run_id = store.start_run(db, run_kind) if run_kind else None
+
+
+def collect_all(
+    cfg: Config,
+    db: Database,
+    *,
+    client: HttpClient | None = None,
+    progress: bool | None = None,
+) -> CollectStats:
+    """Collect every configured office; see the module docstring.
+
+    *progress*: show a progress display (None: only when stderr is a terminal). Recording the
+    run is the caller's (``promo scrape`` and ``promo run`` are runs; see
+    :mod:`promo_pipeline.pipeline`).
+    """
+    check_offices(cfg)
     # A photo write killed before its rename leaves a *.tmp; nothing else can be writing now
     # (runs hold the project lock), so clear them.
     fsutil.sweep_temp(cfg.media_dir / "photos")
@@ -160,34 +174,20 @@ def collect_all(
     client = client or HttpClient(cfg.source)
     started = time.monotonic()
     requests_before, retries_before = client.stats.requests, client.stats.retries
-    collector = _Collector(cfg, db, client, now or datetime.now(UTC))
+    collector = _Collector(cfg, db, client, clock.now())
     try:
         with _progress(progress) as bar:
             for office in cfg.offices:
                 collector.office(office, bar)
         collector.mark_ended()
-    except BaseException as exc:
-        if run_id is not None:
-            collector.stats.errors.append(f"run aborted: {type(exc).__name__}: {exc}")
-            store.finish_run(db, run_id, counts=collector.stats.counts(),
-                             errors=collector.stats.errors, status="failed")
-        raise
     finally:
+        stats = collector.stats
+        stats.requests = client.stats.requests - requests_before
+        stats.retries = client.stats.retries - retries_before
+        stats.duration_s = round(time.monotonic() - started, 3)
         if own_client:
             client.close()
-    stats = collector.stats
-    stats.requests = client.stats.requests - requests_before
-    stats.retries = client.stats.retries - retries_before
-    stats.duration_s = round(time.monotonic() - started, 3)
-    if run_id is not None:
-        if not stats.errors:
-            status = "ok"
-        elif len(stats.office_failures) == len(cfg.offices):
-            status = "failed"
-        else:
-            status = "partial"
-        store.finish_run(db, run_id, counts=stats.counts(), errors=stats.errors, status=status)
-    logger.info("collect done: %s", stats.summary_line())
+    logger.info("collect done: %s", stats.counts())
     return stats
 
 
@@ -197,7 +197,7 @@ class _Collector:
         self.db = db
         self.client = client
         self.now = now
-        self.seen_at = now.astimezone(UTC).isoformat(timespec="seconds")
+        self.seen_at = clock.iso(now)
         self.stats = CollectStats()
         self.photos = PhotoCache(cfg, db, client)
         self.max_age = timedelta(hours=cfg.source.detail_max_age_hours)
@@ -259,25 +259,21 @@ class _Collector:
         touched: list[tuple[str, str]],
     ) -> str:
         listing_hash = _hash(item)
-        row = next(iter(self.db.query(
-            "select status, listing_hash, detail_fetched_at from lots where id = ?", [lot_id])),
-            None)
-        if row is not None and row["listing_hash"] == listing_hash and self._fresh(row):
+        row = collect_state(self.db, lot_id)
+        if row is not None and row.listing_hash == listing_hash and self._fresh(row):
             # Unchanged listing and a fresh detail: nothing to parse or write but "seen".
             self.stats.lots_unchanged += 1
-            if row["status"] == LOT_WITHDRAWN:
+            if row.status == LOT_WITHDRAWN:
                 self.stats.lots_reappeared += 1
-            touched.append((lot_id, row["status"]))
-            urls = [r[0] for r in self.db.execute(
-                "select url from lot_photos where lot_id = ? order by position", [lot_id])]
-            self._photos(urls, retry_bad=False)
+            touched.append((lot_id, row.status))
+            self._photos(photo_urls(self.db, lot_id), retry_bad=False)
             return "unchanged"
 
         detail: dict[str, Any] | None = None
         detail_fetched_at: str | None = None
         if not fetch_details:
             if row is not None:
-                touched.append((lot_id, row["status"]))
+                touched.append((lot_id, row.status))
             return "detail_failed"
         try:
             detail = fetch.fetch_detail(self.client, self.cfg.source, lot_id)
@@ -289,7 +285,7 @@ class _Collector:
             logger.error("%s", msg)
             self.stats.errors.append(msg)
             if row is not None:
-                touched.append((lot_id, row["status"]))
+                touched.append((lot_id, row.status))
             return "detail_failed"
         except PermanentFetchError as exc:
             # Gone or malformed on the detail endpoint: the listing alone is still a lot.
@@ -305,27 +301,22 @@ class _Collector:
         except ParseError as exc:
             self._skip(f"office {office.id}: {exc}; skipped")
             if row is not None:
-                touched.append((lot_id, row["status"]))
+                touched.append((lot_id, row.status))
             return "skipped"
-        outcome = store.save_lot(
+        outcome = save_lot(
             self.db, dataclasses.replace(lot, status=LOT_ACTIVE), seen_at=self.seen_at,
             raw_listing=item, raw_detail=detail, listing_hash=listing_hash,
             detail_fetched_at=detail_fetched_at)
-        if row is not None and row["status"] == LOT_WITHDRAWN:
+        if row is not None and row.status == LOT_WITHDRAWN:
             self.stats.lots_reappeared += 1
             logger.info("lot %s is listed again: active", lot_id)
         self.stats.count(outcome)
-        self._photos(list(lot.photos), retry_bad=outcome != store.LOT_UNCHANGED)
+        self._photos(list(lot.photos), retry_bad=outcome != LOT_UNCHANGED)
         return outcome
 
-    def _fresh(self, row: dict[str, Any]) -> bool:
-        fetched = row["detail_fetched_at"]
-        if not fetched:
-            return False
-        try:
-            return self.now - datetime.fromisoformat(fetched) < self.max_age
-        except (TypeError, ValueError):
-            return False
+    def _fresh(self, state: CollectState) -> bool:
+        fetched = state.detail_fetched_at
+        return fetched is not None and self.now - fetched < self.max_age
 
     def _photos(self, urls: list[str], *, retry_bad: bool) -> None:
         results = self.photos.ensure_lot(urls, retry_bad=retry_bad)
@@ -340,46 +331,18 @@ class _Collector:
     # --- lifecycle --------------------------------------------------------------------------
     def _touch(self, touched: list[tuple[str, str]]) -> None:
         """Mark stored lots as seen in this listing (withdrawn ones become active again)."""
-        if not touched:
-            return
-        with store.write_tx(self.db):
-            self.db.conn.executemany(
-                "update lots set last_seen_at = ?, status = ?, withdrawn_at = null where id = ?",
-                [(self.seen_at, LOT_ACTIVE if status == LOT_WITHDRAWN else status, lot_id)
-                 for lot_id, status in touched],
-            )
+        mark_seen(self.db, touched, seen_at=self.seen_at)
 
     def _withdraw_missing(self, office: Office, listed: set[str]) -> None:
-        wanted = {c.casefold() for c in office.categories}
-        gone = []
-        for row in self.db.query(
-            "select id, ends_at, category from lots where office_id = ? and status = ?",
-            [office.id, LOT_ACTIVE],
-        ):
-            if row["id"] in listed or datetime.fromisoformat(row["ends_at"]) <= self.now:
-                continue
-            if wanted and (row["category"] or "").casefold() not in wanted:
-                continue  # outside this office's category filter: the listing never shows it
-            gone.append(row["id"])
-        if not gone:
-            return
-        with store.write_tx(self.db):
-            self.db.conn.executemany(
-                "update lots set status = ?, withdrawn_at = ? where id = ?",
-                [(LOT_WITHDRAWN, self.seen_at, lot_id) for lot_id in gone])
-        self.stats.lots_withdrawn += len(gone)
-        logger.info("office %s: %d lot(s) withdrawn: %s", office.id, len(gone), ", ".join(gone))
+        gone = withdraw_missing(self.db, office.id, listed, now=self.now,
+                                categories=office.categories)
+        if gone:
+            self.stats.lots_withdrawn += len(gone)
+            logger.info("office %s: %d lot(s) withdrawn: %s", office.id, len(gone),
+                        ", ".join(gone))
 
     def mark_ended(self) -> None:
-        ended = [row["id"] for row in self.db.query(
-            "select id, ends_at from lots where status = ?", [LOT_ACTIVE])
-            if datetime.fromisoformat(row["ends_at"]) <= self.now]
-        if not ended:
-            return
-        with store.write_tx(self.db):
-            self.db.conn.executemany("update lots set status = ? where id = ?",
-                                     [(LOT_ENDED, lot_id) for lot_id in ended])
-        self.stats.lots_ended += len(ended)
+        self.stats.lots_ended += len(mark_ended(self.db, self.now))
 
 
 # --- one lot, on demand -------------------------------------------------------------------------
@@ -423,7 +386,6 @@ def collect_lot(
     ref: str,
     *,
     client: HttpClient | None = None,
-    now: datetime | None = None,
     stats: CollectStats | None = None,
 ) -> Lot:
     """Collect one lot by id or URL straight from the detail endpoint (urgent auctions).
@@ -433,8 +395,8 @@ def collect_lot(
     lot is returned. An unknown lot raises :class:`NotFoundError`.
     """
     office_hint, lot_id = parse_lot_ref(ref, site_base=cfg.source.site_base)
-    now = now or datetime.now(UTC)
-    seen_at = now.astimezone(UTC).isoformat(timespec="seconds")
+    now = clock.now()
+    seen_at = clock.iso(now)
     stats = stats if stats is not None else CollectStats()
     own_client = client is None
     client = client or HttpClient(cfg.source)
@@ -447,18 +409,15 @@ def collect_lot(
                 raise NotFoundError(f"lot {lot_id} tidak ditemukan di lelang.go.id") from None
             raise
         stats.details += 1
-        row = next(iter(db.query(
-            "select office_id, category, raw_listing from lots where id = ?", [lot_id])), None)
-        item = json.loads(row["raw_listing"]) if row and row["raw_listing"] else None
-        office_id = office_hint or (row["office_id"] if row else None) or (
+        stored_office, category, item = stored_listing(db, lot_id) or (None, None, None)
+        office_id = office_hint or stored_office or (
             cfg.offices[0].id if len(cfg.offices) == 1 else None)
         office = cfg.office(office_id) if office_id else None
         lot = parse_lot(item, detail, site_base=cfg.source.site_base,
-                        file_base=cfg.source.file_base,
-                        category=row["category"] if row else None, office_id=office_id,
-                        office_name=office.name if office else None)
+                        file_base=cfg.source.file_base, category=category,
+                        office_id=office_id, office_name=office.name if office else None)
         status = LOT_ENDED if lot.ends_at <= now else LOT_ACTIVE
-        outcome = store.save_lot(db, dataclasses.replace(lot, status=status), seen_at=seen_at,
+        outcome = save_lot(db, dataclasses.replace(lot, status=status), seen_at=seen_at,
                                  raw_detail=detail, detail_fetched_at=seen_at)
         stats.count(outcome)
         for result in PhotoCache(cfg, db, client).ensure_lot(lot.photos, retry_bad=True):
@@ -468,7 +427,7 @@ def collect_lot(
         stats.retries += client.stats.retries - retries_before
         if own_client:
             client.close()
-    stored = store.get_lot(db, lot_id)
+    stored = get_lot(db, lot_id)
     assert stored is not None
     return stored
 

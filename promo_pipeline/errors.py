@@ -66,7 +66,7 @@ class PermanentFetchError(FetchError, PermanentError):
 
 
 class ParseError(PermanentError):
-    """An API item that cannot be turned into a :class:`~promo_pipeline.models.Lot`."""
+    """An API item that cannot be turned into a :class:`~promo_pipeline.lots.Lot`."""
 
     def __init__(self, message: str, *, lot_id: str | None = None):
         super().__init__(message)
@@ -102,6 +102,12 @@ class NotFoundError(PermanentError):
 
 class AccountError(PermanentError):
     """A review-page account request that cannot be done (bad name or password, name taken)."""
+
+
+class AdminRuleError(AccountError):
+    """An account change that would remove the acting admin or leave no admin (exit status 2)."""
+
+    exit_code = 2
 
 
 # --- publish -------------------------------------------------------------------------------

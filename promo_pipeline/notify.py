@@ -3,8 +3,11 @@
 Settings read: ``notify.email.*`` (host, port, starttls, username, from, to),
 ``notify.telegram.*`` (chat_id, api_base), ``review.public_url`` / ``review.host`` /
 ``review.port`` (the address put in the message), ``publish.timeout`` (network timeout, also
-for SMTP, capped at 30 s); secrets only from the
-environment: ``PROMO_SMTP_PASSWORD``, ``PROMO_TELEGRAM_TOKEN``.
+for SMTP, capped at 30 s); secrets only from the environment: ``PROMO_SMTP_PASSWORD`` and the
+Telegram channel's bot token (``PROMO_TELEGRAM_TOKEN``). Telegram messages go through the same
+Bot API client as the Telegram channel (:mod:`promo_pipeline.publish.telegram_bot`): a flood
+limit (429) is waited out up to :data:`TELEGRAM_FLOOD_WAIT_MAX` seconds, and a group that
+became a supergroup is followed to its new id.
 
 Sent after a run that queued posts (:func:`run_finished`) and after a publish that left
 deliveries failed or unconfirmed (:func:`publish_problems`). A notification is a courtesy: every
@@ -18,23 +21,27 @@ import logging
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable
-from datetime import datetime
+import time
+from collections.abc import Callable, Iterable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-import requests
+from sqlite_utils import Database
 
-from promo_pipeline.config import Config, secret
-from promo_pipeline.publish.channels import Redactor, make_session, split_text
+from promo_pipeline import clock, present, runs
+from promo_pipeline.config import Config, secret, secret_env
+from promo_pipeline.config.secrets import Redactor
+from promo_pipeline.errors import PublishError
+from promo_pipeline.queue import posts
 
 logger = logging.getLogger(__name__)
 
 SENT = "sent"
 SKIPPED = "skipped"
 SMTP_TIMEOUT = 30.0
-TELEGRAM_TEXT_MAX = 4096
+#: The longest Telegram flood-limit wait a notification sits out (a longer one fails it).
+TELEGRAM_FLOOD_WAIT_MAX = 30.0
 
 
 def review_url(cfg: Config, path: str = "") -> str:
@@ -52,7 +59,7 @@ def review_url(cfg: Config, path: str = "") -> str:
 
 
 def _redactor() -> Redactor:
-    return Redactor([secret("smtp"), secret("notify_telegram")])
+    return Redactor([secret("smtp"), secret("telegram")])
 
 
 def send_email(cfg: Config, subject: str, text: str) -> str:
@@ -96,36 +103,31 @@ def send_email(cfg: Config, subject: str, text: str) -> str:
     return SENT
 
 
-def send_telegram(cfg: Config, text: str) -> str:
+def send_telegram(cfg: Config, text: str, *,
+                  sleep: Callable[[float], None] = time.sleep) -> str:
     """Send *text* to ``notify.telegram.chat_id``; returns ``"sent"``, ``"skipped"`` or an error."""
     tg = cfg.notify.telegram
-    token = secret("notify_telegram")
     if not tg.chat_id:
         return SKIPPED
+    token = secret("telegram")
+    token_env = secret_env("telegram")
     if not token:
-        logger.warning("notify: notify.telegram.chat_id is set but PROMO_TELEGRAM_TOKEN is not")
-        return "gagal: PROMO_TELEGRAM_TOKEN belum diisi"
-    redact = _redactor()
-    url = f"{tg.api_base.rstrip('/')}/bot{token}/sendMessage"
-    session = make_session()
+        logger.warning("notify: notify.telegram.chat_id is set but %s is not", token_env)
+        return f"gagal: {token_env} belum diisi"
+    from promo_pipeline.publish.telegram_bot import TelegramBot, split_text
+
+    bot = TelegramBot(tg.api_base, token, tg.chat_id, timeout=cfg.publish.timeout,
+                      token_env=token_env, channel="notify.telegram",
+                      flood_wait_max=TELEGRAM_FLOOD_WAIT_MAX, sleep=sleep)
     try:
-        for chunk in split_text(text, TELEGRAM_TEXT_MAX):
-            resp = session.post(url, data={"chat_id": tg.chat_id, "text": chunk},
-                                timeout=(10, cfg.publish.timeout))
-            body: Any
-            try:
-                body = resp.json()
-            except ValueError:
-                body = {}
-            if resp.status_code != 200 or not (isinstance(body, dict) and body.get("ok")):
-                desc = body.get("description") if isinstance(body, dict) else None
-                raise RuntimeError(f"Telegram {resp.status_code}: {desc or resp.reason}")
-    except (requests.RequestException, RuntimeError) as exc:
-        reason = redact(f"{type(exc).__name__}: {exc}")
+        for chunk in split_text(text):
+            bot.send_message(chunk)
+    except PublishError as exc:
+        reason = _redactor()(str(exc))
         logger.warning("notify: Telegram message failed: %s", reason)
         return f"gagal: {reason}"
     finally:
-        session.close()
+        bot.close()
     logger.info("notify: Telegram message sent")
     return SENT
 
@@ -156,41 +158,29 @@ def run_finished(cfg: Config, *, queued: int, summary_line: str | None = None
     return notify(cfg, subject, "\n".join(lines))
 
 
-def queued_since_run(db: Any, run_id: int) -> tuple[int, int]:
+def queued_since_run(db: Database, run_id: int) -> tuple[int, int]:
     """``(posts queued by run *run_id*, posts pending review in all)``, from the database.
 
-    Counted from the ``posts`` table rather than from the run's own counters, so it holds for
-    every kind of run (daily, ``--lot``) whatever the stages report.
+    Counted from the posts made while the run ran rather than from the run's own counters, so
+    it holds for every kind of run (daily, ``--lot``, digest) whatever the stages report.
     """
-    row = db.execute("select started_at, finished_at from runs where id = ?", [run_id]).fetchone()
-    if not row:
+    run = runs.get_run(db, run_id)
+    if run is None:
         return 0, 0
-    # Compared as datetimes: the two tables write ISO strings with different precision.
-    started = _second(row[0])
-    finished = _second(row[1]) if row[1] else None
-    created = [_second(r[0]) for r in db.execute(
-        "select created_at from posts where status = 'pending' and created_at is not null")]
-    new = sum(1 for c in created
-              if c is not None and started is not None and c >= started
-              and (finished is None or c <= finished))
-    return new, len(created)
+    return posts.pending_created(
+        db, since=clock.iso(run.started_at),
+        until=clock.iso(run.finished_at) if run.finished_at else None)
 
 
-def _second(text: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text).replace(microsecond=0) if text else None
-    except ValueError:
-        return None
-
-
-def after_run(cfg: Config, db: Any, run_id: int) -> dict[str, str]:
+def after_run(cfg: Config, db: Database, run_id: int) -> dict[str, str]:
     """Notify reviewers after run *run_id* if it queued posts; never raises."""
     try:
         new, pending = queued_since_run(db, run_id)
     except Exception:  # a notification must never break a run
         logger.exception("notify: cannot count the posts of run %s", run_id)
         return {}
-    line = f"{pending} unggahan menunggu tinjauan saat ini" if pending > new else None
+    line = (f"{pending} unggahan {present.post_status('pending')} saat ini"
+            if pending > new else None)
     return run_finished(cfg, queued=new, summary_line=line)
 
 
@@ -208,13 +198,14 @@ def publish_problems(cfg: Config, db: Any, problems: Iterable[Any]) -> dict[str,
     subject = f"[Promo] {len(items)} pengiriman perlu diperiksa"
     lines = []
     if failed:
-        lines.append(f"{len(failed)} pengiriman GAGAL (tidak akan dicoba ulang otomatis):")
+        lines.append(f"{len(failed)} pengiriman {present.delivery_status('failed').upper()} "
+                     "(tidak akan dicoba ulang otomatis):")
         lines += [f"• Unggahan #{p.post_id} ({p.channel}): {p.error or 'tanpa keterangan'}"
                   for p in failed]
         lines.append("")
     if unsure:
-        lines.append(f"{len(unsure)} pengiriman BELUM PASTI (mungkin sudah tayang; periksa akun "
-                     "sebelum mengirim ulang):")
+        lines.append(f"{len(unsure)} pengiriman {present.delivery_status('unconfirmed').upper()} "
+                     "(mungkin sudah tayang; periksa akun sebelum mengirim ulang):")
         lines += [f"• Unggahan #{p.post_id} ({p.channel}): {p.error or 'jawaban hilang'}"
                   for p in unsure]
         lines.append("")

@@ -41,7 +41,7 @@ from urllib.parse import quote, urlsplit
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from promo_pipeline.errors import ParseError
-from promo_pipeline.models import Item, Lot, lot_url
+from promo_pipeline.lots import Item, Lot, lot_url
 
 #: lelang.go.id server time (WIB) — the zone of any timestamp that carries no offset.
 WIB = timezone(timedelta(hours=7), "WIB")

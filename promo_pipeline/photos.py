@@ -29,16 +29,21 @@ A bad photo never stops its lot: it is recorded and the lot carries on without i
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
-from promo_pipeline import crash, fsutil, imagesafe, store
-from promo_pipeline.config import Config
+from promo_pipeline import clock, crash, fsutil
 from promo_pipeline.errors import PermanentFetchError, PhotoError, RetryableFetchError
-from promo_pipeline.http import HttpClient, refuse_reason
+from promo_pipeline.store import write_tx
+
+if TYPE_CHECKING:
+    from promo_pipeline.config import Config
+    from promo_pipeline.http import HttpClient
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +53,31 @@ DOWNLOADED, CACHED = "downloaded", "cached"
 
 _EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 _IMAGE_ACCEPT = "image/avif,image/webp,image/png,image/jpeg,image/*;q=0.8,*/*;q=0.5"
+
+
+migrations = Migrations("photos")
+
+
+@migrations()
+def m001_photos(db: Database) -> None:
+    # Photo cache: one row per source URL; files are content-addressed under media_dir.
+    # if_not_exists: databases from before the tables had owners already hold it.
+    db.table("photos").create(
+        {
+            "url": str,
+            "status": str,             # ok | bad | failed | refused
+            "sha256": str,
+            "path": str,               # relative to media_dir
+            "format": str,
+            "width": int,
+            "height": int,
+            "bytes": int,
+            "error": str,
+            "fetched_at": str,
+        },
+        pk="url",
+        if_not_exists=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -94,14 +124,18 @@ class PhotoCache:
         return result
 
     def _ensure(self, url: str, retry_bad: bool) -> PhotoResult:
-        row = next(self.db["photos"].rows_where("url = ?", [url]), None)
+        from promo_pipeline.http import refuse_reason
+
+        row = self.db.execute("select status, path, error from photos where url = ?",
+                              [url]).fetchone()
         if row is not None:
-            if row["status"] == OK and row["path"] and (self.media_dir / row["path"]).is_file():
-                return PhotoResult(url, CACHED, path=row["path"])
-            if row["status"] == REFUSED:
-                return PhotoResult(url, REFUSED, error=row["error"])
-            if row["status"] == BAD and not retry_bad:
-                return PhotoResult(url, BAD, error=row["error"])
+            status, path, error = row
+            if status == OK and path and (self.media_dir / path).is_file():
+                return PhotoResult(url, CACHED, path=path)
+            if status == REFUSED:
+                return PhotoResult(url, REFUSED, error=error)
+            if status == BAD and not retry_bad:
+                return PhotoResult(url, BAD, error=error)
         reason = refuse_reason(url, self.cfg.source)
         if reason is not None:
             logger.warning("photo %s refused: %s", url, reason)
@@ -110,6 +144,8 @@ class PhotoCache:
         return self._download(url)
 
     def _download(self, url: str) -> PhotoResult:
+        from promo_pipeline import imagesafe  # Pillow, only when a photo is really fetched
+
         try:
             fetched = self.client.get(url, headers=self._headers,
                                       max_bytes=self.cfg.source.max_photo_bytes)
@@ -140,8 +176,25 @@ class PhotoCache:
     def _record(self, url: str, status: str, **values: Any) -> None:
         row = {"url": url, "status": status, "sha256": None, "path": None, "format": None,
                "width": None, "height": None, "bytes": None, "error": None,
-               "fetched_at": store.iso_now()}
+               "fetched_at": clock.iso()}
         row.update(values)
-        with store.write_tx(self.db):
-            self.db["photos"].upsert(row, pk="url")
+        with write_tx(self.db):
+            self.db.table("photos").upsert(row, pk="url")
+
+
+def usable_paths(db: Database, media_dir: Path, urls: Sequence[str]) -> list[Path]:
+    """The cached, validated files of *urls*, in their order (cover first for a lot's photos);
+    bad, refused or missing photos are left out."""
+    if not urls:
+        return []
+    marks = ", ".join("?" * len(urls))  # placeholders only; values are bound
+    found = dict(db.execute(f"select url, path from photos where url in ({marks}) "  # noqa: S608
+                            "and status = 'ok'", list(urls)).fetchall())
+    paths = [media_dir / found[u] for u in urls if found.get(u)]
+    return [p for p in paths if p.is_file()]
+
+
+def count_ok(db: Database) -> int:
+    """How many photos are cached and valid."""
+    return int(db.execute("select count(*) from photos where status = 'ok'").fetchone()[0])
 

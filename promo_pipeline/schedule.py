@@ -15,15 +15,17 @@ of ``schedule.misfire_grace_hours``):
   06:00, say);
 - ``expire`` hourly: posts of ended auctions are expired and their deliveries cancelled;
 - ``weekly-digest`` on ``digest_day`` at ``digest_at`` and, with ``reminders = true``,
-  ``reminders`` daily: call ``pipeline.run_digest`` / ``pipeline.run_reminders`` when the
-  pipeline provides them;
+  ``reminders`` daily: :func:`promo_pipeline.pipeline.run_digest` /
+  :func:`~promo_pipeline.pipeline.run_reminders`, then a notification when posts were queued;
 - ``catch-up`` once at start and whenever a trigger was missed beyond its grace (a machine that
   slept through 06:00 until after the grace): runs the daily job if ``runs`` has no successful
   daily run since today's ``daily_at`` (:func:`needs_catchup`), then publishes what is due.
 
 A machine asleep at 06:00 that wakes at 08:00 runs the daily job once (coalesced), not never and
 not once per missed day. Every job takes the project lock (waiting for a manual run to finish),
-so the daemon and a manual ``promo run`` never overlap; a second daemon refuses to start.
+so the daemon and a manual ``promo run`` never overlap; a second daemon refuses to start. Like the
+CLI commands, the jobs are where the lock is taken: the library functions they call never take it.
+Every job reads the time from :func:`promo_pipeline.clock.now`.
 SIGTERM and Ctrl-C stop the scheduler cleanly: the running job finishes, nothing new starts.
 Logs go to the console and to a rotating file (``logging.file``).
 """
@@ -31,7 +33,6 @@ Logs go to the console and to a rotating file (``logging.file``).
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import logging.handlers
 import signal
@@ -52,10 +53,11 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlite_utils import Database
 
-from promo_pipeline import store
+from promo_pipeline import clock, database
 from promo_pipeline.config import Config
 from promo_pipeline.errors import LockedError, PromoError
 from promo_pipeline.lock import project_lock
+from promo_pipeline.runs import OK, PARTIAL, RunSummary, recent_runs
 
 logger = logging.getLogger(__name__)
 
@@ -95,23 +97,9 @@ def needs_catchup(last_success: datetime | None, now: datetime, daily_at: str,
 def last_successful_run(db: Database, *, any_status: bool = False) -> datetime | None:
     """Start of the latest full run (``kind = "run"``, ok or partial — any status with
     *any_status*; ``--lot`` runs excluded)."""
-    latest = None
-    statuses = "" if any_status else "and status in ('ok', 'partial') "
-    for started, counts in db.execute(
-            "select started_at, counts from runs where kind = 'run' "  # noqa: S608 - constant
-            f"{statuses}order by started_at desc limit 50"):
-        try:
-            data = json.loads(counts or "{}")
-        except ValueError:
-            data = {}
-        if isinstance(data, dict) and data.get("lot_ref"):
-            continue  # an urgent single-lot run is not the daily run
-        try:
-            when = datetime.fromisoformat(started)
-        except (TypeError, ValueError):
-            continue
-        latest = when if latest is None or when > latest else latest
-    return latest
+    statuses = None if any_status else (OK, PARTIAL)
+    daily = [r.started_at for r in recent_runs(db, "run", statuses=statuses) if not r.lot_ref]
+    return max(daily, default=None)
 
 
 def catchup_due(db: Database, cfg: Config, now: datetime) -> bool:
@@ -123,7 +111,7 @@ def catchup_due(db: Database, cfg: Config, now: datetime) -> bool:
 # --- the jobs -----------------------------------------------------------------------------
 
 
-def _default_run(cfg: Config, db: Database) -> Any:
+def _default_run(cfg: Config, db: Database) -> RunSummary:
     from promo_pipeline import pipeline
 
     return pipeline.run(cfg, db)
@@ -135,18 +123,30 @@ def _default_publish(cfg: Config, db: Database) -> Any:
     return publish(cfg, db, now=False)
 
 
+def _digest(cfg: Config, db: Database) -> RunSummary:
+    from promo_pipeline import pipeline
+
+    return pipeline.run_digest(cfg, db)
+
+
+def _reminders(cfg: Config, db: Database) -> RunSummary:
+    from promo_pipeline import pipeline
+
+    return pipeline.run_reminders(cfg, db)
+
+
 @dataclass
 class Jobs:
     """The daemon's job functions. Each opens its own database connection, takes the project
     lock (waiting up to *lock_wait* seconds) and never lets an error reach the scheduler.
 
-    *clock*, *run_pipeline* and *run_publish* are injectable for tests.
+    *run_pipeline* and *run_publish* are injectable for tests (time comes from
+    :func:`promo_pipeline.clock.now`).
     """
 
     cfg: Config
-    clock: Callable[[], datetime] = store.now_utc
     lock_wait: float = JOB_LOCK_WAIT
-    run_pipeline: Callable[[Config, Database], Any] = _default_run
+    run_pipeline: Callable[[Config, Database], RunSummary] = _default_run
     run_publish: Callable[[Config, Database], Any] = _default_publish
 
     def _guarded(self, what: str, body: Callable[[Database], Any]) -> Any:
@@ -155,7 +155,7 @@ class Jobs:
         db = None
         try:
             with project_lock(self.cfg, what=f"promo daemon: {what}", timeout=self.lock_wait):
-                db = store.connect(self.cfg.database_path)
+                db = database.connect(self.cfg.database_path)
                 return body(db)
         except LockedError as exc:
             logger.warning("job %s skipped: %s", what, exc)
@@ -168,27 +168,29 @@ class Jobs:
                 db.conn.close()
         return None
 
-    def daily_run(self) -> None:
-        """Collect → render → caption → queue, then tell reviewers about new posts."""
+    def _recorded(self, what: str, job: Callable[[Config, Database], RunSummary]) -> None:
+        """A job that records a run: log its line, then tell reviewers about new posts."""
 
         def body(db: Database) -> None:
-            summary = self.run_pipeline(self.cfg, db)
-            logger.info("daily run finished: %s", getattr(summary, "text", summary))
-            run_id = getattr(summary, "run_id", None)
-            if run_id is not None:
+            summary = job(self.cfg, db)
+            logger.info("%s: %s", what, summary.line())
+            if summary.run_id is not None:
                 from promo_pipeline import notify
 
-                notify.after_run(self.cfg, db, run_id)
+                notify.after_run(self.cfg, db, summary.run_id)
 
-        self._guarded("run", body)
+        self._guarded(what, body)
+
+    def daily_run(self) -> None:
+        """Collect → render → caption → queue, then tell reviewers about new posts."""
+        self._recorded("run", self.run_pipeline)
 
     def publish(self) -> None:
         """Deliver what is due (slot passed and not served, retries, human re-sends)."""
 
         def body(db: Database) -> None:
             summary = self.run_publish(self.cfg, db)
-            line = getattr(summary, "line", None)
-            logger.info("publish: %s", line() if callable(line) else summary)
+            logger.info("publish: %s", summary.line())
 
         self._guarded("publish", body)
 
@@ -197,39 +199,21 @@ class Jobs:
 
         def body(db: Database) -> None:
             from promo_pipeline import queue
-            from promo_pipeline.publish.outbox import expire_ended
+            from promo_pipeline.publish.expiry import expire_ended
 
-            now = self.clock()
-            counts = queue.apply_lot_states(db, self.cfg, now=now)
+            now = clock.now()
+            counts = queue.apply_lot_states(db, now=now)
             moved = expire_ended(db, now)
             if any(counts.values()) or moved:
                 logger.info("expiry: %s, approved posts stopped: %s", counts, moved)
 
         self._guarded("expire", body)
 
-    def _optional(self, name: str, what: str) -> None:
-        from promo_pipeline import pipeline
-
-        fn = getattr(pipeline, name, None)
-        if fn is None:
-            logger.warning("job %s: pipeline.%s is not available in this version", what, name)
-            return
-
-        def body(db: Database) -> None:
-            result = fn(self.cfg, db)
-            run_id = getattr(result, "run_id", None)
-            if run_id is not None:
-                from promo_pipeline import notify
-
-                notify.after_run(self.cfg, db, run_id)
-
-        self._guarded(what, body)
-
     def digest(self) -> None:
-        self._optional("run_digest", "weekly digest")
+        self._recorded("weekly digest", _digest)
 
     def reminders(self) -> None:
-        self._optional("run_reminders", "reminders")
+        self._recorded("reminders", _reminders)
 
     def daily_if_due(self, *, min_gap_minutes: float = 0.0) -> None:
         """The daily run unless one has succeeded since today's ``daily_at``.
@@ -239,7 +223,7 @@ class Jobs:
         *min_gap_minutes*: also skip when any run started that recently (the retry's spacing)."""
 
         def check(db: Database) -> bool:
-            now = self.clock()
+            now = clock.now()
             if min_gap_minutes > 0:
                 last = last_successful_run(db, any_status=True)
                 if last is not None and now - last < timedelta(minutes=min_gap_minutes):
@@ -255,7 +239,7 @@ class Jobs:
     def catch_up(self) -> None:
         """After a start or a missed trigger: the daily run if it is due, then publishing."""
         due = self._guarded("catch-up check",
-                            lambda db: catchup_due(db, self.cfg, self.clock()))
+                            lambda db: catchup_due(db, self.cfg, clock.now()))
         if due:
             logger.info("catch-up: no successful daily run since %s today; running now",
                         self.cfg.schedule.daily_at)
@@ -353,7 +337,7 @@ def describe(sched: BaseScheduler) -> list[str]:
 
 def setup_daemon_logging(cfg: Config) -> Path:
     """Console plus a rotating file at ``logging.file``; returns the file's path."""
-    from promo_pipeline.publish.channels import RedactingFilter, guard_library_logs, secrets_of
+    from promo_pipeline.config.secrets import RedactingFilter, guard_library_logs, secret_values
 
     path = cfg.resolve(cfg.logging.file)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -370,10 +354,10 @@ def setup_daemon_logging(cfg: Config) -> Path:
         sh = logging.StreamHandler()
         sh.setFormatter(fmt)
         root.addHandler(sh)
-    redact = RedactingFilter(secrets_of(cfg))
+    redact = RedactingFilter(secret_values())
     for h in root.handlers:
         h.addFilter(redact)
-    guard_library_logs(secrets_of(cfg))
+    guard_library_logs(secret_values())
     # Only APScheduler's warnings (missed runs, skipped instances); our jobs log their own work.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
     return path

@@ -27,7 +27,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from promo_pipeline import config as config_mod
-from promo_pipeline import store
+from promo_pipeline import database
 from promo_pipeline.demo.dataset import Dataset
 from promo_pipeline.demo.server import FakeLelang
 
@@ -258,9 +258,9 @@ def config(cfg_factory: Callable[..., config_mod.Config],
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Any]:
     """The migrated database at ``tmp_path/data/promo.db`` (the file ``config`` points at)."""
-    database = store.connect(tmp_path / "data" / "promo.db")
-    yield database
-    database.close()
+    opened = database.connect(tmp_path / "data" / "promo.db")
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -92,6 +92,7 @@ class FakePlatforms(_LoopbackServer):
         self.ig_quota_usage = 0
         self.ig_quota_total = 50
         self.ig_in_progress_polls = 0                 # polls answered IN_PROGRESS per container
+        self.migrated_chats: dict[str, int] = {}      # Telegram group id -> its supergroup id
         self.tokens = {"telegram": TELEGRAM_TOKEN, "facebook": FACEBOOK_TOKEN,
                        "instagram": INSTAGRAM_TOKEN}
         self._ids = 1000
@@ -216,6 +217,12 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(behaviour, tuple) and behaviour[0] == "error":
             return self._json(behaviour[1], behaviour[2])
         fields, files = self._form(body)
+        new_chat = fake.migrated_chats.get(fields.get("chat_id", ""))
+        if new_chat is not None:  # a group upgraded to a supergroup refuses every message
+            return self._json(400, {
+                "ok": False, "error_code": 400,
+                "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                "parameters": {"migrate_to_chat_id": new_chat}})
         record: dict[str, Any] = {"method": method, "chat_id": fields.get("chat_id")}
         if method == "sendPhoto":
             photo = files.get("photo", b"")
@@ -401,6 +408,54 @@ class _Handler(BaseHTTPRequestHandler):
         return self._graph_error(400, 100, "Unsupported request")
 
 
+class FakeBoard(_LoopbackServer):
+    """A notice board that takes JSON posts at ``POST /posts`` with a bearer token: the platform
+    of the throwaway channel a test registers to show that a new channel is one module."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.posts: list[dict[str, Any]] = []
+        self.refused: list[str] = []
+        super().__init__(partial(_BoardHandler, self))
+
+
+class _BoardHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def __init__(self, board: FakeBoard, *args: Any, **kwargs: Any):
+        self.board = board
+        super().__init__(*args, **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _answer(self, status: int, obj: Any) -> None:
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path != "/posts":
+            return self._answer(404, {"error": "no such endpoint"})
+        if self.headers.get("Authorization") != f"Bearer {self.board.token}":
+            self.board.refused.append("token")
+            return self._answer(401, {"error": "bad token"})
+        try:
+            post = json.loads(body)
+        except ValueError:
+            post = None
+        if not isinstance(post, dict) or not post.get("text") or not post.get("images"):
+            self.board.refused.append("shape")
+            return self._answer(400, {"error": "text and images are required"})
+        post["id"] = f"board-{len(self.board.posts) + 1}"
+        self.board.posts.append(post)
+        return self._answer(201, {"id": post["id"]})
+
+
 class StaticServer(_LoopbackServer):
     """Serves a folder over HTTP on 127.0.0.1 (what ``public_base_url`` must point at)."""
 
@@ -476,7 +531,7 @@ def write_config(root: Path, *, channels: list[str], fake_url: str | None = None
 def add_lot(db: Any, lot_id: str, *, ends_in: timedelta = timedelta(days=5),
             now: datetime | None = None, status: str = "active") -> None:
     from promo_pipeline import store
-    from promo_pipeline.models import Lot
+    from promo_pipeline.lots import Lot, lot_to_row
 
     now = now or datetime.now(UTC)
     wib = now.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Jakarta"))
@@ -484,7 +539,7 @@ def add_lot(db: Any, lot_id: str, *, ends_in: timedelta = timedelta(days=5),
               title=f"Sebidang tanah SHM {lot_id}", limit_value=98_500_000, deposit=20_000_000,
               ends_at=(wib + ends_in).replace(microsecond=0),
               url=f"https://lelang.go.id/kpknl/off-bima/detail-auction/{lot_id}", status=status)
-    row = store.lot_to_row(lot)
+    row = lot_to_row(lot)
     row.update(first_seen_at=now.isoformat(), last_seen_at=now.isoformat())
     with store.write_tx(db):
         db["lots"].upsert(row, pk="id")
@@ -527,12 +582,12 @@ class Project:
     """A project folder with its config, database and (optionally) fake platforms."""
 
     def __init__(self, root: Path, cfg_path: Path):
-        from promo_pipeline import config, store
+        from promo_pipeline import config, database
 
         self.root = root
         self.cfg_path = cfg_path
         self.cfg = config.load(cfg_path)
-        self.db = store.connect(self.cfg.database_path)
+        self.db = database.connect(self.cfg.database_path)
 
     def close(self) -> None:
         self.db.conn.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from promo_pipeline import config
-from promo_pipeline.models import Item, Lot
+from promo_pipeline.lots import Item, Lot
 
 OFFICE_ID = "67062db2-f64f-11ed-b3e2-5620a0c2ec5a"
 SITE = "https://lelang.go.id"

@@ -1,6 +1,7 @@
 """Data builders shared by the review-page tests (test client, browser) and its benchmark.
 
-Posts are inserted straight into the queue's tables (the schema in ``promo_pipeline/queue.py``),
+Posts are inserted straight into the queue's tables (the schema in
+``promo_pipeline/queue/posts.py``),
 with real JPEG files in the output folder and captions made by the real caption writer, so the
 page is tested on the same rows the pipeline leaves behind.
 """
@@ -15,9 +16,9 @@ from typing import Any
 
 from PIL import Image
 
+from promo_pipeline import clock, store
 from promo_pipeline import config as config_mod
-from promo_pipeline import store
-from promo_pipeline.models import Item, Lot, lot_url
+from promo_pipeline.lots import Item, Lot, lot_to_row, lot_url
 
 OFFICE_ID = "5f1e7a3c-0000-4000-8000-00000000b1ma"
 OFFICE2_ID = "5f1e7a3c-0000-4000-8000-0000000mtrm"
@@ -69,7 +70,7 @@ def make_lot(n: int, *, title: str | None = None, office_id: str = OFFICE_ID,
 
 def save_lot(db, lot: Lot) -> None:
     with store.write_tx(db):
-        db["lots"].upsert(store.lot_to_row(lot), pk="id")
+        db["lots"].upsert(lot_to_row(lot), pk="id")
         db.execute("delete from items where lot_id = ?", [lot.id])
         for i, item in enumerate(lot.items):
             db["items"].insert({"lot_id": lot.id, "position": i, "name": item.name,
@@ -123,7 +124,7 @@ def add_post(db, cfg, lot: Lot, *, status: str = "pending", images: list[str] | 
             write_jpeg(cfg.output_dir / images[1], (1080, 1920), (14, 124, 134))
     if blocking is None:
         blocking = any(f.get("level") == "block" for f in lint)
-    now = created_at or store.iso_now()
+    now = created_at or clock.iso()
     with store.write_tx(db):
         db["posts"].insert({
             "kind": "lot",

@@ -16,7 +16,7 @@ from promo_pipeline import captions as cap
 from promo_pipeline import formats
 from promo_pipeline.config import Brand, Office
 from promo_pipeline.errors import TemplateError
-from promo_pipeline.models import Item
+from promo_pipeline.lots import Item
 
 OFFICE = Office(id=OFFICE_ID, name="KPKNL Bima", timezone="Asia/Makassar")
 BRAND = Brand(name="KPKNL Bima", handle="@kpknlbima", contact=f"WA {OFFICE_PHONE}",

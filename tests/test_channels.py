@@ -26,13 +26,16 @@ from fake_platforms import (
     write_config,
 )
 
+from promo_pipeline.config.secrets import Redactor
 from promo_pipeline.errors import (
     PermanentPublishError,
     RetryablePublishError,
     UnconfirmedPublishError,
 )
-from promo_pipeline.publish import channels as ch
+from promo_pipeline.publish import graph, transport
+from promo_pipeline.publish.media import feed_images
 from promo_pipeline.publish.outbox import publish
+from promo_pipeline.publish.telegram_bot import split_text, utf16_len
 
 
 @pytest.fixture
@@ -154,7 +157,7 @@ def test_telegram_very_long_text_is_split_under_4096(tmp_path, fake):
     add_post(p.db, p.cfg, "lot-1", caption=text)
     assert publish(p.cfg, p.db, now=True, notify=False).sent == 1
     texts = [m["text"] for m in fake.telegram if m["method"] == "sendMessage"]
-    assert len(texts) == 3 and all(ch.utf16_len(t) <= 4096 for t in texts)
+    assert len(texts) == 3 and all(utf16_len(t) <= 4096 for t in texts)
     assert " ".join(" ".join(texts).split()) == " ".join(text.split())
     assert fake.violations == []
 
@@ -190,6 +193,28 @@ def test_telegram_500_is_retried_504_is_unconfirmed(tmp_path, fake):
     assert "504" in first["last_error"]
     assert second["status"] == "sent" and second["attempts"] == 1
     assert len(slept) == 1
+
+
+def test_telegram_follows_a_group_upgraded_to_a_supergroup(tmp_path, fake, caplog):
+    """A 400 with ``migrate_to_chat_id`` proves nothing was posted: the photo goes to the new
+    chat once, and the log names the id to put in the config."""
+    import dataclasses
+
+    from promo_pipeline.publish.channels.telegram import TelegramSettings
+
+    p = project(tmp_path, ["telegram"], fake)
+    group = TelegramSettings(chat_id="-4001", api_base=fake.url, min_interval=0)
+    p.cfg = dataclasses.replace(p.cfg, publish=dataclasses.replace(
+        p.cfg.publish, sections={**p.cfg.publish.sections, "telegram": group}))
+    fake.migrated_chats["-4001"] = -1009001
+    add_lot(p.db, "lot-1")
+    post_id = add_post(p.db, p.cfg, "lot-1")
+    with caplog.at_level("WARNING"):
+        summary = publish(p.cfg, p.db, now=True, notify=False)
+    assert summary.sent == 1 and p.post_status(post_id) == "published"
+    (msg,) = fake.telegram
+    assert msg["method"] == "sendPhoto" and msg["chat_id"] == "-1009001"
+    assert 'chat_id = "-1009001"' in caplog.text and TELEGRAM_TOKEN not in caplog.text
 
 
 # --- Facebook ---------------------------------------------------------------------------------
@@ -309,7 +334,7 @@ def test_instagram_resend_reuses_the_container(tmp_path, fake, static):
     publish(p.cfg, p.db, now=True, notify=False)
     (d,) = p.deliveries()
     assert d["status"] == "unconfirmed" and len(fake.instagram) == 1
-    from promo_pipeline.publish.outbox import resolve_unconfirmed
+    from promo_pipeline.publish.resolve import resolve_unconfirmed
 
     resolve_unconfirmed(p.db, d["id"], sent=False, actor="sari")
     summary = publish(p.cfg, p.db, notify=False)
@@ -360,24 +385,24 @@ def test_instagram_refuses_story_only_posts(tmp_path, fake, static):
 
 def test_split_text_keeps_words_and_limits():
     text = ("kata " * 3000).strip()
-    parts = ch.split_text(text, 1000)
-    assert all(ch.utf16_len(x) <= 1000 for x in parts)
+    parts = split_text(text, 1000)
+    assert all(utf16_len(x) <= 1000 for x in parts)
     assert " ".join(parts).split() == text.split()
-    assert ch.split_text("pendek", 1000) == ["pendek"]
-    assert ch.split_text("", 10) == []
+    assert split_text("pendek", 1000) == ["pendek"]
+    assert split_text("", 10) == []
 
 
 def test_utf16_len_counts_emoji_twice():
-    assert ch.utf16_len("Rp") == 2 and ch.utf16_len("🏠") == 2
+    assert utf16_len("Rp") == 2 and utf16_len("🏠") == 2
 
 
 def test_feed_images_leaves_out_stories(tmp_path):
     feed = make_jpeg(tmp_path / "feed.jpg", (108, 135), (10, 20, 30))
     square = make_jpeg(tmp_path / "square.jpg", (108, 108), (10, 20, 30))
     story = make_jpeg(tmp_path / "story.jpg", (108, 192), (10, 20, 30))
-    assert ch.feed_images([feed, story, square], limit=10) == [feed, square]
-    assert ch.feed_images([story], limit=10) == [story]
-    assert ch.feed_images([feed, square], limit=1) == [feed]
+    assert feed_images([feed, story, square], limit=10) == [feed, square]
+    assert feed_images([story], limit=10) == [story]
+    assert feed_images([feed, square], limit=1) == [feed]
 
 
 def test_feed_images_picks_one_design_of_the_renderer(tmp_path):
@@ -389,22 +414,22 @@ def test_feed_images_picks_one_design_of_the_renderer(tmp_path):
     urgent, square = img("urgent", (108, 135)), img("square", (108, 108))
     slides = [img(f"carousel-{n}", (108, 135)) for n in (2, 1, 10)]
     everything = [story, feed, urgent, square, *slides]
-    assert ch.feed_images(everything, limit=10) == [slides[1], slides[0], slides[2]]
-    assert ch.feed_images(everything, limit=2) == [slides[1], slides[0]]
-    assert ch.feed_images(everything, limit=10, design="square") == [square]
-    assert ch.feed_images([story, feed, urgent], limit=10) == [urgent]
-    assert ch.feed_images([story, feed], limit=10) == [feed]
-    assert ch.feed_images([story, feed], limit=10, design="story") == [feed]  # never a story
+    assert feed_images(everything, limit=10) == [slides[1], slides[0], slides[2]]
+    assert feed_images(everything, limit=2) == [slides[1], slides[0]]
+    assert feed_images(everything, limit=10, design="square") == [square]
+    assert feed_images([story, feed, urgent], limit=10) == [urgent]
+    assert feed_images([story, feed], limit=10) == [feed]
+    assert feed_images([story, feed], limit=10, design="story") == [feed]  # never a story
 
 
 def test_redactor_removes_tokens_in_plain_and_url_encoded_form():
-    r = ch.Redactor(["123:AB/C", None, ""])
+    r = Redactor(["123:AB/C", None, ""])
     assert r("url /bot123:AB/C/sendPhoto and 123%3AAB%2FC") == "url /bot***/sendPhoto and ***"
 
 
 def test_no_retries_below_the_outbox():
     """urllib3 must never retry a POST on its own: the adapter's Retry is zero everywhere."""
-    s = ch.make_session()
+    s = transport.make_session()
     retry = s.get_adapter("https://api.telegram.org").max_retries
     assert retry.total == 0 and retry.connect == 0 and retry.read == 0 and retry.status == 0
 
@@ -412,7 +437,7 @@ def test_no_retries_below_the_outbox():
 def test_http_errors_are_classified(fake):
     import socket
 
-    http = ch.Http("Telegram", "telegram", 1.5, ch.Redactor([]))
+    http = transport.Http("Telegram", "telegram", 1.5, Redactor([]))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -437,20 +462,16 @@ def test_what_counts_as_nothing_sent():
     from urllib3.exceptions import MaxRetryError, NameResolutionError, ProtocolError
 
     dns = NameResolutionError("h.invalid", None, s.gaierror(-2, "Name or service not known"))
-    assert ch._nothing_sent(requests.ConnectionError(MaxRetryError(None, "/x", dns)))
-    assert ch._nothing_sent(requests.ConnectTimeout())
+    assert transport.nothing_sent(requests.ConnectionError(MaxRetryError(None, "/x", dns)))
+    assert transport.nothing_sent(requests.ConnectTimeout())
     reset = ProtocolError("Connection aborted.", ConnectionResetError())
-    assert not ch._nothing_sent(requests.ConnectionError(reset))
-    assert not ch._nothing_sent(requests.ReadTimeout())
+    assert not transport.nothing_sent(requests.ConnectionError(reset))
+    assert not transport.nothing_sent(requests.ReadTimeout())
 
 
 def test_graph_error_classes(fake):
-    from promo_pipeline import config
-
-    cfg = config.from_dict({"publish": {"facebook": {"page_id": "pg100",
-                                                     "api_base": fake.graph_url}}},
-                           base_dir=Path("."))
-    fb = ch.FacebookChannel(cfg, FACEBOOK_TOKEN)
+    fb = graph.GraphAPI("Facebook", "facebook", fake.graph_url, FACEBOOK_TOKEN,
+                        token_env="PROMO_FACEBOOK_TOKEN", timeout=2.0)
 
     def answer(status, body):
         resp = requests.Response()
@@ -474,8 +495,8 @@ def test_graph_error_classes(fake):
     ]
     for body, exc, text in cases:
         with pytest.raises(exc, match=text):
-            fb._result(answer(400, body), "photos", irreversible=True)
+            fb.answer(answer(400, body), "photos", irreversible=True)
     with pytest.raises(UnconfirmedPublishError):
-        fb._result(answer(200, "not an object"), "photos", irreversible=True)
-    assert fb._result(answer(200, {"id": "1"}), "photos", irreversible=True) == {"id": "1"}
+        fb.answer(answer(200, "not an object"), "photos", irreversible=True)
+    assert fb.answer(answer(200, {"id": "1"}), "photos", irreversible=True) == {"id": "1"}
     fb.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -15,11 +16,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import BIMA, image_bytes, shift_iso
 
-from promo_pipeline import collect, store
+from promo_pipeline import clock, collect, database, pipeline, store
 from promo_pipeline.cli import cli
 from promo_pipeline.demo.server import Fault
 from promo_pipeline.errors import NotFoundError, UsageError
 from promo_pipeline.http import HttpClient
+from promo_pipeline.lots import get_lot
+from promo_pipeline.photos import usable_paths
 
 CAR = "e966e5a7-0923-43ff-970b-cd7eb86ef68a"
 HOUSE = "0bb67807-4854-4670-8782-0268e5c12ee1"
@@ -30,8 +33,10 @@ ALL = {CAR, HOUSE, SCRAP, MOTOR, LAND}
 MATARAM = "0b1a0000-0000-4000-8000-000000000003"
 
 
-def scrape(config, db, **kw) -> collect.CollectStats:
-    return collect.collect_all(config, db, progress=False, **kw)
+def scrape(config, db, *, now=None, **kw) -> collect.CollectStats:
+    """One collect run, at *now* when given (the one clock, moved)."""
+    with clock.use(now) if now is not None else contextlib.nullcontext():
+        return collect.collect_all(config, db, progress=False, **kw)
 
 
 def lots_by_id(db) -> dict[str, dict]:
@@ -72,7 +77,7 @@ def test_first_scrape_stores_every_lot_with_items_photos_and_raw_json(config, db
     covers = db.execute("select lot_id, url from lot_photos where is_cover = 1 "
                         "order by lot_id").fetchall()
     assert dict(covers)[LAND].endswith("577eb224-45e3-4cfe-ad5b-660fd4a5ed9d.jpg")
-    assert len(store.usable_photo_paths(db, config.media_dir, CAR)) == 2
+    assert len(usable_paths(db, config.media_dir, get_lot(db, CAR).photos)) == 2
 
 
 def test_second_scrape_makes_listing_requests_only_and_changes_nothing(config, db, fake_lelang):
@@ -136,7 +141,7 @@ def test_new_photo_on_a_changed_lot_is_downloaded(config, db, fake_lelang):
     fake_lelang.dataset.find_item(SCRAP)["photos"] = detail["photos"]
     stats = scrape(config, db, now=datetime.now(UTC) + timedelta(minutes=5))
     assert (stats.lots_changed, stats.photos_downloaded) == (1, 1)
-    assert store.get_lot(db, SCRAP).cover.endswith("scrap-new.jpg")
+    assert get_lot(db, SCRAP).cover.endswith("scrap-new.jpg")
 
 
 def test_stale_detail_is_fetched_again(config, db, fake_lelang):
@@ -194,7 +199,7 @@ def test_no_withdrawal_when_the_listing_failed(config, db, fake_lelang):
 
 def test_lots_whose_end_passed_are_ended_not_withdrawn(config, db, fake_lelang):
     scrape(config, db)
-    later = store.get_lot(db, LAND).ends_at + timedelta(days=1)  # after every sample lot
+    later = get_lot(db, LAND).ends_at + timedelta(days=1)  # after every sample lot
     fake_lelang.dataset.remove_lot(CAR)
     stats = scrape(config, db, now=later)
     assert stats.lots_ended == 5 and stats.lots_withdrawn == 0
@@ -246,7 +251,7 @@ def test_missing_detail_stores_the_listing_facts(config, db, fake_lelang):
     stats = scrape(config, db)
     assert stats.ok and stats.lots_new == 5
     assert any("stored from the listing only" in w for w in stats.warnings)
-    lot = store.get_lot(db, HOUSE)
+    lot = get_lot(db, HOUSE)
     assert lot.limit_value == 412_750_000 and lot.items == () and lot.deposit_deadline is None
 
 
@@ -256,7 +261,7 @@ def test_oversize_detail_is_refused_and_the_listing_kept(cfg_factory, db, fake_l
     stats = scrape(cfg, db)
     assert stats.ok and stats.lots_new == 5
     assert any("cap" in w for w in stats.warnings)
-    assert store.get_lot(db, SCRAP).items == ()
+    assert get_lot(db, SCRAP).items == ()
 
 
 def test_detail_failing_after_retries_keeps_the_stored_lot_and_retries_next_run(
@@ -294,9 +299,9 @@ def test_429_with_retry_after_is_honoured(config, db, fake_lelang):
 
 def test_html_200_on_the_listing_fails_the_office(config, db, fake_lelang):
     fake_lelang.inject("/katalog-lot-lelang", Fault.html())
-    stats = scrape(config, db, run_kind="scrape")
-    assert not stats.ok and stats.office_failures == [BIMA]
-    assert "HTML instead of JSON" in stats.errors[0]
+    summary = pipeline.scrape(config, db, progress=False)
+    assert not summary.ok and summary.status == "failed"
+    assert "HTML instead of JSON" in summary.errors[0]
     assert lots_by_id(db) == {}
     run = db.execute("select kind, status from runs").fetchall()
     assert run == [("scrape", "failed")]
@@ -328,7 +333,7 @@ def test_failed_office_does_not_stop_the_others(cfg_factory, db, fake_lelang):
     result = invoke(cfg, "scrape")
 
     assert result.exit_code == 1
-    assert "Selesai dengan galat" in result.stdout and "2 kantor" in result.stdout
+    assert "selesai sebagian" in result.stdout and "2 kantor" in result.stdout
     assert f"kantor KPKNL Bima ({BIMA})" in result.stderr
     rows = lots_by_id(db)
     assert len(rows) == 6 and {r["status"] for r in rows.values()} == {"active"}
@@ -352,7 +357,7 @@ def test_two_offices_are_both_collected(cfg_factory, db, fake_lelang):
     assert stats.offices == 2 and stats.lots_new == 8 and stats.pages == 3 + 2
     by_office = dict(db.execute("select office_id, count(*) from lots group by office_id"))
     assert by_office == {BIMA: 5, MATARAM: 3}
-    assert store.get_lot(db, "0b1a0000-2222-4000-8000-00000000b001").url.endswith(
+    assert get_lot(db, "0b1a0000-2222-4000-8000-00000000b001").url.endswith(
         f"/kpknl/{MATARAM}/detail-auction/0b1a0000-2222-4000-8000-00000000b001")
 
 
@@ -363,7 +368,7 @@ def test_category_filter_one_pass_per_category(cfg_factory, db, fake_lelang):
     assert set(lots_by_id(db)) == {HOUSE, MOTOR}
     sent = [r.query.get("namakategori[]") for r in fake_lelang.requests if r.kind == "listing"]
     assert sent == [["Rumah"], ["Motor"]]
-    assert store.get_lot(db, HOUSE).category == "Rumah"  # from the filter: no category on detail
+    assert get_lot(db, HOUSE).category == "Rumah"  # from the filter: no category on detail
     assert stats.ok
 
     # Lots outside the filter are never "withdrawn" just because the filtered listing omits them.
@@ -425,7 +430,7 @@ def test_collect_lot_by_url_even_when_not_listed(config, db, fake_lelang):
     assert lot.id == CAR and lot.limit_value == 98_500_000 and len(lot.items) == 1
     assert fake_lelang.count("listing") == 0
     assert fake_lelang.count("file") == 2
-    assert len(store.usable_photo_paths(db, config.media_dir, CAR)) == 2
+    assert len(usable_paths(db, config.media_dir, get_lot(db, CAR).photos)) == 2
     assert lots_by_id(db)[CAR]["raw_detail"]
 
 
@@ -438,7 +443,7 @@ def test_collect_lot_by_id_uses_the_only_office_when_the_detail_has_none(config,
 def test_collect_lot_keeps_the_stored_listing_item(config, db, fake_lelang):
     scrape(config, db)
     lot = collect.collect_lot(config, db, SCRAP)
-    assert lot == store.get_lot(db, SCRAP)
+    assert lot == get_lot(db, SCRAP)
     assert json.loads(lots_by_id(db)[SCRAP]["raw_listing"])["lotLelangId"] == SCRAP
 
 
@@ -542,7 +547,8 @@ def expected_lots_json(server) -> list[dict]:
 def test_promo_scrape_then_lots_json_gives_exact_normalised_values(config, fake_lelang):
     result = invoke(config, "scrape")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Selesai: 1 kantor, 3 halaman; lot baru 5, berubah 0")
+    assert result.stdout.startswith("Pengumpulan #1 selesai (")
+    assert "1 kantor, 3 halaman; lot baru 5, berubah 0" in result.stdout
     assert "foto diunduh 5, rusak 0" in result.stdout and "galat 0" in result.stdout
 
     result = invoke(config, "lots", "--json")
@@ -562,7 +568,7 @@ def test_scrape_is_recorded_as_a_run(config, db, fake_lelang):
     assert invoke(config, "scrape").exit_code == 0
     (run,) = db.query("select * from runs")
     assert (run["kind"], run["status"]) == ("scrape", "ok")
-    counts = json.loads(run["counts"])
+    counts = json.loads(run["counts"])["collect"]  # per stage, as every run records them
     assert counts["lots_new"] == 5 and counts["photos_downloaded"] == 5
     assert json.loads(run["errors"]) == [] and run["duration_s"] >= 0
 
@@ -593,7 +599,8 @@ def test_scrape_waits_for_no_one_while_another_run_holds_the_lock(config, db, fa
 def test_scrape_json_output(config, fake_lelang):
     result = invoke(config, "scrape", "--json")
     data = json.loads(result.stdout)
-    assert result.exit_code == 0 and data["lots_new"] == 5 and data["office_failures"] == []
+    assert result.exit_code == 0 and data["kind"] == "scrape" and data["status"] == "ok"
+    assert data["counts"]["collect"]["lots_new"] == 5 and data["errors"] == []
 
 
 def test_lots_table_without_json(config, fake_lelang):
@@ -653,7 +660,7 @@ def _promo(config, crash_at: str | None = None) -> subprocess.CompletedProcess:
 def test_crash_mid_lot_upsert_leaves_no_half_lot_and_a_rerun_completes(config, fake_lelang):
     crashed = _promo(config, "mid_lot_upsert")
     assert crashed.returncode == 137
-    db = store.connect(config.database_path)
+    db = database.connect(config.database_path)
     try:
         assert store.integrity_check(db) == "ok"
         assert db.execute("select count(*) from lots").fetchone()[0] == 0
@@ -674,7 +681,7 @@ def test_crash_after_photo_write_reuses_the_file_on_rerun(config, fake_lelang):
     assert len(written) == 1 and not written[0].name.endswith(".tmp")
     done = _promo(config)
     assert done.returncode == 0, done.stderr
-    db = store.connect(config.database_path)
+    db = database.connect(config.database_path)
     try:
         assert store.integrity_check(db) == "ok"
         statuses = [r[0] for r in db.execute("select status from photos")]

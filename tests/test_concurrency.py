@@ -19,7 +19,7 @@ import pytest
 from fake_platforms import FakePlatforms, Project, add_lot, add_post, env_with_tokens, write_config
 from test_crash import check_invariants
 
-from promo_pipeline import queue, store
+from promo_pipeline import database, queue, store
 from promo_pipeline.demo.server import Fault
 from promo_pipeline.errors import PromoError
 from promo_pipeline.lock import is_locked
@@ -55,7 +55,7 @@ def _wait_locked(cfg, proc: subprocess.Popen | None = None, timeout: float = 30)
 
 
 def _runs(cfg) -> list[str]:
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     try:
         return [r[0] for r in db.execute("select status from runs where kind = 'run' order by id")]
     finally:
@@ -156,7 +156,7 @@ def test_reviewers_write_while_a_run_writes_and_no_one_sees_database_is_locked(
     stop = threading.Event()
 
     def reviewer() -> None:
-        db = store.connect(config.database_path)
+        db = database.connect(config.database_path)
         try:
             while not stop.is_set():
                 for (post_id,) in db.execute("select id from posts where status = 'pending'"):

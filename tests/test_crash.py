@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 from fake_platforms import TELEGRAM_TOKEN, FakePlatforms
 
-from promo_pipeline import queue, store
+from promo_pipeline import database, queue, store
 
 pytestmark = pytest.mark.crash
 
@@ -72,7 +72,7 @@ def promo(cfg, *args: str, crash_at: str | None = None, timeout: float = 120,
 
 
 def _rows(cfg, sql: str, *params: Any) -> list[tuple]:
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     try:
         return [tuple(r) for r in db.execute(sql, params).fetchall()]
     finally:
@@ -88,7 +88,7 @@ def check_invariants(cfg, server) -> dict[str, Any]:
     data = cfg.database_path.parent
     assert not [p for p in data.rglob("*") if p.name.endswith(".tmp") or ".tmp" in p.suffixes], \
         "temporary files left behind"
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     try:
         assert store.integrity_check(db) == "ok"
         lots = [r[0] for r in db.execute("select id from lots")]
@@ -135,7 +135,7 @@ def check_invariants(cfg, server) -> dict[str, Any]:
 def test_run_killed_at_a_named_point_then_rerun_completes(project, fake_lelang, point):
     crashed = promo(project, "run", crash_at=point)
     assert crashed.returncode == 137, crashed.stderr
-    db = store.connect(project.database_path)
+    db = database.connect(project.database_path)
     try:
         assert store.integrity_check(db) == "ok"
     finally:
@@ -161,7 +161,7 @@ def test_run_killed_at_a_named_point_then_rerun_completes(project, fake_lelang, 
 
 
 def _approve_all(cfg) -> list[int]:
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     try:
         ids = [r[0] for r in db.execute("select id from posts where status = 'pending' "
                                         "and blocking = 0 order by id")]
@@ -228,7 +228,7 @@ def test_run_killed_at_random_moments_then_rerun_keeps_every_invariant(project, 
     # is gone: a worker orphaned by the kill would hang here.
     _out, err = proc.communicate(timeout=30)
     assert b"Traceback" not in err, err.decode()
-    db = store.connect(project.database_path)
+    db = database.connect(project.database_path)
     try:
         assert store.integrity_check(db) == "ok"
     finally:

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from PIL import Image, ImageStat
 
 from promo_pipeline import config as config_mod
-from promo_pipeline import imagesafe, store
+from promo_pipeline import database, imagesafe
 from promo_pipeline.cli import cli
 from promo_pipeline.demo import (
     MARKER,
@@ -29,6 +29,8 @@ from promo_pipeline.demo import (
     photos,
 )
 from promo_pipeline.demo.photos import photo_jpeg
+from promo_pipeline.lots import list_lots
+from promo_pipeline.photos import usable_paths
 
 SAMPLES = Path(__file__).parent / "data" / "lelang"
 OFFICE = "0b1a0000-0000-4000-8000-000000000001"
@@ -255,9 +257,9 @@ def _check_demo_folder(folder: Path, today: date | None = None) -> None:
     assert [o.id for o in cfg.offices] == [OFFICE]
     assert cfg.database_path == folder / "data" / "promo.db"
     ds = build_dataset(today)
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     try:
-        lots = {lot.id: lot for lot in store.list_lots(db)}
+        lots = {lot.id: lot for lot in list_lots(db)}
         assert set(lots) == set(ds.details)
         file_base = None
         for item in _items(ds):
@@ -273,7 +275,7 @@ def _check_demo_folder(folder: Path, today: date | None = None) -> None:
                 file_base = lot.photos[0].split("photo_barang/")[0]
             expected = _expected_photos(item, file_base or "")
             assert list(lot.photos) == expected
-            cached = store.usable_photo_paths(db, cfg.media_dir, lot.id)
+            cached = usable_paths(db, cfg.media_dir, lot.photos)
             assert len(cached) == len(expected)
             for path in cached:
                 assert imagesafe.probe(path)[0] == "JPEG"

@@ -37,7 +37,7 @@ import pytest
 from conftest import BIMA, image_bytes
 from fake_platforms import TELEGRAM_TOKEN, FakePlatforms
 
-from promo_pipeline import collect, pipeline, store
+from promo_pipeline import collect, database, pipeline
 from promo_pipeline.demo.dataset import Dataset
 from promo_pipeline.demo.server import FakeLelang, Fault
 from promo_pipeline.http import HttpClient
@@ -122,7 +122,7 @@ def test_hostile_values_in_the_data_are_never_fetched_nor_written_outside(
         ds.details[victim]["photos"] = hostile
     evil = dict(items[1], lotLelangId="../../x", namaLotLelang="Lot jahat")
     items.append(evil)
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     try:
         stats = collect.collect_all(cfg, db)
         lots = {r[0] for r in db.execute("select id from lots")}
@@ -157,7 +157,7 @@ def _envelope(data, **extra) -> Fault:
                                   "items not objects", "totalItem negative"])
 def test_wrongly_typed_listing_envelopes_never_escape_and_lose_nothing(config, fake_lelang,
                                                                        case):
-    db = store.connect(config.database_path)
+    db = database.connect(config.database_path)
     try:
         first = collect.collect_all(config, db)
         assert first.lots_new == 5
@@ -237,7 +237,7 @@ def test_render_fault_for_one_lot_is_reported_and_the_run_goes_on(cfg_factory, f
             return FullFile(fh) if hits(target) else fh
         monkeypatch.setattr(os, "fdopen", fdopen)
 
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     try:
         summary = pipeline.run(cfg, db)
         assert summary.status == "partial"
@@ -259,7 +259,7 @@ def test_render_fault_for_one_lot_is_reported_and_the_run_goes_on(cfg_factory, f
 
     # Once the disk has room again, the next run draws and queues the missing lot.
     monkeypatch.undo()
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     try:
         again = pipeline.run(cfg, db)
         assert again.status == "ok", again.errors

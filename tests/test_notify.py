@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from fake_platforms import TELEGRAM_TOKEN, FakePlatforms, Project, add_lot, add_post, write_config
 
-from promo_pipeline import notify, store
+from promo_pipeline import notify, runs
 from promo_pipeline.schedule import Jobs
 
 SMTP_PASSWORD = "s3cret-SMTP-pass"
@@ -114,13 +114,13 @@ def test_after_run_counts_the_posts_the_run_queued(tmp_path, smtp):
     add_lot(p.db, "old")
     add_post(p.db, p.cfg, "old", status="pending")  # waiting from an earlier day
     p.db["posts"].update(1, {"created_at": "2020-01-01T00:00:00+00:00"})
-    run_id = store.start_run(p.db, "run")
+    run_id = runs.start_run(p.db, "run")
     for lot in ("a", "b"):
         add_lot(p.db, lot)
         add_post(p.db, p.cfg, lot, status="pending")
     add_lot(p.db, "c")
     add_post(p.db, p.cfg, "c", status="approved")  # not waiting for review
-    store.finish_run(p.db, run_id, counts={}, errors=[], status="ok")
+    runs.finish_run(p.db, run_id, counts={}, errors=[], status="ok")
     assert notify.queued_since_run(p.db, run_id) == (2, 3)
     assert notify.after_run(p.cfg, p.db, run_id) == {"email": "sent"}
     body = smtp.messages[0]["msg"].get_content()
@@ -132,18 +132,11 @@ def test_daily_job_notifies_after_queuing(tmp_path, smtp, fake):
     p = project(tmp_path, smtp.port, fake)
 
     def fake_run(cfg, db):
-        run_id = store.start_run(db, "run")
+        recorder = runs.Recorder(db, "run")
         for lot in ("a", "b"):
             add_lot(db, lot)
             add_post(db, cfg, lot, status="pending")
-        store.finish_run(db, run_id, counts={}, errors=[], status="ok")
-
-        class Summary:
-            text = "ok"
-
-        s = Summary()
-        s.run_id = run_id
-        return s
+        return recorder.finish({}, [])
 
     Jobs(p.cfg, run_pipeline=fake_run, lock_wait=1).daily_run()
     assert len(smtp.messages) == 1 and len(fake.telegram) == 1
@@ -177,6 +170,43 @@ def test_telegram_notification_without_token_is_a_logged_failure(tmp_path, fake,
     assert notify.run_finished(p.cfg, queued=1) == {
         "telegram": "gagal: PROMO_TELEGRAM_TOKEN belum diisi"}
     assert fake.telegram == []
+
+
+def test_telegram_flood_limit_is_waited_out(tmp_path, fake):
+    """Notifications share the channel's Bot API client: a 429 proves nothing was sent, so a
+    short ``retry_after`` is waited and the message goes out once; a long one fails it."""
+    p = project(tmp_path, None, fake)
+    flood = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3",
+             "parameters": {"retry_after": 3}}
+    fake.expect("telegram.sendMessage", ("error", 429, flood))
+    slept: list[float] = []
+    assert notify.send_telegram(p.cfg, "Ada 1 unggahan baru", sleep=slept.append) == "sent"
+    assert slept == [3.0] and len(fake.telegram) == 1
+
+    long_flood = {**flood, "parameters": {"retry_after": 600}}
+    fake.expect("telegram.sendMessage", ("error", 429, long_flood))
+    result = notify.send_telegram(p.cfg, "Ada 1 unggahan baru", sleep=slept.append)
+    assert result.startswith("gagal: Telegram membatasi laju kiriman (429)")
+    assert slept == [3.0] and len(fake.telegram) == 1
+
+
+def test_telegram_notification_follows_a_migrated_group(tmp_path, fake, caplog):
+    p = project(tmp_path, None, fake)
+    fake.migrated_chats["-100200"] = -1009200
+    with caplog.at_level(logging.WARNING):
+        assert notify.run_finished(p.cfg, queued=2) == {"telegram": "sent"}
+    (msg,) = fake.telegram
+    assert msg["chat_id"] == "-1009200" and "2 unggahan baru" in msg["text"]
+    assert 'chat_id = "-1009200"' in caplog.text and TELEGRAM_TOKEN not in caplog.text
+
+
+def test_telegram_notification_refused_is_reported_plainly(tmp_path, fake):
+    p = project(tmp_path, None, fake)
+    fake.expect("telegram.sendMessage", ("error", 403, {
+        "ok": False, "error_code": 403, "description": "Forbidden: bot was kicked from the group"}))
+    result = notify.run_finished(p.cfg, queued=1)["telegram"]
+    assert result.startswith("gagal: bot Telegram tidak punya izin mengirim ke -100200")
+    assert "kicked" in result and TELEGRAM_TOKEN not in result and fake.telegram == []
 
 
 def test_unconfigured_notifications_are_skipped(tmp_path):

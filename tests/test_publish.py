@@ -29,15 +29,11 @@ from fake_platforms import (
 
 from promo_pipeline import store
 from promo_pipeline.errors import ConfigError, NotFoundError, TransitionError
-from promo_pipeline.publish import outbox
-from promo_pipeline.publish.outbox import (
-    enqueue_approved,
-    idem_key,
-    post_outcome,
-    publish,
-    resolve_post,
-    resolve_unconfirmed,
-)
+from promo_pipeline.publish import delivery_events
+from promo_pipeline.publish.enqueue import enqueue_approved, idem_key
+from promo_pipeline.publish.outbox import publish
+from promo_pipeline.publish.resolve import resolve_post, resolve_unconfirmed
+from promo_pipeline.publish.settle import post_outcome
 
 
 @pytest.fixture
@@ -159,7 +155,7 @@ def test_export_crash_after_write_finds_the_folder(tmp_path, tokens):
     assert crashed.returncode == 137
     rerun = promo(p, "publish", "--now")
     assert rerun.returncode == 0, rerun.stderr
-    assert "terputus di tengah pengiriman → sent" in rerun.stdout
+    assert "terputus di tengah pengiriman → terkirim" in rerun.stdout
     assert len(list((p.cfg.output_dir / "outbox").glob("*/*"))) == 1
     assert [d["status"] for d in p.deliveries()] == ["sent"]
 
@@ -320,9 +316,12 @@ def test_auction_ending_while_queued_cancels_the_delivery(tmp_path, tokens, fake
     assert summary.expired_posts == [post_id]
 
 
-def _with_publish(cfg, **changes):
+def _with_publish(cfg, sections=None, **changes):
+    """*cfg* with ``publish`` keys changed; *sections*: channel tables to replace."""
     import dataclasses
 
+    if sections:
+        changes["sections"] = {**cfg.publish.sections, **sections}
     return dataclasses.replace(cfg, publish=dataclasses.replace(cfg.publish, **changes))
 
 
@@ -340,7 +339,7 @@ def test_429_retry_after_is_honoured_and_sends_once(tmp_path, tokens, fake):
     assert len(fake.telegram_posts()) == 1
     (d,) = p.deliveries()
     assert d["attempts"] == 2 and d["status"] == "sent"
-    events = [(e["from_status"], e["to_status"]) for e in outbox.delivery_events(p.db, d["id"])]
+    events = [(e["from_status"], e["to_status"]) for e in delivery_events(p.db, d["id"])]
     assert events == [(None, "queued"), ("queued", "sending"), ("sending", "queued"),
                       ("queued", "sending"), ("sending", "sent")]
     assert p.post_status(post_id) == "published"
@@ -372,7 +371,7 @@ def test_connection_refused_retries_with_backoff_then_fails(tmp_path, tokens):
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     p = make(tmp_path, ["telegram"])
-    p.cfg = _with_publish(p.cfg, channels=["telegram"], telegram=_tg(dead))
+    p.cfg = _with_publish(p.cfg, channels=["telegram"], sections={"telegram": _tg(dead)})
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     t = Sleeper()
@@ -388,9 +387,9 @@ def test_connection_refused_retries_with_backoff_then_fails(tmp_path, tokens):
 
 
 def _tg(api_base: str):
-    from promo_pipeline.config import TelegramChannel
+    from promo_pipeline.publish.channels.telegram import TelegramSettings
 
-    return TelegramChannel(chat_id="@kpknlbima", api_base=api_base, min_interval=0)
+    return TelegramSettings(chat_id="@kpknlbima", api_base=api_base, min_interval=0)
 
 
 def test_token_error_fails_with_a_plain_reason_and_is_not_retried(tmp_path, tokens, fake,
@@ -466,7 +465,7 @@ def test_human_resend_of_an_unconfirmed_post_sends_once(tmp_path, tokens, fake):
     fake.telegram.clear()  # the reviewer found nothing on the channel (say it was deleted)
     (d,) = p.deliveries()
     row = resolve_unconfirmed(p.db, d["id"], sent=False, actor="budi")
-    assert row["status"] == "queued" and row["resolved_by"] == "budi"
+    assert row.status == "queued" and row.resolved_by == "budi"
     assert p.post_status(post_id) == "approved"
     assert publish(p.cfg, p.db, notify=False).sent == 1
     assert len(fake.telegram_posts()) == 1 and p.post_status(post_id) == "published"

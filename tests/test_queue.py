@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from queue_fixtures import OFFICE_ID, make_cfg, make_lot
 
+from promo_pipeline import clock, database
 from promo_pipeline import queue as q
-from promo_pipeline import store
 from promo_pipeline.cli import cli
 from promo_pipeline.errors import (
     NotFoundError,
@@ -24,7 +24,7 @@ from promo_pipeline.errors import (
     TransitionError,
     UsageError,
 )
-from promo_pipeline.models import LOT_ENDED, LOT_WITHDRAWN
+from promo_pipeline.lots import LOT_ENDED, LOT_WITHDRAWN, get_lot, lot_to_row
 
 NOW = datetime.now(UTC)
 
@@ -36,13 +36,13 @@ def cfg(tmp_path):
 
 @pytest.fixture
 def db(cfg):
-    database = store.connect(cfg.database_path)
-    yield database
-    database.conn.close()
+    opened = database.connect(cfg.database_path)
+    yield opened
+    opened.conn.close()
 
 
 def save(db, lot):
-    db["lots"].upsert(store.lot_to_row(lot), pk="id")
+    db["lots"].upsert(lot_to_row(lot), pk="id")
     return lot
 
 
@@ -83,15 +83,15 @@ def test_migrations_add_columns_without_touching_the_first(db) -> None:
 def test_sync_creates_one_pending_post_with_captions_lint_and_images(db, cfg) -> None:
     post_id, lot = queued(db, cfg)
     post = q.get_post(db, post_id)
-    assert post["status"] == q.PENDING and post["kind"] == "lot" and post["version"] == 1
-    assert post["dedupe_key"] == f"lot:{lot.id}:{lot.content_hash()}"
-    assert post["lot_ids"] == [lot.id] and post["office_id"] == OFFICE_ID
-    assert set(post["captions"]) == set(cfg.captions.channels)
-    assert all(lot.url in text for text in post["captions"].values())
-    assert post["lint"] == [] and post["blocking"] is False
-    assert post["images"] == ["lots/feed.jpg"]            # relative to storage.output_dir
-    assert post["facts"]["limit_value"] == lot.limit_value
-    assert post["deadline_at"] == lot.deposit_deadline.astimezone(UTC).isoformat()
+    assert post.status == q.PENDING and post.kind == "lot" and post.version == 1
+    assert post.dedupe_key == f"lot:{lot.id}:{lot.content_hash()}"
+    assert post.lot_ids == (lot.id,) and post.office_id == OFFICE_ID
+    assert set(post.captions) == set(cfg.captions.channels)
+    assert all(lot.url in text for text in post.captions.values())
+    assert post.lint == () and post.blocking is False
+    assert post.images == ("lots/feed.jpg",)            # relative to storage.output_dir
+    assert post.facts["limit_value"] == lot.limit_value
+    assert post.deadline_at == lot.deposit_deadline.astimezone(UTC).isoformat()
     (created,) = event_rows(db, post_id)
     assert (created["actor"], created["from_status"], created["to_status"], created["action"]) \
         == ("system", None, "pending", "create")
@@ -110,15 +110,15 @@ def test_running_twice_never_makes_a_second_post(db, cfg) -> None:
 def test_resync_refreshes_images_of_a_pending_post_only(db, cfg) -> None:
     post_id, lot = queued(db, cfg)
     assert q.sync_lot_post(db, cfg, lot, [image(cfg, "new.jpg")]) == (post_id, False)
-    assert q.get_post(db, post_id)["images"] == ["lots/new.jpg"]
+    assert q.get_post(db, post_id).images == ("lots/new.jpg",)
     last = event_rows(db, post_id)[-1]
     assert (last["action"], last["actor"]) == ("images", "system")
     q.sync_lot_post(db, cfg, lot, [])                       # no images given: kept
-    assert q.get_post(db, post_id)["images"] == ["lots/new.jpg"]
+    assert q.get_post(db, post_id).images == ("lots/new.jpg",)
     q.approve(db, post_id, actor="budi")                    # what was approved stays
     q.sync_lot_post(db, cfg, lot, [image(cfg, "newer.jpg")])
     post = q.get_post(db, post_id)
-    assert post["images"] == ["lots/new.jpg"] and post["status"] == q.APPROVED
+    assert post.images == ("lots/new.jpg",) and post.status == q.APPROVED
 
 
 @pytest.mark.parametrize(("changes", "why"), [
@@ -142,16 +142,16 @@ def test_changed_lot_outdates_earlier_posts_and_queues_a_new_version(db, cfg) ->
     second, created = q.sync_lot_post(db, cfg, changed, [image(cfg, "v2.jpg")])
     assert created and second != first
     old, new = q.get_post(db, first), q.get_post(db, second)
-    assert old["status"] == q.OUTDATED                   # even though it was approved
-    assert f"#{second}" in old["reason"]
-    assert new["version"] == 2 and new["previous_post_id"] == first
-    by_field = {c["field"]: c for c in new["changes"]}
+    assert old.status == q.OUTDATED                   # even though it was approved
+    assert f"#{second}" in old.reason
+    assert new.version == 2 and new.previous_post_id == first
+    by_field = {c.field: c for c in new.changes}
     assert set(by_field) == {"limit_value", "deposit_deadline"}
-    assert (by_field["limit_value"]["old"], by_field["limit_value"]["new"]) == \
+    assert (by_field["limit_value"].old, by_field["limit_value"].new) == \
         ("Rp98.500.000", "Rp90.000.000")
-    assert by_field["deposit_deadline"]["new"].endswith("WITA")
-    assert by_field["limit_value"]["label"] == "Nilai limit"
-    assert "Rp90.000.000" in new["captions"]["instagram"] and new["lint"] == []
+    assert by_field["deposit_deadline"].new.endswith("WITA")
+    assert by_field["limit_value"].label == "Nilai limit"
+    assert "Rp90.000.000" in new.captions["instagram"] and new.lint == ()
     last = event_rows(db, first)[-1]
     assert (last["from_status"], last["to_status"], last["actor"]) == \
         ("approved", "outdated", "system")
@@ -164,9 +164,9 @@ def test_published_and_rejected_posts_are_not_outdated(db, cfg) -> None:
     second, _ = q.sync_lot_post(db, cfg, save(db, replace(lot, title="Judul baru")), [])
     q.reject(db, second, actor="budi", reason="judul salah")
     third, _ = q.sync_lot_post(db, cfg, save(db, replace(lot, title="Judul lain")), [])
-    assert [q.get_post(db, i)["status"] for i in (first, second, third)] == \
+    assert [q.get_post(db, i).status for i in (first, second, third)] == \
         [q.PUBLISHED, q.REJECTED, q.PENDING]
-    assert q.get_post(db, third)["version"] == 3
+    assert q.get_post(db, third).version == 3
 
 
 def test_a_lot_that_changes_back_gets_a_new_version_not_the_outdated_post(db, cfg) -> None:
@@ -174,24 +174,24 @@ def test_a_lot_that_changes_back_gets_a_new_version_not_the_outdated_post(db, cf
     second, _ = q.sync_lot_post(db, cfg, save(db, replace(lot, deposit=20_000_000)), [])
     third, created = q.sync_lot_post(db, cfg, save(db, lot), [])
     assert created and third not in (first, second)
-    assert q.get_post(db, third)["version"] == 3
-    assert q.get_post(db, second)["status"] == q.OUTDATED
+    assert q.get_post(db, third).version == 3
+    assert q.get_post(db, second).status == q.OUTDATED
     assert q.sync_lot_post(db, cfg, lot, []) == (third, False)
 
 
 def test_crash_right_after_queueing_leaves_the_post_committed(tmp_path, cfg) -> None:
     lot = make_lot()
-    database = store.connect(cfg.database_path)
-    save(database, lot)
-    database.conn.close()
+    opened = database.connect(cfg.database_path)
+    save(opened, lot)
+    opened.conn.close()
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from queue_fixtures import make_cfg, make_lot\n"
-        "from promo_pipeline import queue, store\n"
+        "from promo_pipeline import database, queue\nfrom promo_pipeline.lots import get_lot\n"
         "from pathlib import Path\n"
         "cfg = make_cfg(Path(sys.argv[2]))\n"
-        "db = store.connect(cfg.database_path)\n"
-        "queue.sync_lot_post(db, cfg, store.get_lot(db, sys.argv[3]), [])\n"
+        "db = database.connect(cfg.database_path)\n"
+        "queue.sync_lot_post(db, cfg, get_lot(db, sys.argv[3]), [])\n"
         "print('not reached')\n"
     )
     env = dict(os.environ, PROMO_CRASH_AT="after_post_queued")
@@ -199,12 +199,12 @@ def test_crash_right_after_queueing_leaves_the_post_committed(tmp_path, cfg) -> 
                            str(tmp_path), lot.id], env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 137 and "not reached" not in done.stdout
-    database = store.connect(cfg.database_path)
-    (row,) = database["posts"].rows
+    opened = database.connect(cfg.database_path)
+    (row,) = opened["posts"].rows
     assert row["status"] == q.PENDING
-    assert q.sync_lot_post(database, cfg, store.get_lot(database, lot.id), []) == \
+    assert q.sync_lot_post(opened, cfg, get_lot(opened, lot.id), []) == \
         (row["id"], False)
-    database.conn.close()
+    opened.conn.close()
 
 
 # --- transitions ---------------------------------------------------------------------------------
@@ -231,20 +231,20 @@ def test_every_transition_is_allowed_or_refused_as_the_table_says(db, cfg, frm, 
     before = len(event_rows(db, post_id))
     if (frm, to) in ALLOWED:
         post = q.transition(db, post_id, to, actor="rina", reason="uji")
-        assert post["status"] == to
+        assert post.status == to
         last = event_rows(db, post_id)[-1]
         assert (last["from_status"], last["to_status"], last["actor"], last["reason"]) == \
             (frm, to, "rina", "uji")
-        assert last["at"] and post["updated_at"] == last["at"]
+        assert last["at"] and post.updated_at == last["at"]
         if to == q.APPROVED:
-            assert post["approved_by"] == "rina" and post["approved_at"]
+            assert post.approved_by == "rina" and post.approved_at
         if to == q.PENDING:
-            assert post["approved_by"] is None
+            assert post.approved_by is None
     else:
         with pytest.raises(TransitionError) as err:
             q.transition(db, post_id, to, actor="rina")
         assert f"#{post_id}" in str(err.value)
-        assert q.get_post(db, post_id)["status"] == frm
+        assert q.get_post(db, post_id).status == frm
         assert len(event_rows(db, post_id)) == before
 
 
@@ -263,9 +263,9 @@ def test_reject_needs_a_reason_and_stores_it(db, cfg) -> None:
     with pytest.raises(TransitionError, match="alasan"):
         q.reject(db, post_id, actor="budi", reason="   ")
     post = q.reject(db, post_id, actor="budi", reason="  foto   tidak sesuai ")
-    assert post["status"] == q.REJECTED and post["reason"] == "foto tidak sesuai"
+    assert post.status == q.REJECTED and post.reason == "foto tidak sesuai"
     assert event_rows(db, post_id)[-1]["reason"] == "foto tidak sesuai"
-    assert q.transition(db, post_id, q.PENDING, actor="budi")["status"] == q.PENDING
+    assert q.transition(db, post_id, q.PENDING, actor="budi").status == q.PENDING
 
 
 # --- approval rules ------------------------------------------------------------------------------
@@ -273,36 +273,38 @@ def test_reject_needs_a_reason_and_stores_it(db, cfg) -> None:
 
 def test_approve_is_refused_while_a_blocking_finding_exists(db, cfg) -> None:
     post_id, _ = queued(db, cfg)
-    text = q.get_post(db, post_id)["captions"]["instagram"]
+    text = q.get_post(db, post_id).captions["instagram"]
     broken = text.replace("Rp98.500.000", "Rp89.500.000")
     post = q.edit_caption(db, cfg, post_id, "instagram", broken, actor="budi")
-    assert post["blocking"] and {"figure_wrong", "limit_missing"} <= \
-        {f["code"] for f in post["lint"] if f["level"] == "block"}
+    assert post.blocking and {"figure_wrong", "limit_missing"} <= \
+        {f["code"] for f in post.lint if f["level"] == "block"}
     with pytest.raises(TransitionError, match=r"Rp89\.500\.000"):
         q.approve(db, post_id, actor="budi")
     with pytest.raises(TransitionError):
         q.transition(db, post_id, q.APPROVED, actor="budi")
-    assert q.get_post(db, post_id)["status"] == q.PENDING
+    assert q.get_post(db, post_id).status == q.PENDING
     fixed = q.edit_caption(db, cfg, post_id, "instagram", text, actor="budi")
-    assert not fixed["blocking"] and fixed["lint"] == []
-    assert q.approve(db, post_id, actor="budi")["status"] == q.APPROVED
+    assert not fixed.blocking and fixed.lint == ()
+    assert q.approve(db, post_id, actor="budi").status == q.APPROVED
 
 
 def test_warnings_do_not_block_approval(db, cfg) -> None:
     post_id, _ = queued(db, cfg)
-    text = q.get_post(db, post_id)["captions"]["facebook"] + "\nHubungi 0813-9999-8888"
+    text = q.get_post(db, post_id).captions["facebook"] + "\nHubungi 0813-9999-8888"
     post = q.edit_caption(db, cfg, post_id, "facebook", text, actor="budi")
-    assert [f["code"] for f in post["lint"]] == ["personal_phone"]
-    assert q.approve(db, post_id, actor="budi")["approved_by"] == "budi"
+    assert [f["code"] for f in post.lint] == ["personal_phone"]
+    assert q.approve(db, post_id, actor="budi").approved_by == "budi"
 
 
 def test_approve_is_refused_once_the_auction_ended(db, cfg) -> None:
     post_id, lot = queued(db, cfg)
-    with pytest.raises(TransitionError, match="berakhir"):
-        q.approve(db, post_id, actor="budi", now=lot.ends_at + timedelta(minutes=1))
-    with pytest.raises(TransitionError, match="batas setor"):
-        q.approve(db, post_id, actor="budi", now=lot.deposit_deadline + timedelta(minutes=1))
-    assert q.get_post(db, post_id)["status"] == q.PENDING
+    with clock.use(lot.ends_at + timedelta(minutes=1)), \
+            pytest.raises(TransitionError, match="berakhir"):
+        q.approve(db, post_id, actor="budi")
+    with clock.use(lot.deposit_deadline + timedelta(minutes=1)), \
+            pytest.raises(TransitionError, match="batas setor"):
+        q.approve(db, post_id, actor="budi")
+    assert q.get_post(db, post_id).status == q.PENDING
 
 
 # --- editing -------------------------------------------------------------------------------------
@@ -311,11 +313,11 @@ def test_approve_is_refused_once_the_auction_ended(db, cfg) -> None:
 def test_edit_reruns_lint_records_the_edit_and_unapproves(db, cfg) -> None:
     post_id, _ = queued(db, cfg)
     q.approve(db, post_id, actor="budi")
-    text = q.get_post(db, post_id)["captions"]["x"]
+    text = q.get_post(db, post_id).captions["x"]
     edited = text.replace("Lelang ", "Ikuti lelang ", 1)
     post = q.edit_caption(db, cfg, post_id, "x", edited + "\r\n", actor="rina")
-    assert post["captions"]["x"] == edited
-    assert post["status"] == q.PENDING and post["approved_by"] is None
+    assert post.captions["x"] == edited
+    assert post.status == q.PENDING and post.approved_by is None
     edit, unapprove = event_rows(db, post_id)[-2:]
     assert edit["action"] == "edit" and json.loads(edit["detail"]) == \
         {"channel": "x", "old": text, "new": edited}
@@ -337,22 +339,22 @@ def test_edit_refuses_empty_text_unknown_channel_and_closed_posts(db, cfg) -> No
         force_status(db, post_id, status)
         with pytest.raises(TransitionError):
             q.edit_caption(db, cfg, post_id, "x", "teks baru", actor="rina")
-    assert "teks baru" not in q.get_post(db, post_id)["captions"]["x"]
+    assert "teks baru" not in q.get_post(db, post_id).captions["x"]
 
 
 def test_set_images_stores_relative_paths_and_unapproves(db, cfg) -> None:
     post_id, _ = queued(db, cfg)
     q.approve(db, post_id, actor="budi")
-    post = q.set_images(db, post_id, [image(cfg, "square.jpg"), "lots/story.jpg"],
-                        actor="rina", cfg=cfg, template="square")
-    assert post["images"] == ["lots/square.jpg", "lots/story.jpg"]
-    assert post["template"] == "square" and post["status"] == q.PENDING
-    assert q.image_paths(cfg, post) == [cfg.output_dir / "lots/square.jpg",
+    post = q.set_images(db, cfg, post_id, [image(cfg, "square.jpg"), "lots/story.jpg"],
+                        actor="rina", template="square")
+    assert post.images == ("lots/square.jpg", "lots/story.jpg")
+    assert post.template == "square" and post.status == q.PENDING
+    assert post.image_paths(cfg.output_dir) == [cfg.output_dir / "lots/square.jpg",
                                         cfg.output_dir / "lots/story.jpg"]
-    assert [e["action"] for e in q.events(db, post_id=post_id, limit=2)] == \
+    assert [e.action for e in q.events(db, post_id=post_id, limit=2)] == \
         ["transition", "images"]
     with pytest.raises(UsageError):
-        q.set_images(db, post_id, [], actor="rina")
+        q.set_images(db, cfg, post_id, [], actor="rina")
 
 
 # --- lot lifecycle -------------------------------------------------------------------------------
@@ -365,9 +367,9 @@ def test_passed_deposit_deadline_expires_unpublished_posts(db, cfg) -> None:
         post_id, lot = queued(db, cfg, make_lot(f"lot-{i}"))
         force_status(db, post_id, status)
         statuses[post_id] = status
-    counts = q.apply_lot_states(db, cfg, now=lot.deposit_deadline + timedelta(minutes=1))
+    counts = q.apply_lot_states(db, now=lot.deposit_deadline + timedelta(minutes=1))
     assert counts == {"expired": 3, "withdrawn": 0, "outdated": 0}
-    after = {i: q.get_post(db, i)["status"] for i in statuses}
+    after = {i: q.get_post(db, i).status for i in statuses}
     for post_id, before in statuses.items():
         expected = q.EXPIRED if before in (q.PENDING, q.APPROVED, q.FAILED) else before
         assert after[post_id] == expected
@@ -378,23 +380,23 @@ def test_passed_deposit_deadline_expires_unpublished_posts(db, cfg) -> None:
 
 def test_ended_auction_expires_posts(db, cfg) -> None:
     post_id, lot = queued(db, cfg, deposit_deadline=None)
-    assert q.apply_lot_states(db, cfg, now=lot.ends_at - timedelta(minutes=1))["expired"] == 0
-    assert q.apply_lot_states(db, cfg, now=lot.ends_at)["expired"] == 1
-    assert q.get_post(db, post_id)["status"] == q.EXPIRED
+    assert q.apply_lot_states(db, now=lot.ends_at - timedelta(minutes=1))["expired"] == 0
+    assert q.apply_lot_states(db, now=lot.ends_at)["expired"] == 1
+    assert q.get_post(db, post_id).status == q.EXPIRED
     # The lot marked ended by the collector expires a post too, whatever the clock says.
     other, lot2 = queued(db, cfg, make_lot("lot-2"))
     save(db, replace(lot2, status=LOT_ENDED))
-    q.apply_lot_states(db, cfg, now=NOW)
-    assert q.get_post(db, other)["status"] == q.EXPIRED
+    q.apply_lot_states(db, now=NOW)
+    assert q.get_post(db, other).status == q.EXPIRED
 
 
 def test_withdrawn_lot_withdraws_its_posts(db, cfg) -> None:
     post_id, lot = queued(db, cfg)
     q.approve(db, post_id, actor="budi")
     save(db, replace(lot, status=LOT_WITHDRAWN))
-    assert q.apply_lot_states(db, cfg, now=NOW) == {"expired": 0, "withdrawn": 1, "outdated": 0}
-    assert q.get_post(db, post_id)["status"] == q.WITHDRAWN
-    assert q.apply_lot_states(db, cfg, now=NOW)["withdrawn"] == 0   # idempotent
+    assert q.apply_lot_states(db, now=NOW) == {"expired": 0, "withdrawn": 1, "outdated": 0}
+    assert q.get_post(db, post_id).status == q.WITHDRAWN
+    assert q.apply_lot_states(db, now=NOW)["withdrawn"] == 0   # idempotent
 
 
 # --- digests and reminders -----------------------------------------------------------------------
@@ -408,12 +410,12 @@ def test_digest_is_idempotent_and_versioned(db, cfg) -> None:
     assert q.sync_digest_post(db, cfg, OFFICE_ID, list(reversed(lots)), [],
                               week="2026-W11") == (post_id, False)
     post = q.get_post(db, post_id)
-    assert post["kind"] == "digest" and post["lot_id"] is None
-    assert post["lot_ids"] == [lot.id for lot in lots] and not post["blocking"]
+    assert post.kind == "digest" and post.lot_id is None
+    assert post.lot_ids == tuple(lot.id for lot in lots) and not post.blocking
     newer, created = q.sync_digest_post(db, cfg, OFFICE_ID, lots[:2], [], week="2026-W11")
-    assert created and q.get_post(db, post_id)["status"] == q.OUTDATED
-    assert q.get_post(db, newer)["version"] == 2
-    assert [c["label"] for c in q.get_post(db, newer)["changes"]] == ["Lot dihapus"]
+    assert created and q.get_post(db, post_id).status == q.OUTDATED
+    assert q.get_post(db, newer).version == 2
+    assert [c.label for c in q.get_post(db, newer).changes] == ["Lot dihapus"]
     with pytest.raises(UsageError):
         q.sync_digest_post(db, cfg, OFFICE_ID, lots, [], week="minggu ini")
 
@@ -421,10 +423,10 @@ def test_digest_is_idempotent_and_versioned(db, cfg) -> None:
 def test_digest_expires_when_no_lot_can_be_joined(db, cfg) -> None:
     lots = [save(db, make_lot(f"lot-{i}", now=NOW + timedelta(days=i))) for i in range(2)]
     post_id, _ = q.sync_digest_post(db, cfg, OFFICE_ID, lots, [], week="2026-W11")
-    q.apply_lot_states(db, cfg, now=lots[0].deposit_deadline + timedelta(minutes=1))
-    assert q.get_post(db, post_id)["status"] == q.PENDING      # one lot still open
-    q.apply_lot_states(db, cfg, now=lots[1].deposit_deadline + timedelta(minutes=1))
-    assert q.get_post(db, post_id)["status"] == q.EXPIRED
+    q.apply_lot_states(db, now=lots[0].deposit_deadline + timedelta(minutes=1))
+    assert q.get_post(db, post_id).status == q.PENDING      # one lot still open
+    q.apply_lot_states(db, now=lots[1].deposit_deadline + timedelta(minutes=1))
+    assert q.get_post(db, post_id).status == q.EXPIRED
 
 
 def test_reminder_only_for_approved_lots(db, cfg) -> None:
@@ -435,8 +437,8 @@ def test_reminder_only_for_approved_lots(db, cfg) -> None:
     reminder, created = q.sync_reminder_post(db, cfg, lot, [image(cfg)])
     assert created and q.sync_reminder_post(db, cfg, lot, []) == (reminder, False)
     post = q.get_post(db, reminder)
-    assert post["kind"] == "reminder" and post["previous_post_id"] == post_id
-    assert "Pengingat" in post["captions"]["instagram"] and post["lint"] == []
+    assert post.kind == "reminder" and post.previous_post_id == post_id
+    assert "Pengingat" in post.captions["instagram"] and post.lint == ()
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -447,9 +449,9 @@ def test_list_posts_puts_pending_first_then_nearest_deadline(db, cfg) -> None:
     for i, days in enumerate([3, 1, 2]):
         ids[i], _ = queued(db, cfg, make_lot(f"lot-{i}", now=NOW + timedelta(days=days)))
     q.approve(db, ids[1], actor="budi")
-    assert [p["id"] for p in q.list_posts(db)] == [ids[2], ids[0], ids[1]]
-    assert [p["id"] for p in q.list_posts(db, status="approved")] == [ids[1]]
-    assert [p["id"] for p in q.list_posts(db, status=["pending", "approved"], limit=1,
+    assert [p.id for p in q.list_posts(db)] == [ids[2], ids[0], ids[1]]
+    assert [p.id for p in q.list_posts(db, status="approved")] == [ids[1]]
+    assert [p.id for p in q.list_posts(db, status=["pending", "approved"], limit=1,
                                           offset=1)] == [ids[0]]
     assert q.list_posts(db, office_id="other") == []
     with pytest.raises(UsageError, match="tidak dikenal"):
@@ -464,8 +466,8 @@ def test_events_filter_by_post_and_actor(db, cfg) -> None:
     b, _ = queued(db, cfg, make_lot("lot-b"))
     q.approve(db, a, actor="budi")
     q.reject(db, b, actor="rina", reason="duplikat")
-    assert [e["to_status"] for e in q.events(db, post_id=a)] == ["approved", "pending"]
-    assert [(e["post_id"], e["reason"]) for e in q.events(db, actor="rina")] == \
+    assert [e.to_status for e in q.events(db, post_id=a)] == ["approved", "pending"]
+    assert [(e.post_id, e.reason) for e in q.events(db, actor="rina")] == \
         [(b, "duplikat")]
     assert len(q.events(db, limit=1)) == 1
 
@@ -479,12 +481,12 @@ def project(tmp_path):
         f'[[offices]]\nid = "{OFFICE_ID}"\nname = "KPKNL Bima"\ntimezone = "Asia/Makassar"\n'
         '[brand]\ncontact = "WA 0812-3456-7890"\n', encoding="utf-8")
     cfg = make_cfg(tmp_path)
-    database = store.connect(cfg.database_path)
+    opened = database.connect(cfg.database_path)
     ids = []
     for i in range(2):
-        lot = save(database, make_lot(f"lot-{i}", now=NOW + timedelta(days=i)))
-        ids.append(q.sync_lot_post(database, cfg, lot, [image(cfg, f"{i}.jpg")])[0])
-    database.conn.close()
+        lot = save(opened, make_lot(f"lot-{i}", now=NOW + timedelta(days=i)))
+        ids.append(q.sync_lot_post(opened, cfg, lot, [image(cfg, f"{i}.jpg")])[0])
+    opened.conn.close()
     return tmp_path, ids
 
 

@@ -22,7 +22,7 @@ from PIL import Image, ImageChops, ImageCms, ImageStat
 from promo_pipeline import cli as cli_mod
 from promo_pipeline import render, store
 from promo_pipeline.errors import TemplateError
-from promo_pipeline.models import Item, Lot
+from promo_pipeline.lots import Item, Lot, save_lot
 from promo_pipeline.render import brand, designs, engine, photoset
 from promo_pipeline.render.pipeline import expand_slides, lot_values
 from promo_pipeline.render.preview import demo_photo
@@ -70,7 +70,7 @@ def store_lot(cfg, db, lot: Lot, photos: list[bytes] = ()) -> Lot:
                                  "bytes": len(data)}, pk="url")
         urls.append(url)
     lot = replace(lot, photos=tuple(urls))
-    store.save_lot(db, lot, seen_at=NOW.isoformat())
+    save_lot(db, lot, seen_at=NOW.isoformat())
     return lot
 
 
@@ -329,9 +329,10 @@ def test_crash_after_image_write_leaves_no_row_and_the_next_run_recovers(cfg, db
     lot = store_lot(cfg, db, make_lot())
     script = (
         "import sys; from datetime import datetime, UTC\n"
-        "from promo_pipeline import config, store, render\n"
-        "cfg = config.load(sys.argv[1]); db = store.connect(cfg.database_path)\n"
-        "render.render_lot(cfg, db, store.get_lot(db, sys.argv[2]), formats=['feed'])\n"
+        "from promo_pipeline import config, database, render\n"
+        "from promo_pipeline.lots import get_lot\n"
+        "cfg = config.load(sys.argv[1]); db = database.connect(cfg.database_path)\n"
+        "render.render_lot(cfg, db, get_lot(db, sys.argv[2]), formats=['feed'])\n"
     )
     env = {**os.environ, "PROMO_CRASH_AT": "after_image_write"}
     proc = subprocess.run([sys.executable, "-c", script, str(cfg.path), lot.id], env=env,
@@ -429,7 +430,9 @@ def test_ocr_reads_limit_end_date_and_office_from_the_feed(cfg, db):
 
 
 def test_cli_render_json_and_summary(cfg, db):
-    store_lot(cfg, db, make_lot(ends_at=datetime.now(UTC) + timedelta(days=10)))
+    # Still promotable: `promo render` draws only what `promo run` would (deadline ahead too).
+    store_lot(cfg, db, make_lot(ends_at=datetime.now(UTC) + timedelta(days=10),
+                                deposit_deadline=datetime.now(UTC) + timedelta(days=9)))
     runner = CliRunner()
     result = runner.invoke(cli_mod.cli, ["--config", str(cfg.path), "render", "--json"])
     assert result.exit_code == 0, result.output

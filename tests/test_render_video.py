@@ -21,7 +21,7 @@ from test_render import NOW, make_lot, store_lot
 
 from promo_pipeline import cli as cli_mod
 from promo_pipeline import config as config_mod
-from promo_pipeline import render, store
+from promo_pipeline import database, render
 from promo_pipeline.errors import TemplateError
 from promo_pipeline.render import designs, timeline, video
 from promo_pipeline.render.preview import demo_photo
@@ -140,7 +140,7 @@ def reel(tmp_path_factory):
         "brand": {"name": "KPKNL Bima"}, "render": {"workers": 1},
         "storage": {"database": "data/promo.db", "media_dir": "data/media",
                     "output_dir": "data/out"}}, base_dir=base)
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     lot = store_lot(cfg, db, make_lot(), [demo_photo(1600, 1200, seed=1),
                                           demo_photo(1600, 1200, seed=2)])
     (clip,) = render.render_lot(cfg, db, lot, formats=["reel"], now=NOW)
@@ -274,7 +274,8 @@ def test_frames_where_nothing_moves_are_not_drawn_again(mini, db):
 
 
 def test_cli_renders_a_reel_format_and_shows_progress_only_on_a_terminal(mini, db):
-    store_lot(mini, db, make_lot(ends_at=datetime.now(UTC) + timedelta(days=10)))
+    soon = datetime.now(UTC) + timedelta(days=10)
+    store_lot(mini, db, make_lot(ends_at=soon, deposit_deadline=soon - timedelta(days=1)))
     result = CliRunner().invoke(cli_mod.cli, ["--config", str(mini.path), "render", "--format",
                                               "mini", "--json"])
     assert result.exit_code == 0, result.output

@@ -27,10 +27,10 @@ from review_fixtures import (
     write_jpeg,
 )
 
-from promo_pipeline import store
+from promo_pipeline import accounts, clock, database, store
 from promo_pipeline.errors import UsageError
 from promo_pipeline.review import app as app_mod
-from promo_pipeline.review import auth, media
+from promo_pipeline.review import media, secret
 
 PASSWORD = "kata-sandi-rahasia"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -39,7 +39,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch):
     """scrypt costs ~0.2 s a hash; these tests are about the page, not the hash's cost."""
-    monkeypatch.setattr(auth, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
@@ -50,9 +50,9 @@ def cfg(tmp_path, monkeypatch):
 
 @pytest.fixture
 def db(cfg):
-    database = store.connect(cfg.database_path)
-    yield database
-    database.conn.close()
+    opened = database.connect(cfg.database_path)
+    yield opened
+    opened.conn.close()
 
 
 class BufferedClient(FlaskClient):
@@ -71,8 +71,8 @@ def make_app(cfg):
 
 @pytest.fixture
 def app(cfg, db):
-    auth.add_user(db, "ani", PASSWORD, role="admin")
-    auth.add_user(db, "budi", PASSWORD, role="reviewer")
+    accounts.add_user(db, "ani", PASSWORD, role="admin")
+    accounts.add_user(db, "budi", PASSWORD, role="reviewer")
     return make_app(cfg)
 
 
@@ -149,7 +149,7 @@ def test_every_action_needs_login(client, db, cfg, path):
     assert resp.status_code == 303
     assert resp.headers["Location"].startswith("/login")
     assert post_row(db, 1)["status"] == "pending"
-    assert auth.get_user(db, "ani") is not None
+    assert accounts.get_user(db, "ani") is not None
 
 
 def test_login_redirects_back_only_to_local_paths(client, db, cfg):
@@ -191,8 +191,8 @@ def test_session_cookie_flags(client):
 def test_session_cookie_secure_behind_https(tmp_path, monkeypatch):
     monkeypatch.delenv("PROMO_SECRET_KEY", raising=False)
     cfg = make_config(tmp_path, public_url="https://review.example.go.id")
-    db = store.connect(cfg.database_path)
-    auth.add_user(db, "ani", PASSWORD, role="admin")
+    db = database.connect(cfg.database_path)
+    accounts.add_user(db, "ani", PASSWORD, role="admin")
     client = make_app(cfg).test_client()
     resp = login(client)
     cookie = next(v for k, v in resp.headers.items() if k == "Set-Cookie")
@@ -218,7 +218,7 @@ def test_login_rotates_the_session(client, db):
     with client.session_transaction() as s:
         assert s["sid"] != first_sid
     # The replaced session is gone on the server too.
-    assert auth.session_user(db, first_sid) is None
+    assert accounts.session_user(db, first_sid) is None
 
 
 def test_unknown_session_id_is_dropped(client):
@@ -258,7 +258,7 @@ def test_login_is_throttled_per_user_and_address(app, client, db, cfg):
     other = app.test_client()
     assert login(other, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 303
     # After the lockout window the account can log in again.
-    past = (store.now_utc() - timedelta(seconds=1)).isoformat()
+    past = (clock.now() - timedelta(seconds=1)).isoformat()
     with store.write_tx(db):
         db.execute("update login_failures set locked_until = ?", [past])
     assert login(client).status_code == 303
@@ -271,7 +271,7 @@ def test_removed_account_session_stops_on_next_request(app, db, cfg):
     assert login(c, "budi").status_code == 303
     assert c.get("/queue").status_code == 200
     token = csrf_of(c)
-    auth.remove_user(db, "budi")
+    accounts.remove_user(db, "budi")
     resp = c.post("/posts/1/approve", data={"csrf_token": token})
     assert resp.status_code == 303 and resp.headers["Location"].startswith("/login")
     assert post_row(db, 1)["status"] == "pending"
@@ -281,7 +281,7 @@ def test_removed_account_session_stops_on_next_request(app, db, cfg):
 def test_password_change_ends_sessions(app, db):
     c = app.test_client()
     assert login(c, "budi").status_code == 303
-    auth.update_user(db, "budi", password="kata-sandi-baru-1")
+    accounts.update_user(db, "budi", password="kata-sandi-baru-1")
     assert c.get("/queue").status_code == 303
 
 
@@ -290,7 +290,7 @@ def test_expired_session_is_refused(app, db):
     assert login(c, "budi").status_code == 303
     with store.write_tx(db):
         db.execute("update review_sessions set expires_at = ?",
-                   [(store.now_utc() - timedelta(minutes=1)).isoformat()])
+                   [(clock.now() - timedelta(minutes=1)).isoformat()])
     assert c.get("/queue").status_code == 303
 
 
@@ -368,11 +368,11 @@ def test_reviewer_cannot_manage_accounts(reviewer, db):
     resp = post_form(reviewer, "/users", {"name": "eve", "password": "x" * 12,
                                           "password2": "x" * 12, "role": "admin"})
     assert resp.status_code == 403
-    assert auth.get_user(db, "eve") is None
+    assert accounts.get_user(db, "eve") is None
     assert post_form(reviewer, "/users/ani/remove").status_code == 403
     assert post_form(reviewer, "/users/budi/update", {"role": "admin"}).status_code == 403
-    assert auth.get_user(db, "ani") is not None
-    assert auth.get_user(db, "budi")["role"] == "reviewer"
+    assert accounts.get_user(db, "ani") is not None
+    assert accounts.get_user(db, "budi").role == "reviewer"
     # No link to the accounts page for reviewers.
     assert 'href="/users"' not in reviewer.get("/queue").get_data(as_text=True)
 
@@ -383,7 +383,7 @@ def test_admin_manages_accounts(admin, db):
     resp = post_form(admin, "/users", {"name": "citra", "password": "sandi-citra-1",
                                        "password2": "sandi-citra-1", "role": "reviewer"})
     assert resp.status_code == 303
-    assert auth.verify(db, "citra", "sandi-citra-1")["role"] == "reviewer"
+    assert accounts.verify(db, "citra", "sandi-citra-1").role == "reviewer"
     # Bad input: mismatched passwords, short password, bad name, a taken name. Nothing changes.
     for form in ({"name": "dedi", "password": "sandi-dedi-1", "password2": "lain-lain-1"},
                  {"name": "dedi", "password": "pendek", "password2": "pendek"},
@@ -394,33 +394,33 @@ def test_admin_manages_accounts(admin, db):
         assert resp.status_code == 200
         assert 'class="flash flash-error"' in html, form
         assert "dibuat." not in html
-    assert [u["name"] for u in auth.list_users(db)] == ["ani", "budi", "citra"]
+    assert [u.name for u in accounts.list_users(db)] == ["ani", "budi", "citra"]
     # Change role and password.
     post_form(admin, "/users/citra/update", {"role": "admin"})
-    assert auth.get_user(db, "citra")["role"] == "admin"
+    assert accounts.get_user(db, "citra").role == "admin"
     post_form(admin, "/users/citra/update", {"password": "sandi-baru-99",
                                              "password2": "sandi-baru-99"})
-    assert auth.verify(db, "citra", "sandi-baru-99") is not None
-    assert auth.verify(db, "citra", "sandi-citra-1") is None
+    assert accounts.verify(db, "citra", "sandi-baru-99") is not None
+    assert accounts.verify(db, "citra", "sandi-citra-1") is None
     # Remove.
     assert post_form(admin, "/users/citra/remove").status_code == 303
-    assert auth.get_user(db, "citra") is None
+    assert accounts.get_user(db, "citra") is None
     assert post_form(admin, "/users/nobody/remove").status_code == 404
 
 
 def test_admin_cannot_remove_self_or_the_last_admin(admin, db):
     post_form(admin, "/users/ani/remove")
-    assert auth.get_user(db, "ani") is not None
+    assert accounts.get_user(db, "ani") is not None
     resp = post_form(admin, "/users/ani/update", {"role": "reviewer"}, follow_redirects=True)
     assert "Admin terakhir" in resp.get_data(as_text=True)
-    assert auth.get_user(db, "ani")["role"] == "admin"
+    assert accounts.get_user(db, "ani").role == "admin"
 
 
 # --- escaping ------------------------------------------------------------------------------------
 
 
 def test_markup_in_every_field_is_escaped(admin, db, cfg):
-    from promo_pipeline.models import Item
+    from promo_pipeline.lots import Item
 
     lot = make_lot(1, title=f"Rumah {XSS}",
                    items=(Item(name=f"Barang {XSS}", address=XSS, description=XSS),),
@@ -635,7 +635,7 @@ def test_queue_lists_pending_first_with_counts_and_filters(admin, db, cfg):
     html = admin.get("/queue").get_data(as_text=True)
     assert "Mobil Toyota Avanza 2015" in html and "Rumah di Mataram" in html
     assert "Tanah kebun di Woha" not in html  # default view: awaiting review
-    assert re.search(r"Menunggu <span class=\"count\">2</span>", html)
+    assert re.search(r"Menunggu tinjauan <span class=\"count\">2</span>", html)
     assert re.search(r"Disetujui <span class=\"count\">1</span>", html)
     html = admin.get("/queue?status=approved").get_data(as_text=True)
     assert "Tanah kebun di Woha" in html and "Mobil Toyota" not in html
@@ -780,12 +780,18 @@ def test_edit_caption_bad_input_changes_nothing(admin, db, cfg):
 
 
 def test_changes_since_previous_version_are_shown(admin, db, cfg):
+    from promo_pipeline.queue.changes import lot_changes
+
+    # The change list as the queue writes it: labelled, values already readable.
+    changes = lot_changes(make_lot(1).to_json(), make_lot(1, limit=90_000_000).to_json(),
+                          "Asia/Makassar")
     old = add_post(db, cfg, make_lot(1), status="outdated")
     pid = add_post(db, cfg, make_lot(1, limit=90_000_000), version=2, previous_post_id=old,
-                   changes=[{"field": "limit_value", "old": 98_500_000, "new": 90_000_000}])
+                   changes=[c.to_json() for c in changes])
     html = admin.get(f"/posts/{pid}").get_data(as_text=True)
     assert "Yang berubah" in html
     assert "Rp98.500.000" in html and "Rp90.000.000" in html
+    assert "Nilai limit" in html and "limit_value" not in html
     assert f'href="/posts/{old}"' in html
 
 
@@ -838,7 +844,7 @@ def _delivery(db, post_id, channel, status):
     db["deliveries"].insert({"post_id": post_id, "channel": channel, "status": status,
                              "idem_key": f"{post_id}:{channel}", "attempts": 1,
                              "last_error": "jawaban hilang setelah dikirim",
-                             "created_at": store.iso_now(), "updated_at": store.iso_now()})
+                             "created_at": clock.iso(), "updated_at": clock.iso()})
     return db.execute("select max(id) from deliveries").fetchone()[0]
 
 
@@ -929,7 +935,7 @@ def test_serve_refuses_public_address_without_accounts(cfg):
 
 
 def test_serve_allows_public_address_once_an_account_exists(cfg, db):
-    auth.add_user(db, "ani", PASSWORD, role="admin")
+    accounts.add_user(db, "ani", PASSWORD, role="admin")
     server = app_mod.make_server(cfg, "0.0.0.0", 0)
     server.close()
 
@@ -944,26 +950,26 @@ def test_is_loopback(host, loopback):
 
 
 def test_secret_key_file_is_private_and_reused(cfg, monkeypatch):
-    key = auth.secret_key(cfg)
-    path = cfg.database_path.parent / auth.SECRET_FILE_NAME
+    key = secret.secret_key(cfg)
+    path = cfg.database_path.parent / secret.SECRET_FILE_NAME
     assert path.stat().st_mode & 0o777 == 0o600
-    assert len(key) >= 32 and auth.secret_key(cfg) == key
+    assert len(key) >= 32 and secret.secret_key(cfg) == key
     monkeypatch.setenv("PROMO_SECRET_KEY", "k" * 40)
-    assert auth.secret_key(cfg) == "k" * 40
+    assert secret.secret_key(cfg) == "k" * 40
     path.write_text("short")
     monkeypatch.delenv("PROMO_SECRET_KEY")
     with pytest.raises(Exception, match="rusak"):
-        auth.secret_key(cfg)
+        secret.secret_key(cfg)
 
 
 def test_passwords_are_stored_as_scrypt_hashes(db, monkeypatch):
-    monkeypatch.setattr(auth, "PASSWORD_HASH_METHOD", "scrypt")
-    auth.add_user(db, "ani", PASSWORD)
+    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "scrypt")
+    accounts.add_user(db, "ani", PASSWORD)
     stored = db.execute("select password_hash from users").fetchone()[0]
     assert stored.startswith("scrypt:") and PASSWORD not in stored
-    assert auth.verify(db, "ani", PASSWORD)["name"] == "ani"
-    assert auth.verify(db, "ANI", PASSWORD)["name"] == "ani"  # names are case-insensitive
-    assert auth.verify(db, "ani", PASSWORD.upper()) is None
+    assert accounts.verify(db, "ani", PASSWORD).name == "ani"
+    assert accounts.verify(db, "ANI", PASSWORD).name == "ani"  # names are case-insensitive
+    assert accounts.verify(db, "ani", PASSWORD.upper()) is None
 
 
 def test_login_page_tells_how_to_create_the_first_account(cfg, db):

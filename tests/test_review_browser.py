@@ -20,11 +20,10 @@ import pytest
 from click.testing import CliRunner
 from review_fixtures import OFFICE2_ID, OFFICE_ID, add_post, make_lot
 
+from promo_pipeline import accounts, database
 from promo_pipeline import config as config_mod
-from promo_pipeline import store
 from promo_pipeline.cli import cli
 from promo_pipeline.review import app as app_mod
-from promo_pipeline.review import auth
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -65,12 +64,12 @@ output_dir = "data/out"
 def site(tmp_path, monkeypatch):
     """A config file, a queue of posts, and the page served by waitress in a thread."""
     monkeypatch.delenv("PROMO_SECRET_KEY", raising=False)
-    monkeypatch.setattr(auth, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     config_path = tmp_path / "config.toml"
     config_path.write_text(CONFIG, encoding="utf-8")
     cfg = config_mod.load(config_path)
-    db = store.connect(cfg.database_path)
-    auth.add_user(db, "ani", PASSWORD, role="reviewer")
+    db = database.connect(cfg.database_path)
+    accounts.add_user(db, "ani", PASSWORD, role="reviewer")
     titles = [
         "Sebidang tanah SHM seluas 210 m² di Kelurahan Penatoi, Kota Bima",
         "1 (satu) unit mobil Toyota Kijang Innova 2.0 G M/T tahun 2015, warna hitam",

@@ -15,7 +15,7 @@ import pytest
 from review_fixtures import add_post, make_lot, post_row
 from test_review import PASSWORD, csrf_of, login, make_app
 
-from promo_pipeline.review import auth
+from promo_pipeline import accounts
 
 #: Values for the URL variables the review routes use.
 _ARGS = {"post_id": 1, "delivery_id": 1, "name": "budi", "user": "budi", "filename": "x.jpg",
@@ -35,20 +35,20 @@ def _state_changing_rules(app) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch):
-    monkeypatch.setattr(auth, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
 def setup(tmp_path, monkeypatch):
     from review_fixtures import make_config
 
-    from promo_pipeline import store
+    from promo_pipeline import database
 
     monkeypatch.delenv("PROMO_SECRET_KEY", raising=False)
     cfg = make_config(tmp_path)
-    db = store.connect(cfg.database_path)
-    auth.add_user(db, "ani", PASSWORD, role="admin")
-    auth.add_user(db, "budi", PASSWORD, role="reviewer")
+    db = database.connect(cfg.database_path)
+    accounts.add_user(db, "ani", PASSWORD, role="admin")
+    accounts.add_user(db, "budi", PASSWORD, role="reviewer")
     add_post(db, cfg, make_lot(1))
     app = make_app(cfg)
     yield app, db

@@ -21,7 +21,9 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.base import BaseScheduler
 from fake_platforms import Project, env_with_tokens, write_config
 
+from promo_pipeline import clock as clock_mod
 from promo_pipeline import schedule, store
+from promo_pipeline.runs import RunSummary
 from promo_pipeline.schedule import Jobs, build_scheduler, catchup_due, needs_catchup
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -54,11 +56,13 @@ def project(tmp_path, **kw) -> Project:
                                       **kw))
 
 
-def record_run(db, when: datetime, *, status: str = "ok", counts: str = "{}") -> None:
+def record_run(db, when: datetime, *, status: str = "ok", counts: str = "{}") -> RunSummary:
+    at = clock_mod.iso(when)
     with store.write_tx(db):
-        db["runs"].insert({"kind": "run", "started_at": when.astimezone(UTC).isoformat(),
-                           "finished_at": when.astimezone(UTC).isoformat(), "status": status,
+        db["runs"].insert({"kind": "run", "started_at": at, "finished_at": at, "status": status,
                            "counts": counts, "errors": "[]"})
+    # run_id None: the stand-in's run is not one the notifier should count.
+    return RunSummary(run_id=None, kind="run", status=status, counts={})
 
 
 def test_catchup_due_reads_the_runs_table(tmp_path):
@@ -98,7 +102,8 @@ def clock(monkeypatch):
     for module in (apscheduler.schedulers.base, apscheduler.executors.base,
                    apscheduler.triggers.date, apscheduler.triggers.interval):
         monkeypatch.setattr(module, "datetime", FakeDatetime)
-    return c
+    with clock_mod.use(c):  # the jobs read the tool's one clock
+        yield c
 
 
 class Harness:
@@ -114,12 +119,13 @@ class Harness:
 
         def run(cfg, db):
             self.daily.append(clock.now)
-            record_run(db, clock.now)
+            return record_run(db, clock.now)
 
         def pub(cfg, db):
             self.published.append(clock.now)
+            return RunSummary(run_id=None, kind="publish", status="ok", counts={})
 
-        self.jobs = Jobs(p.cfg, clock=clock, lock_wait=1, run_pipeline=run, run_publish=pub)
+        self.jobs = Jobs(p.cfg, lock_wait=1, run_pipeline=run, run_publish=pub)
         self.sched = build_scheduler(p.cfg, self.jobs, executor=DebugExecutor())
         # Start the scheduler without its blocking loop; tick() runs one round of it.
         self.sched._event = threading.Event()
@@ -185,7 +191,7 @@ def test_a_failed_daily_run_is_tried_again_within_the_hour_then_not(tmp_path, cl
 
     def flaky(cfg, db):
         h.daily.append(clock.now)
-        record_run(db, clock.now, status=next(outcomes))
+        return record_run(db, clock.now, status=next(outcomes))
 
     h.jobs.run_pipeline = flaky
     h.tick()

@@ -7,9 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from promo_pipeline import store
+from promo_pipeline import accounts, database
 from promo_pipeline.cli import cli
-from promo_pipeline.review import auth
 
 CONFIG = """
 [[offices]]
@@ -26,7 +25,7 @@ output_dir = "data/out"
 
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch):
-    monkeypatch.setattr(auth, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
@@ -41,7 +40,7 @@ def run(config_path, *args, input=None):
 
 
 def db_of(config_path):
-    return store.connect(config_path.parent / "data" / "promo.db")
+    return database.connect(config_path.parent / "data" / "promo.db")
 
 
 def test_add_with_password_stdin_and_list(config_path):
@@ -52,8 +51,8 @@ def test_add_with_password_stdin_and_list(config_path):
     res = run(config_path, "users", "add", "budi", "--password-stdin", input="sandi-budi-22\n")
     assert res.exit_code == 0, res.output
     db = db_of(config_path)
-    assert auth.verify(db, "ani", "sandi-rahasia-1")["role"] == "admin"
-    assert auth.verify(db, "budi", "sandi-budi-22")["role"] == "reviewer"
+    assert accounts.verify(db, "ani", "sandi-rahasia-1").role == "admin"
+    assert accounts.verify(db, "budi", "sandi-budi-22").role == "reviewer"
     res = run(config_path, "users", "list")
     assert res.exit_code == 0
     lines = res.output.strip().splitlines()
@@ -70,14 +69,14 @@ def test_add_prompts_twice_without_stdin(config_path):
     res = run(config_path, "users", "add", "citra", input="sandi-citra-1\nsandi-citra-1\n")
     assert res.exit_code == 0, res.output
     assert "Ulangi kata sandi" in res.output
-    assert auth.verify(db_of(config_path), "citra", "sandi-citra-1") is not None
+    assert accounts.verify(db_of(config_path), "citra", "sandi-citra-1") is not None
 
 
 def test_add_prompt_mismatch_asks_again(config_path):
     res = run(config_path, "users", "add", "citra",
               input="sandi-citra-1\nlain-sekali-2\nsandi-citra-1\nsandi-citra-1\n")
     assert res.exit_code == 0, res.output
-    assert auth.verify(db_of(config_path), "citra", "sandi-citra-1") is not None
+    assert accounts.verify(db_of(config_path), "citra", "sandi-citra-1") is not None
 
 
 @pytest.mark.parametrize(("args", "stdin", "message"), [
@@ -92,7 +91,7 @@ def test_add_bad_input_is_refused_and_adds_nothing(config_path, args, stdin, mes
     assert res.exit_code != 0
     assert message in res.output
     assert "Traceback" not in res.output
-    assert auth.list_users(db_of(config_path)) == []
+    assert accounts.list_users(db_of(config_path)) == []
 
 
 def test_add_existing_name_is_refused(config_path):
@@ -100,18 +99,18 @@ def test_add_existing_name_is_refused(config_path):
     res = run(config_path, "users", "add", "ANI", "--password-stdin", input="sandi-lain-22\n")
     assert res.exit_code == 1
     assert "sudah ada" in res.output
-    assert auth.verify(db_of(config_path), "ani", "sandi-rahasia-1") is not None
+    assert accounts.verify(db_of(config_path), "ani", "sandi-rahasia-1") is not None
 
 
 def test_remove_and_remove_unknown(config_path):
     run(config_path, "users", "add", "ani", "--password-stdin", input="sandi-rahasia-1\n")
     db = db_of(config_path)
-    sid = auth.create_session(db, "ani", hours=1)
-    assert auth.session_user(db, sid) is not None
+    sid = accounts.create_session(db, "ani", hours=1)
+    assert accounts.session_user(db, sid) is not None
     res = run(config_path, "users", "remove", "ani")
     assert res.exit_code == 0, res.output
-    assert auth.get_user(db, "ani") is None
-    assert auth.session_user(db, sid) is None  # its sessions end with it
+    assert accounts.get_user(db, "ani") is None
+    assert accounts.session_user(db, sid) is None  # its sessions end with it
     res = run(config_path, "users", "remove", "ani")
     assert res.exit_code == 1
     assert "tidak ada" in res.output
@@ -120,12 +119,12 @@ def test_remove_and_remove_unknown(config_path):
 def test_passwd_changes_password_and_ends_sessions(config_path):
     run(config_path, "users", "add", "ani", "--password-stdin", input="sandi-rahasia-1\n")
     db = db_of(config_path)
-    sid = auth.create_session(db, "ani", hours=1)
+    sid = accounts.create_session(db, "ani", hours=1)
     res = run(config_path, "users", "passwd", "ani", "--password-stdin", input="sandi-baru-333\n")
     assert res.exit_code == 0, res.output
-    assert auth.verify(db, "ani", "sandi-baru-333") is not None
-    assert auth.verify(db, "ani", "sandi-rahasia-1") is None
-    assert auth.session_user(db, sid) is None
+    assert accounts.verify(db, "ani", "sandi-baru-333") is not None
+    assert accounts.verify(db, "ani", "sandi-rahasia-1") is None
+    assert accounts.session_user(db, sid) is None
     assert run(config_path, "users", "passwd", "nobody", "--password-stdin",
                input="sandi-baru-333\n").exit_code == 1
 

@@ -42,7 +42,7 @@ from promo_pipeline.demo.photos import photo_jpeg
 from promo_pipeline.errors import UsageError
 
 if TYPE_CHECKING:
-    from promo_pipeline.pipeline import RunSummary
+    from promo_pipeline.runs import RunSummary
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ class DemoResult:
             f"  Lot         : {self.lots} lot KPKNL Bima dikumpulkan dari server contoh lokal",
             f"  Foto        : {self.photos} foto tersimpan di {self.media_dir}"
             + (f" ({no_photo} lot tanpa foto)" if no_photo else ""),
-            f"  Ringkasan   : {self.summary.text}",
+            f"  Ringkasan   : {self.summary.line()}",
             f"  Tinjauan    : {self.pending} unggahan menunggu tinjauan",
             "",
             "Langkah berikutnya — buka halaman peninjauan:",
@@ -239,10 +239,9 @@ def run_demo(
     step = on_step or (lambda _message: None)
     # Imported here: the collector and the pipeline are not needed to build or serve the data set
     # (the fake server and the tests import this package).
+    from promo_pipeline import accounts, database, pipeline, queue
     from promo_pipeline import config as config_mod
-    from promo_pipeline import pipeline, queue, store
     from promo_pipeline.demo.server import FakeLelang
-    from promo_pipeline.review import auth
 
     folder = Path(target_dir).expanduser().resolve()
     recreated = _prepare_folder(folder, force=force)
@@ -267,15 +266,15 @@ def run_demo(
             ),
         )
         logger.info("demo: fake lelang.go.id at %s", server.base_url)
-        db = store.connect(cfg.database_path)
+        db = database.connect(cfg.database_path)
         try:
             summary = pipeline.run(run_cfg, db, progress=progress)
-            lots, with_photos, photos = _counts(db)
+            lots, with_photos, photos = _counts(db, cfg.media_dir)
             pending = queue.count_by_status(db).get(queue.PENDING, 0)
             # A throwaway reviewer account so the demo's review page can be opened at once; the
             # password is random and printed once (this folder is a demo, not an office).
             password = secrets.token_urlsafe(9)
-            auth.add_user(db, DEMO_USER, password, role="admin")
+            accounts.add_user(db, DEMO_USER, password, role=accounts.ADMIN)
         finally:
             db.close()
     return DemoResult(
@@ -293,14 +292,14 @@ def run_demo(
     )
 
 
-def _counts(db: Any) -> tuple[int, int, int]:
-    lots = db.execute("select count(*) from lots").fetchone()[0]
-    with_photos = db.execute(
-        "select count(distinct lp.lot_id) from lot_photos lp join photos p on p.url = lp.url "
-        "where p.status = 'ok'"
-    ).fetchone()[0]
-    photos = db.execute("select count(*) from photos where status = 'ok'").fetchone()[0]
-    return lots, with_photos, photos
+def _counts(db: Any, media_dir: Path) -> tuple[int, int, int]:
+    """Lots stored, lots with at least one usable photo, photos cached."""
+    from promo_pipeline import photos
+    from promo_pipeline.lots import list_lots
+
+    stored = list_lots(db)
+    with_photos = sum(1 for lot in stored if photos.usable_paths(db, media_dir, lot.photos))
+    return len(stored), with_photos, photos.count_ok(db)
 
 
 def _prepare_folder(folder: Path, *, force: bool) -> bool:

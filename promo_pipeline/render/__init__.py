@@ -13,7 +13,7 @@ Public API (others call these)::
     contact_sheet(cfg, out_path) -> Path
     images_for_lot(cfg, db, lot_id) -> list[RenderedImage]
 
-The ``images`` table belongs to this stage (migration set ``render``, defined here).
+The ``images`` table belongs to this stage: :mod:`promo_pipeline.render.images` owns it.
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# The table definition is light; the renderer (Pillow, fonts, templates) loads on first use, so
-# opening the database or running an unrelated command does not pay for it.
-from promo_pipeline.render.schema import migrations
-
+# The renderer (Pillow, fonts, templates) loads on first use, so opening the database or running
+# an unrelated command does not pay for it.
 _LAZY = {
     "available_designs": "promo_pipeline.render.designs",
     "RenderBatch": "promo_pipeline.render.pipeline",
@@ -53,7 +51,6 @@ __all__ = [
     "available_designs",
     "contact_sheet",
     "images_for_lot",
-    "migrations",
     "render_batch",
     "render_digest",
     "render_lot",

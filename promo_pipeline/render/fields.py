@@ -15,7 +15,7 @@ from typing import Any
 
 from promo_pipeline import formats
 from promo_pipeline.config import Brand
-from promo_pipeline.models import Lot
+from promo_pipeline.lots import Lot
 
 #: Site address shown in text (the QR carries the full lot URL).
 SITE_TEXT = "lelang.go.id"

@@ -34,15 +34,20 @@ from typing import Any
 import PIL
 from sqlite_utils import Database
 
-from promo_pipeline import crash, formats, store
+from promo_pipeline import crash, formats, photos
 from promo_pipeline.config import Config
 from promo_pipeline.errors import RenderError, TemplateError
 from promo_pipeline.fsutil import atomic_write_bytes
-from promo_pipeline.models import Lot
+from promo_pipeline.lots import Lot
 from promo_pipeline.render import brand, designs, engine, fonts, photoset, video
 from promo_pipeline.render import template as tmpl
 from promo_pipeline.render.fields import lot_fields
-from promo_pipeline.render.schema import migrations  # noqa: F401  (re-exported)
+from promo_pipeline.render.images import (
+    ImageRecord,
+    images_of_lot,
+    record_images,
+    recorded_paths,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -218,7 +223,7 @@ def default_formats(cfg: Config, values: dict[str, Any]) -> list[str]:
 
 def _plan_lot(cfg: Config, db: Database, lot: Lot, formats_: list[str] | None, now: datetime,
               kit: brand.BrandKit) -> _LotPlan:
-    paths = store.usable_photo_paths(db, cfg.media_dir, lot.id)
+    paths = photos.usable_paths(db, cfg.media_dir, lot.photos)
     hashes: list[str | None] = []
     for p in paths:
         try:
@@ -258,19 +263,8 @@ def _plan_lot(cfg: Config, db: Database, lot: Lot, formats_: list[str] | None, n
 
 def _existing(cfg: Config, db: Database, planned: list[_Planned]) -> set[str]:
     """Ids of planned images whose row and file both exist."""
-    if not planned:
-        return set()
-    ids = [p.id for p in planned]
-    found: set[str] = set()
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ",".join("?" * len(chunk))  # placeholders only; values are bound
-        rows = db.execute(f"select id, path from images where id in ({marks})",  # noqa: S608
-                          chunk).fetchall()
-        for image_id, rel in rows:
-            if (cfg.output_dir / rel).is_file():
-                found.add(image_id)
-    return found
+    recorded = recorded_paths(db, (p.id for p in planned))
+    return {image_id for image_id, rel in recorded.items() if (cfg.output_dir / rel).is_file()}
 
 
 # --- rendering (runs in worker processes too) ---------------------------------------------------
@@ -296,15 +290,15 @@ def _render_plan(cfg: Config, plan: _LotPlan, progress: video.Progress | None = 
         for idx, (w, h) in video.photo_needs(template, len(plan.photos)).items():
             have = needs.get(idx, (0, 0))
             needs[idx] = (max(w, have[0]), max(h, have[1]))
-    photos = photoset.PhotoSet([Path(p) for p in plan.photos], needs)
+    photo_set = photoset.PhotoSet([Path(p) for p in plan.photos], needs)
     done = []
     for template, item in clips:
-        video.render_clip(template, kit, item.values, photos, cfg.output_dir / item.relpath,
+        video.render_clip(template, kit, item.values, photo_set, cfg.output_dir / item.relpath,
                           progress=progress)
         done.append(item.id)
     for template, slide, item in entries:
         canvas, _ = engine.compose(template, slide, kit,
-                                   engine.RenderInput(item.values, photos, item.slide_photo))
+                                   engine.RenderInput(item.values, photo_set, item.slide_photo))
         data = engine.encode_jpeg(canvas, cfg.render.jpeg_quality)
         atomic_write_bytes(cfg.output_dir / item.relpath, data)
         done.append(item.id)
@@ -322,14 +316,13 @@ def _worker(cfg: Config, plan: _LotPlan, progress: video.Progress | None = None
 
 def _record(db: Database, plan: _LotPlan, ids: Iterable[str]) -> None:
     done = set(ids)
-    rows = [{"id": p.id, "lot_id": p.lot_id, "format": p.format, "slide": p.slide,
-             "path": p.relpath, "template": p.template, "created_at": store.iso_now()}
-            for p in plan.images if p.id in done]
-    if not rows:
+    drawn = [ImageRecord(id=p.id, lot_id=p.lot_id, format=p.format, slide=p.slide,
+                         path=p.relpath, template=p.template)
+             for p in plan.images if p.id in done]
+    if not drawn:
         return
     crash.point(CRASH_AFTER_WRITE)  # files are on disk, their rows not yet committed
-    with store.write_tx(db):
-        db["images"].upsert_all(rows, pk="id")
+    record_images(db, drawn)
 
 
 def _pool_context():
@@ -480,10 +473,8 @@ def render_lot(cfg: Config, db: Database, lot: Lot, *, formats: list[str] | None
 
 def images_for_lot(cfg: Config, db: Database, lot_id: str) -> list[RenderedImage]:
     """Every recorded image of a lot whose file still exists (newest last)."""
-    rows = db.execute("select lot_id, format, slide, path from images where lot_id = ? "
-                      "order by created_at, format, slide", [lot_id]).fetchall()
-    return [RenderedImage(r[0], r[1], r[2], cfg.output_dir / r[3], False) for r in rows
-            if (cfg.output_dir / r[3]).is_file()]
+    return [RenderedImage(r.lot_id, r.format, r.slide, cfg.output_dir / r.path, False)
+            for r in images_of_lot(db, lot_id) if (cfg.output_dir / r.path).is_file()]
 
 
 # --- digest --------------------------------------------------------------------------------------
@@ -531,7 +522,7 @@ def render_digest(cfg: Config, db: Database, lots: Sequence[Lot], *, title: str,
             page_values["brand_name"] = lots[0].office_name
         cells, contents = [], []
         for lot in page_lots:
-            paths = store.usable_photo_paths(db, cfg.media_dir, lot.id)[:1]
+            paths = photos.usable_paths(db, cfg.media_dir, lot.photos)[:1]
             hashes = [file_hash(p) for p in paths]
             values = lot_values(cfg, lot, now=now, photo_count=len(paths), kit=kit)
             needs = photoset.photo_needs([(tmpl.Slide("cell", template.cell_layers), values, None)])

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from promo_pipeline.config import Config
 from promo_pipeline.errors import RenderError
 from promo_pipeline.fsutil import atomic_write_bytes
-from promo_pipeline.models import Item, Lot
+from promo_pipeline.lots import Item, Lot
 from promo_pipeline.render import brand, designs, engine, fonts, photoset, video
 from promo_pipeline.render.pipeline import expand_slides, lot_values, office_zone, period
 

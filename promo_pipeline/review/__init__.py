@@ -11,7 +11,7 @@ for importing Flask):
 - :func:`make_server` ``(cfg, host=None, port=None)``: the waitress server, not yet running
   (tests and benchmarks run it in a thread).
 
-Accounts live in :mod:`promo_pipeline.review.auth`.
+Accounts and sessions live in :mod:`promo_pipeline.accounts`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Settings read: ``review.*`` (host, port, public_url, page_size, session_hours,
 max_login_failures, lockout_minutes), ``storage.*``, ``captions.*``, ``offices``; the cookie
-secret from ``$PROMO_SECRET_KEY`` (else a generated key file, see :mod:`.auth`).
+secret from ``$PROMO_SECRET_KEY`` (else a generated key file, see :mod:`.secret`).
 
 Security, in the order a request meets it (:func:`_guard`):
 
@@ -33,10 +33,10 @@ from typing import Any
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-from promo_pipeline import store
+from promo_pipeline import accounts, database
 from promo_pipeline.config import Config
 from promo_pipeline.errors import UsageError
-from promo_pipeline.review import auth
+from promo_pipeline.review.secret import secret_key
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def create_app(cfg: Config, *, testing: bool = False) -> Flask:
     """The review page as a Flask app; the database is opened per request and closed after."""
     app = Flask(__name__, template_folder="templates", static_folder="static")
     app.config.update(
-        SECRET_KEY=auth.secret_key(cfg),
+        SECRET_KEY=secret_key(cfg),
         SESSION_COOKIE_NAME="promo_review",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -86,7 +86,7 @@ def create_app(cfg: Config, *, testing: bool = False) -> Flask:
     app.jinja_env.autoescape = True
     app.extensions["promo_cfg"] = cfg
     # Apply migrations once here; per-request connections then skip that work.
-    store.connect(cfg.database_path).close()
+    database.connect(cfg.database_path).close()
 
     from promo_pipeline.review import views
 
@@ -119,7 +119,7 @@ def _open_db() -> None:
 
 def get_db():
     if g.get("db") is None:
-        g.db = store.connect(cfg_of().database_path, migrate=False)
+        g.db = database.connect(cfg_of().database_path, migrate=False)
     return g.db
 
 
@@ -172,7 +172,7 @@ def _guard() -> Response | None:
             return _forbidden(reason)
     sid = session.get("sid")
     if sid:
-        g.user = auth.session_user(get_db(), sid)
+        g.user = accounts.session_user(get_db(), sid)
         if g.user is None:
             # Logged out elsewhere, expired, or the account was removed: start clean.
             session.clear()
@@ -259,9 +259,9 @@ def check_bind(cfg: Config, host: str) -> None:
     """Refuse a non-loopback address while no account exists (the page would be open to all)."""
     if is_loopback(host):
         return
-    db = store.connect(cfg.database_path)
+    db = database.connect(cfg.database_path)
     try:
-        n = auth.count_users(db)
+        n = accounts.count_users(db)
     finally:
         db.conn.close()
     if n == 0:

@@ -7,9 +7,7 @@ Every handler is thin: it reads the form, calls the queue API (:mod:`promo_pipel
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import logging
 import secrets
 import zipfile
@@ -31,41 +29,19 @@ from flask import (
     url_for,
 )
 
+from promo_pipeline import accounts, clock, formats, present
 from promo_pipeline import captions as cap
-from promo_pipeline import formats, publish, store
 from promo_pipeline import queue as q
-from promo_pipeline.errors import NotFoundError, PhotoError, PromoError
-from promo_pipeline.review import auth, media
+from promo_pipeline.errors import AdminRuleError, NotFoundError, PhotoError, PromoError
+from promo_pipeline.lots import Lot, get_lot, get_lots
+from promo_pipeline.review import media
 from promo_pipeline.review.app import _local_next, cfg_of, csrf_token, get_db
+from promo_pipeline.store import write_tx
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("review", __name__)
 
-STATUS_LABELS = {
-    "pending": "Menunggu",
-    "approved": "Disetujui",
-    "rejected": "Ditolak",
-    "published": "Terbit",
-    "failed": "Gagal",
-    "unconfirmed": "Belum pasti",
-    "queued": "Antre kirim",
-    "sending": "Sedang dikirim",
-    "sent": "Terkirim",
-    "expired": "Kedaluwarsa",
-    "outdated": "Usang",
-    "withdrawn": "Ditarik",
-}
-KIND_LABELS = {"lot": "Lot", "digest": "Rangkuman", "reminder": "Pengingat"}
-CHANNEL_LABELS = {"instagram": "Instagram", "facebook": "Facebook", "telegram": "Telegram",
-                  "x": "X", "threads": "Threads"}
-ROLE_LABELS = {"reviewer": "Peninjau", "admin": "Admin"}
-ACTION_LABELS = {"edit": "keterangan diubah", "images": "gambar diganti", "transition": "diubah"}
-FIELD_LABELS = {
-    "title": "Judul", "limit_value": "Nilai limit", "deposit": "Uang jaminan",
-    "starts_at": "Mulai", "ends_at": "Batas akhir penawaran",
-    "deposit_deadline": "Batas setor jaminan", "location": "Lokasi", "photos": "Foto",
-}
 SELLER_LABELS = {
     "namaPenjual": "Penjual", "namaOrganisasiPenjual": "Organisasi", "nomorTelepon": "Telepon",
     "alamat": "Alamat", "namaKota": "Kota", "namaProvinsi": "Provinsi", "name": "Penjual",
@@ -78,19 +54,25 @@ ITEM_LABELS = {
     "description": "Keterangan",
 }
 
-BLOCKING_LEVELS = {"block", "blocking", "error"}
-ACTIONABLE = {"pending"}  # states in which a reviewer approves or rejects
-EDITABLE = frozenset(q.EDITABLE)  # captions and images may change
-REOPENABLE = {"approved", "rejected"}  # a reviewer may send these back to review
+
+def _cap(word: str) -> str:
+    """A presenter word as a badge or tab shows it: first letter capitalised."""
+    return word[:1].upper() + word[1:]
+
+
+def _channel_label(channel: str) -> str:
+    limit = cap.LIMITS.get(channel)
+    return limit.label if limit is not None and limit.label else channel
 
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
-        status_label=lambda s: STATUS_LABELS.get(s, s),
-        kind_label=lambda k: KIND_LABELS.get(k, k),
-        channel_label=lambda c: CHANNEL_LABELS.get(c, c),
-        role_label=lambda r: ROLE_LABELS.get(r, r),
-        action_label=lambda a: ACTION_LABELS.get(a or "", a or "diubah"),
+        status_label=lambda s: _cap(present.post_status(s)),
+        delivery_label=lambda s: _cap(present.delivery_status(s)),
+        kind_label=lambda k: _cap(present.post_kind(k)),
+        channel_label=_channel_label,
+        role_label=lambda r: _cap(present.role(r)),
+        action_label=present.event_action,
         STATUSES=q.STATUSES,
     )
     app.jinja_env.filters["when"] = _when
@@ -100,7 +82,7 @@ def register_template_helpers(app: Flask) -> None:
     def _ctx() -> dict[str, Any]:
         cfg = cfg_of()
         return {"user": g.get("user"), "brand_name": cfg.brand.name or "Promo Pipeline",
-                "is_admin": bool(g.get("user") and g.user["role"] == "admin")}
+                "is_admin": bool(g.get("user") and g.user.is_admin)}
 
 
 def _when(value: str | datetime | None, tz: str | None = None) -> str:
@@ -117,52 +99,21 @@ def _when(value: str | datetime | None, tz: str | None = None) -> str:
 
 
 def _user_name() -> str:
-    return g.user["name"]
+    return str(g.user.name)
 
 
 def _require_admin() -> None:
-    if not g.user or g.user["role"] != "admin":
+    if not g.user or not g.user.is_admin:
         abort(403)
-
-
-def _json_field(value: Any, default: Any) -> Any:
-    """Post columns hold JSON text; the queue API may already have decoded them."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return default
-    return value
-
-
-def _decode(post: dict[str, Any]) -> dict[str, Any]:
-    post = dict(post)
-    post["images"] = _json_field(post.get("images"), [])
-    post["captions"] = _json_field(post.get("captions"), {})
-    post["lint"] = _json_field(post.get("lint"), [])
-    post["changes"] = _json_field(post.get("changes"), [])
-    lot_ids = _json_field(post.get("lot_ids"), [])
-    if not lot_ids and post.get("lot_id"):
-        lot_ids = [post["lot_id"]]
-    post["lot_ids"] = lot_ids
-    return post
-
-
-def _is_blocking(post: dict[str, Any]) -> bool:
-    return bool(post.get("blocking")) or any(
-        (item.get("level") or "").lower() in BLOCKING_LEVELS for item in post["lint"]
-    )
 
 
 def _back(post_id: int, anchor: str = "") -> Any:
     return redirect(url_for("review.post", post_id=post_id) + anchor, code=303)
 
 
-def _load_post(post_id: int) -> dict[str, Any]:
+def _load_post(post_id: int) -> q.Post:
     try:
-        return _decode(q.get_post(get_db(), post_id))
+        return q.get_post(get_db(), post_id)
     except NotFoundError:
         abort(404)
 
@@ -171,12 +122,6 @@ def _channel_limits() -> dict[str, dict[str, Any]]:
     """Per channel: ``max``, ``unit`` (how it is counted, for the live counter), ``hashtags``."""
     return {ch: {"max": lim.max, "unit": lim.unit, "hashtags": lim.hashtags}
             for ch, lim in cap.LIMITS.items()}
-
-
-def _office_tz(office_id: str | None) -> str:
-    cfg = cfg_of()
-    office = cfg.office(office_id) if office_id else None
-    return office.timezone if office else cfg.default_timezone
 
 
 def _lot_link(url: str | None) -> str | None:
@@ -189,8 +134,8 @@ def _lot_link(url: str | None) -> str | None:
     return None
 
 
-def _facts(lot: Any) -> dict[str, Any]:
-    tz = _office_tz(lot.office_id)
+def _facts(lot: Lot) -> dict[str, Any]:
+    tz = cfg_of().timezone_of(lot.office_id)
     items = []
     for item in lot.items:
         details = []
@@ -218,23 +163,9 @@ def _facts(lot: Any) -> dict[str, Any]:
     }
 
 
-def _change_value(field: str, value: Any, tz: str) -> str:
-    if value is None or value == "":
-        return "—"
-    if field in ("limit_value", "deposit"):
-        with contextlib.suppress(TypeError, ValueError):
-            return formats.rupiah(int(value))
-    if field in ("starts_at", "ends_at", "deposit_deadline"):
-        with contextlib.suppress(TypeError, ValueError):
-            return formats.datetime_long(datetime.fromisoformat(str(value)), tz)
-    if isinstance(value, list):
-        return f"{len(value)} foto" if field == "photos" else ", ".join(map(str, value))
-    return str(value)
-
-
-def _image_entries(post: dict[str, Any]) -> list[dict[str, Any]]:
+def _image_entries(post: q.Post) -> list[dict[str, Any]]:
     out = []
-    for rel in post["images"]:
+    for rel in post.images:
         rel = str(rel)
         name = Path(rel).name
         stem = Path(rel).stem.lower()
@@ -249,8 +180,10 @@ def _image_entries(post: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _open_deliveries(post_id: int) -> list[dict[str, Any]]:
     """Deliveries that need a human: ``unconfirmed`` (may have gone out) and ``failed``."""
-    return [dict(r) for r in get_db()["deliveries"].rows_where(
-        "post_id = ? and status in ('unconfirmed', 'failed')", [post_id], order_by="id")]
+    from promo_pipeline.publish import deliveries_for_post
+
+    return [d for d in deliveries_for_post(get_db(), post_id)
+            if d["status"] in ("unconfirmed", "failed")]
 
 
 def _designs() -> list[str]:
@@ -272,31 +205,32 @@ def login() -> Any:
     if request.method == "GET":
         csrf_token()
         return render_template("login.html", next=next_url, name="",
-                               no_accounts=auth.count_users(get_db()) == 0)
+                               no_accounts=accounts.count_users(get_db()) == 0)
     db = get_db()
     name = (request.form.get("name") or "").strip()[:80]
     password = request.form.get("password") or ""
     client = request.remote_addr or "-"
-    until = auth.locked_until(db, name, client)
+    until = accounts.locked_until(db, name, client)
     if until is None and name:
-        user = auth.verify(db, name, password)
+        user = accounts.verify(db, name, password)
         if user is not None:
-            auth.clear_failures(db, name, client)
+            accounts.clear_failures(db, name, client)
             # A fresh session: nothing an attacker planted before login survives it.
             old_sid = session.get("sid")
             session.clear()
-            auth.end_session(db, old_sid)
-            session["sid"] = auth.create_session(
-                db, user["name"], hours=cfg.review.session_hours,
+            accounts.end_session(db, old_sid)
+            session["sid"] = accounts.create_session(
+                db, user.name, hours=cfg.review.session_hours,
                 client=f"{client} {request.user_agent.string[:150]}")
             session["csrf"] = secrets.token_urlsafe(32)
             session.permanent = True
-            logger.info("review: %s logged in from %s", user["name"], client)
+            logger.info("review: %s logged in from %s", user.name, client)
             return redirect(next_url or url_for("review.queue"), code=303)
-        until = auth.record_failure(db, name, client, max_failures=cfg.review.max_login_failures,
-                                    lockout_minutes=cfg.review.lockout_minutes)
+        until = accounts.record_failure(db, name, client,
+                                        max_failures=cfg.review.max_login_failures,
+                                        lockout_minutes=cfg.review.lockout_minutes)
     if until is not None:
-        minutes = max(1, round((until - store.now_utc()).total_seconds() / 60))
+        minutes = max(1, round((until - clock.now()).total_seconds() / 60))
         flash(f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.",
               "error")
         status = 429
@@ -308,7 +242,7 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    auth.end_session(get_db(), session.get("sid"))
+    accounts.end_session(get_db(), session.get("sid"))
     session.clear()
     flash("Anda telah keluar.", "info")
     return redirect(url_for("review.login"), code=303)
@@ -338,32 +272,23 @@ def queue() -> Any:
     rows = q.list_posts(db, status=None if status == "all" else status, office_id=office,
                         limit=size + 1, offset=(page - 1) * size)
     has_next = len(rows) > size
-    posts = [_decode(p) for p in rows[:size]]
+    posts = rows[:size]
     counts = q.count_by_status(db)
-    lot_ids = sorted({lid for p in posts for lid in p["lot_ids"]})
-    lots: dict[str, dict[str, Any]] = {}
-    if lot_ids:
-        marks = ",".join("?" * len(lot_ids))
-        for row in db.execute(
-            f"select id, title, limit_value, ends_at, office_id, office_name, location "  # noqa: S608
-            f"from lots where id in ({marks})", lot_ids,
-        ).fetchall():
-            lots[row[0]] = dict(zip(("id", "title", "limit_value", "ends_at", "office_id",
-                                     "office_name", "location"), row, strict=True))
+    lots = {lot.id: lot for lot in get_lots(db, (i for p in posts for i in p.lot_ids))}
     entries = []
     for p in posts:
-        first = next(iter(p["images"]), None)
-        lot = lots.get(p["lot_ids"][0]) if p["lot_ids"] else None
-        warnings = [i for i in p["lint"] if (i.get("level") or "").lower() not in BLOCKING_LEVELS]
+        first = next(iter(p.images), None)
+        lot = lots.get(p.lot_ids[0]) if p.lot_ids else None
+        title = lot.title if lot is not None else (
+            f"Rangkuman {len(p.lot_ids)} lot" if p.kind == q.DIGEST else "—")
         entries.append({
             "post": p,
             "lot": lot,
-            "title": (lot or {}).get("title") or (f"Rangkuman {len(p['lot_ids'])} lot"
-                                                  if p.get("kind") == "digest" else "—"),
+            "title": title,
             "thumb": url_for("review.thumb", root="out", rel=str(first)) if first else None,
-            "blocking": _is_blocking(p),
-            "warnings": len(warnings),
-            "tz": _office_tz((lot or {}).get("office_id") or p.get("office_id")),
+            "blocking": p.blocked,
+            "warnings": len(p.lint) - len(p.blocking_findings),
+            "tz": cfg.timezone_of(lot.office_id if lot is not None else p.office_id),
         })
     offices = [(o.id, o.name) for o in cfg.offices]
     return render_template(
@@ -380,45 +305,35 @@ def post(post_id: int) -> Any:
     cfg = cfg_of()
     db = get_db()
     p = _load_post(post_id)
-    lots = [lot for lot in (store.get_lot(db, lid) for lid in p["lot_ids"]) if lot is not None]
-    facts = [_facts(lot) for lot in lots]
-    tz = facts[0]["tz"] if facts else _office_tz(p.get("office_id"))
+    facts = [_facts(lot) for lot in get_lots(db, p.lot_ids)]
+    tz = facts[0]["tz"] if facts else cfg.timezone_of(p.office_id)
     limits = _channel_limits()
-    channels = list(p["captions"].keys())
-    for ch in cfg.captions.channels:
-        if ch not in channels and ch in p["captions"]:
-            channels.append(ch)
     lint_by_channel: dict[str, list[dict[str, Any]]] = {}
     general = []
-    for item in p["lint"]:
-        item = dict(item)
-        item["blocking"] = (item.get("level") or "").lower() in BLOCKING_LEVELS
-        if item.get("channel") and item["channel"] in p["captions"]:
+    for finding in p.lint:
+        item: dict[str, Any] = dict(finding)
+        item["blocking"] = finding in p.blocking_findings
+        if item.get("channel") and item["channel"] in p.captions:
             lint_by_channel.setdefault(item["channel"], []).append(item)
         else:
             general.append(item)
     captions = []
-    for ch in channels:
+    for ch, text in p.captions.items():
         limit = limits.get(ch, {"max": 0, "unit": "chars", "hashtags": None})
-        text = p["captions"].get(ch) or ""
         captions.append({"channel": ch, "text": text, "limit": limit["max"],
                          "mode": limit["unit"], "hashtags": limit["hashtags"],
                          "length": cap.measure(ch, text), "lint": lint_by_channel.get(ch, [])})
-    changes = [
-        {"field": FIELD_LABELS.get(c.get("field"), c.get("field")),
-         "old": _change_value(c.get("field"), c.get("old"), tz),
-         "new": _change_value(c.get("field"), c.get("new"), tz)}
-        for c in p["changes"]
-    ]
+    changes = [{"label": label, "old": old, "new": new}
+               for label, old, new in present.change_lines(p.changes)]
     try:
         history = q.events(db, post_id=post_id, limit=50)
     except PromoError:
         history = []
     return render_template(
         "post.html", post=p, facts=facts, captions=captions, general_lint=general,
-        blocking=_is_blocking(p), changes=changes, images=_image_entries(p),
-        actionable=p.get("status") in ACTIONABLE, editable=p.get("status") in EDITABLE,
-        reopenable=p.get("status") in REOPENABLE, designs=_designs(),
+        blocking=p.blocked, changes=changes, images=_image_entries(p),
+        actionable=p.status == q.PENDING, editable=p.editable,
+        reopenable=p.status in q.REOPENABLE, designs=_designs(),
         deliveries=_open_deliveries(post_id), history=history, tz=tz,
         primary=cfg.captions.primary,
     )
@@ -429,13 +344,13 @@ def approve(post_id: int) -> Any:
     db = get_db()
     seen = request.form.get("seen", "")
     try:
-        with store.write_tx(db):
-            current = _decode(q.get_post(db, post_id))
-            if seen and str(current.get("updated_at") or "") != seen:
+        with write_tx(db):
+            current = q.get_post(db, post_id)
+            if seen and str(current.updated_at or "") != seen:
                 flash("Unggahan ini diubah orang lain sejak Anda membukanya. Periksa lagi "
                       "sebelum menyetujui.", "error")
                 return _back(post_id)
-            if _is_blocking(current):
+            if current.blocked:
                 flash("Tidak dapat disetujui: ada angka yang hilang atau salah (lihat "
                       "peringatan merah).", "error")
                 return _back(post_id)
@@ -472,9 +387,9 @@ def reject(post_id: int) -> Any:
 def _next_pending(done_id: int) -> Any:
     """After a decision, go on to the next post awaiting review (the reviewer's work flow)."""
     rows = q.list_posts(get_db(), status="pending", limit=2)
-    nxt = next((r for r in rows if r["id"] != done_id), None)
+    nxt = next((r for r in rows if r.id != done_id), None)
     if nxt is not None:
-        return redirect(url_for("review.post", post_id=nxt["id"]), code=303)
+        return redirect(url_for("review.post", post_id=nxt.id), code=303)
     return redirect(url_for("review.queue"), code=303)
 
 
@@ -483,13 +398,13 @@ def edit_caption(post_id: int) -> Any:
     channel = request.form.get("channel") or ""
     text = (request.form.get("text") or "").replace("\r\n", "\n")
     p = _load_post(post_id)
-    if channel not in p["captions"]:
+    if channel not in p.captions:
         flash("Kanal tidak dikenal untuk unggahan ini.", "error")
         return _back(post_id)
     if not text.strip():
         flash("Keterangan tidak boleh kosong.", "error")
         return _back(post_id, f"#kanal-{channel}")
-    if text == p["captions"][channel]:
+    if text == p.captions[channel]:
         flash("Tidak ada perubahan pada keterangan.", "info")
         return _back(post_id, f"#kanal-{channel}")
     try:
@@ -497,7 +412,7 @@ def edit_caption(post_id: int) -> Any:
     except PromoError as exc:
         flash(f"Keterangan tidak disimpan: {exc}", "error")
         return _back(post_id, f"#kanal-{channel}")
-    flash(f"Keterangan {CHANNEL_LABELS.get(channel, channel)} disimpan; pemeriksaan diulang.",
+    flash(f"Keterangan {_channel_label(channel)} disimpan; pemeriksaan diulang.",
           "success")
     return _back(post_id, f"#kanal-{channel}")
 
@@ -511,10 +426,10 @@ def rerender(post_id: int) -> Any:
     if design not in _designs():
         flash("Desain tidak dikenal.", "error")
         return _back(post_id)
-    if p.get("status") not in EDITABLE or p.get("kind") == "digest" or not p["lot_ids"]:
+    if not p.editable or p.kind == q.DIGEST or not p.lot_ids:
         flash("Desain hanya dapat diganti untuk unggahan lot yang belum terbit.", "error")
         return _back(post_id)
-    lot = store.get_lot(db, p["lot_ids"][0])
+    lot = get_lot(db, p.lot_ids[0])
     if lot is None:
         abort(404)
     from promo_pipeline import render  # lazily: Pillow and fonts only when re-rendering
@@ -526,7 +441,7 @@ def rerender(post_id: int) -> Any:
         images = [str(Path(r.path).resolve().relative_to(out)) for r in results]
         if not images:
             raise PromoError("renderer tidak menghasilkan gambar")
-        q.set_images(db, post_id, images, actor=_user_name(), cfg=cfg, template=design)
+        q.set_images(db, cfg, post_id, images, actor=_user_name(), template=design)
     except PromoError as exc:
         flash(f"Render ulang gagal: {exc}", "error")
         return _back(post_id)
@@ -544,13 +459,13 @@ def download_zip(post_id: int) -> Any:
     p = _load_post(post_id)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        for rel in p["images"]:
+        for rel in p.images:
             try:
                 path = media.safe_path(cfg, "out", str(rel))
             except NotFoundError:
                 continue
             zf.write(path, arcname=path.name)
-        for ch, text in p["captions"].items():
+        for ch, text in p.captions.items():
             zf.writestr(f"keterangan-{ch}.txt", text or "")
     buf.seek(0)
     return send_file(buf, mimetype="application/zip", as_attachment=True,
@@ -568,8 +483,9 @@ def resolve_delivery(post_id: int, delivery_id: int) -> Any:
     if action == "sent" and delivery.get("status") != "unconfirmed":
         abort(400)
     try:
-        publish.resolve_unconfirmed(get_db(), delivery_id, sent=action == "sent",
-                                    actor=_user_name())
+        from promo_pipeline.publish import resolve_unconfirmed
+
+        resolve_unconfirmed(get_db(), delivery_id, sent=action == "sent", actor=_user_name())
     except PromoError as exc:
         flash(f"Tidak dapat diselesaikan: {exc}", "error")
         return _back(post_id, "#pengiriman")
@@ -583,11 +499,11 @@ def resolve_delivery(post_id: int, delivery_id: int) -> Any:
 def reopen(post_id: int) -> Any:
     """Send an approved or rejected post back to review (approved: nothing goes out)."""
     p = _load_post(post_id)
-    if p.get("status") not in REOPENABLE:
+    if p.status not in q.REOPENABLE:
         flash("Unggahan ini tidak dapat dikembalikan ke antrean tinjauan.", "error")
         return _back(post_id)
     reason = " ".join((request.form.get("reason") or "").split())[:1000]
-    why = ("persetujuan dibatalkan" if p["status"] == "approved" else "dibuka kembali")
+    why = ("persetujuan dibatalkan" if p.status == q.APPROVED else "dibuka kembali")
     try:
         q.transition(get_db(), post_id, "pending", actor=_user_name(),
                      reason=f"{why}: {reason}" if reason else why)
@@ -609,7 +525,7 @@ def history() -> Any:
     actor = request.args.get("actor", "").strip() or None
     post_id = int(post_arg) if post_arg.isdigit() else None
     rows = q.events(get_db(), post_id=post_id, actor=actor, limit=200)
-    actors = [u["name"] for u in auth.list_users(get_db())]
+    actors = [u.name for u in accounts.list_users(get_db())]
     return render_template("history.html", events=rows, post_id=post_id, actor=actor or "",
                            actors=[*actors, "system"], limit=200)
 
@@ -628,32 +544,31 @@ def users() -> Any:
             flash("Kedua kata sandi tidak sama.", "error")
         else:
             try:
-                auth.add_user(db, name, password, role=request.form.get("role") or "reviewer")
+                accounts.add_user(db, name, password,
+                                  role=request.form.get("role") or accounts.REVIEWER)
             except PromoError as exc:
                 flash(f"Akun tidak dibuat: {exc}", "error")
             else:
                 flash(f"Akun {name.strip()} dibuat.", "success")
                 logger.info("review: %s added account %s", _user_name(), name.strip())
         return redirect(url_for("review.users"), code=303)
-    return render_template("users.html", users=auth.list_users(db), roles=auth.ROLES,
-                           min_password=auth.MIN_PASSWORD_LENGTH)
+    return render_template("users.html", users=accounts.list_users(db), roles=accounts.ROLES,
+                           min_password=accounts.MIN_PASSWORD_LENGTH)
 
 
 @bp.route("/users/<name>/remove", methods=["POST"])
 def remove_user(name: str) -> Any:
     _require_admin()
     db = get_db()
-    target = auth.get_user(db, name)
-    if target is None:
+    try:
+        removed = accounts.remove_user(db, name, actor=_user_name())
+    except NotFoundError:
         abort(404)
-    if target["name"].lower() == _user_name().lower():
-        flash("Anda tidak dapat menghapus akun Anda sendiri.", "error")
-    elif target["role"] == "admin" and auth.count_admins(db) <= 1:
-        flash("Admin terakhir tidak dapat dihapus.", "error")
+    except PromoError as exc:
+        flash(f"{_cap(str(exc))}.", "error")
     else:
-        auth.remove_user(db, target["name"])
-        flash(f"Akun {target['name']} dihapus.", "success")
-        logger.info("review: %s removed account %s", _user_name(), target["name"])
+        flash(f"Akun {removed.name} dihapus.", "success")
+        logger.info("review: %s removed account %s", _user_name(), removed.name)
     return redirect(url_for("review.users"), code=303)
 
 
@@ -661,7 +576,7 @@ def remove_user(name: str) -> Any:
 def update_user(name: str) -> Any:
     _require_admin()
     db = get_db()
-    target = auth.get_user(db, name)
+    target = accounts.get_user(db, name)
     if target is None:
         abort(404)
     role = request.form.get("role") or None
@@ -669,16 +584,14 @@ def update_user(name: str) -> Any:
     if password is not None and password != (request.form.get("password2") or ""):
         flash("Kedua kata sandi tidak sama.", "error")
         return redirect(url_for("review.users"), code=303)
-    if (role and role != "admin" and target["role"] == "admin"
-            and auth.count_admins(db) <= 1):
-        flash("Admin terakhir tidak dapat diturunkan perannya.", "error")
-        return redirect(url_for("review.users"), code=303)
     try:
-        auth.update_user(db, target["name"], role=role, password=password)
+        accounts.update_user(db, target.name, role=role, password=password)
+    except AdminRuleError as exc:
+        flash(f"{_cap(str(exc))}.", "error")
     except PromoError as exc:
         flash(f"Akun tidak diubah: {exc}", "error")
     else:
-        flash(f"Akun {target['name']} diperbarui.", "success")
+        flash(f"Akun {target.name} diperbarui.", "success")
     return redirect(url_for("review.users"), code=303)
 
 

@@ -1,9 +1,9 @@
-"""Reviewer accounts, login sessions and login throttling for the review page.
+"""Reviewer accounts, login sessions and login throttling, with the rules about admins.
 
 Settings read: ``review.session_hours``, ``review.max_login_failures``, ``review.lockout_minutes``
-(passed in by the caller; these functions take plain values so the CLI and the app share them).
+(passed in by the caller; these functions take plain values so the CLI and the page share them).
 
-Tables (migration set ``"review"``):
+This module owns the tables (migration set ``"review"``) and returns :class:`User` records:
 
 - ``users``: one row per named reviewer: ``name`` (case-insensitive, unique), ``role``
   (``reviewer`` | ``admin``), ``password_hash`` (werkzeug scrypt), ``created_at``;
@@ -13,44 +13,39 @@ Tables (migration set ``"review"``):
 - ``login_failures``: failed logins per (name, client address); after
   ``max_login_failures`` failures the pair is locked for ``lockout_minutes``.
 
-The session secret for cookie signing comes from ``$PROMO_SECRET_KEY`` or, when unset, from a
-random key generated once into a 0600 file beside the database (never in the repository).
+The admin rules live here, so ``promo users`` and the review page both get them: nobody removes
+their own account, and the last admin can be neither removed nor demoted
+(:class:`~promo_pipeline.errors.AdminRuleError`, exit status 2).
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import hashlib
 import logging
-import os
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from promo_pipeline import config as config_mod
-from promo_pipeline.errors import AccountError, NotFoundError
-from promo_pipeline.store import now_utc, write_tx
+from promo_pipeline import clock
+from promo_pipeline.errors import AccountError, AdminRuleError, NotFoundError
+from promo_pipeline.store import write_tx
 
 logger = logging.getLogger(__name__)
 
-ROLES = ("reviewer", "admin")
+REVIEWER, ADMIN = "reviewer", "admin"
+ROLES = (REVIEWER, ADMIN)
 #: werkzeug's hash method (scrypt: memory-hard). Tests may lower the cost; hashes record their
 #: own method, so verifying never depends on this setting.
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-SECRET_FILE_NAME = "review-secret.key"  # noqa: S105 - a file name, not a secret
-
-# Verifying an unknown name still costs one hash check, so response time does not tell
-# whether an account exists.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
 migrations = Migrations("review")
 
@@ -80,7 +75,7 @@ def m001_users_sessions(db: Database) -> None:
         )
         """
     )
-    db["review_sessions"].create_index(["user_name"])
+    db.table("review_sessions").create_index(["user_name"])
     db.execute(
         """
         CREATE TABLE login_failures (
@@ -95,7 +90,46 @@ def m001_users_sessions(db: Database) -> None:
     )
 
 
-# --- accounts ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class User:
+    """A reviewer account (never its password hash)."""
+
+    name: str
+    role: str
+    created_at: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    def to_json(self) -> dict[str, Any]:
+        """As ``promo users list --json`` prints it."""
+        return {"name": self.name, "role": self.role, "created_at": self.created_at}
+
+
+# --- passwords (werkzeug is imported only when a password is hashed or checked) ---------------
+
+
+def _hash_password(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+
+
+def _check_hash(pw_hash: str, password: str) -> bool:
+    from werkzeug.security import check_password_hash
+
+    return check_password_hash(pw_hash, password)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Verifying an unknown name still costs one hash check, so response time does not tell
+    # whether an account exists.
+    return _hash_password(secrets.token_urlsafe(16))
+
+
+# --- checks ----------------------------------------------------------------------------------
 
 
 def check_name(name: str) -> str:
@@ -124,109 +158,120 @@ def check_role(role: str) -> str:
     return role
 
 
-def _public(row: dict[str, Any]) -> dict[str, Any]:
-    return {"name": row["name"], "role": row["role"], "created_at": row["created_at"]}
+# --- accounts --------------------------------------------------------------------------------
 
 
-def add_user(db: Database, name: str, password: str, *, role: str = "reviewer") -> dict[str, Any]:
+def _user_row(db: Database, name: str) -> tuple[User, str] | None:
+    if not name:
+        return None
+    row = db.execute("select name, role, created_at, password_hash from users where name = ?",
+                     [name]).fetchone()
+    return (User(row[0], row[1], row[2]), row[3]) if row else None
+
+
+def get_user(db: Database, name: str) -> User | None:
+    """The account (the name matches case-insensitively), or None."""
+    found = _user_row(db, name)
+    return found[0] if found else None
+
+
+def add_user(db: Database, name: str, password: str, *, role: str = REVIEWER) -> User:
     """Create an account; raises :class:`AccountError` for a bad or taken name, bad password."""
     name = check_name(name)
     check_role(role)
     check_password(password)
-    pw_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+    pw_hash = _hash_password(password)
+    user = User(name, role, clock.iso())
     with write_tx(db):
         if get_user(db, name) is not None:
             raise AccountError(f"akun {name!r} sudah ada")
-        row = {"name": name, "role": role, "password_hash": pw_hash,
-               "created_at": now_utc().isoformat(timespec="seconds"), "updated_at": None}
-        db["users"].insert(row)
+        db.execute("insert into users (name, role, password_hash, created_at, updated_at) "
+                   "values (?, ?, ?, ?, null)", [name, role, pw_hash, user.created_at])
     logger.info("review account %s added (role %s)", name, role)
-    return _public(row)
+    return user
 
 
-def get_user(db: Database, name: str) -> dict[str, Any] | None:
-    """The account row (with its hash) or None; the name matches case-insensitively."""
-    if not name:
-        return None
-    row = db.execute(
-        "select name, role, password_hash, created_at from users where name = ?", [name]
-    ).fetchone()
-    if row is None:
-        return None
-    return dict(zip(("name", "role", "password_hash", "created_at"), row, strict=True))
-
-
-def list_users(db: Database) -> list[dict[str, Any]]:
-    """Every account (name, role, created_at), by name; never the hashes."""
+def list_users(db: Database) -> list[User]:
+    """Every account, by name."""
     rows = db.execute(
-        "select name, role, created_at from users order by name collate nocase"
-    ).fetchall()
-    return [{"name": r[0], "role": r[1], "created_at": r[2]} for r in rows]
+        "select name, role, created_at from users order by name collate nocase").fetchall()
+    return [User(*r) for r in rows]
 
 
 def count_users(db: Database) -> int:
-    if not db["users"].exists():
+    if not db.table("users").exists():
         return 0
-    return db.execute("select count(*) from users").fetchone()[0]
+    return int(db.execute("select count(*) from users").fetchone()[0])
 
 
-def count_admins(db: Database) -> int:
-    return db.execute("select count(*) from users where role = 'admin'").fetchone()[0]
+def _admins(db: Database) -> int:
+    return int(db.execute("select count(*) from users where role = 'admin'").fetchone()[0])
 
 
-def remove_user(db: Database, name: str) -> None:
-    """Delete an account and end all its sessions at once."""
+def remove_user(db: Database, name: str, *, actor: str | None = None) -> User:
+    """Delete an account and end all its sessions at once.
+
+    Refused (:class:`AdminRuleError`) for *actor*'s own account and for the last admin.
+    """
     with write_tx(db):
         user = get_user(db, name)
         if user is None:
             raise NotFoundError(f"akun {name!r} tidak ada")
-        db.execute("delete from users where name = ?", [user["name"]])
-        db.execute("delete from review_sessions where user_name = ?", [user["name"]])
-        db.execute("delete from login_failures where name = ?", [user["name"]])
-    logger.info("review account %s removed", user["name"])
+        if actor is not None and user.name.casefold() == actor.casefold():
+            raise AdminRuleError("akun Anda sendiri tidak dapat dihapus")
+        if user.is_admin and _admins(db) <= 1:
+            raise AdminRuleError(f"admin terakhir ({user.name}) tidak dapat dihapus; jadikan "
+                                 "akun lain admin dulu")
+        db.execute("delete from users where name = ?", [user.name])
+        db.execute("delete from review_sessions where user_name = ?", [user.name])
+        db.execute("delete from login_failures where name = ?", [user.name])
+    logger.info("review account %s removed", user.name)
+    return user
 
 
-def update_user(
-    db: Database, name: str, *, role: str | None = None, password: str | None = None
-) -> dict[str, Any]:
-    """Change an account's role and/or password; a new password ends its sessions."""
+def update_user(db: Database, name: str, *, role: str | None = None,
+                password: str | None = None) -> User:
+    """Change an account's role and/or password; a new password ends its sessions.
+
+    Demoting the last admin is refused (:class:`AdminRuleError`).
+    """
     if role is not None:
         check_role(role)
-    pw_hash = (generate_password_hash(check_password(password), method=PASSWORD_HASH_METHOD)
-               if password is not None else None)
+    pw_hash = _hash_password(check_password(password)) if password is not None else None
     with write_tx(db):
         user = get_user(db, name)
         if user is None:
             raise NotFoundError(f"akun {name!r} tidak ada")
-        changes: dict[str, Any] = {"updated_at": now_utc().isoformat(timespec="seconds")}
+        if role is not None and role != ADMIN and user.is_admin and _admins(db) <= 1:
+            raise AdminRuleError(f"admin terakhir ({user.name}) tidak dapat diturunkan "
+                                 "perannya; jadikan akun lain admin dulu")
+        changes: dict[str, Any] = {"updated_at": clock.iso()}
         if role is not None:
             changes["role"] = role
         if pw_hash is not None:
             changes["password_hash"] = pw_hash
         sets = ", ".join(f"{k} = ?" for k in changes)
         db.execute(f"update users set {sets} where name = ?",  # noqa: S608 - fixed column names
-                   [*changes.values(), user["name"]])
+                   [*changes.values(), user.name])
         if pw_hash is not None:
-            db.execute("delete from review_sessions where user_name = ?", [user["name"]])
-    user.update({k: v for k, v in changes.items() if k != "password_hash"})
-    return _public(user)
+            db.execute("delete from review_sessions where user_name = ?", [user.name])
+    return User(user.name, role or user.role, user.created_at)
 
 
-def verify(db: Database, name: str, password: str) -> dict[str, Any] | None:
-    """The account (without its hash) when *password* is right, else None.
+def verify(db: Database, name: str, password: str) -> User | None:
+    """The account when *password* is right, else None.
 
     Takes the same time whether or not the account exists.
     """
-    user = get_user(db, name) if name else None
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+    found = _user_row(db, name) if name else None
+    if found is None:
+        _check_hash(_dummy_hash(), password or "")
         return None
-    if not check_password_hash(user["password_hash"], password or ""):
-        return None
-    return _public(user)
+    user, pw_hash = found
+    return user if _check_hash(pw_hash, password or "") else None
 
 
-# --- throttling --------------------------------------------------------------------------------
+# --- throttling ------------------------------------------------------------------------------
 
 
 def locked_until(db: Database, name: str, client: str) -> datetime | None:
@@ -235,10 +280,8 @@ def locked_until(db: Database, name: str, client: str) -> datetime | None:
         "select locked_until from login_failures where name = ? and client = ?",
         [name.strip(), client],
     ).fetchone()
-    if not row or not row[0]:
-        return None
-    until = datetime.fromisoformat(row[0])
-    return until if until > now_utc() else None
+    until = clock.parse(row[0]) if row else None
+    return until if until is not None and until > clock.now() else None
 
 
 def record_failure(
@@ -249,7 +292,7 @@ def record_failure(
     Failures older than the lockout window are forgotten, so a typo a week ago does not count.
     """
     name = name.strip()[:80]
-    now = now_utc()
+    now = clock.now()
     window = timedelta(minutes=lockout_minutes)
     with write_tx(db):
         row = db.execute(
@@ -259,8 +302,8 @@ def record_failure(
         failures, first_at = 0, now
         if row:
             failures, first_at = row[0], datetime.fromisoformat(row[1])
-            expired_lock = row[2] and datetime.fromisoformat(row[2]) <= now
-            if expired_lock or now - first_at > window:
+            lock_end = clock.parse(row[2])
+            if (lock_end is not None and lock_end <= now) or now - first_at > window:
                 failures, first_at = 0, now
         failures += 1
         until = now + window if failures >= max_failures else None
@@ -269,11 +312,11 @@ def record_failure(
             "values (?, ?, ?, ?, ?) on conflict (name, client) do update set "
             "failures = excluded.failures, first_at = excluded.first_at, "
             "locked_until = excluded.locked_until",
-            [name, client, failures, first_at.isoformat(), until.isoformat() if until else None],
+            [name, client, failures, clock.iso(first_at), clock.iso(until) if until else None],
         )
     if until:
         logger.warning("review login for %r from %s locked until %s after %d failures",
-                       name, client, until.isoformat(timespec="seconds"), failures)
+                       name, client, clock.iso(until), failures)
     return until
 
 
@@ -283,7 +326,7 @@ def clear_failures(db: Database, name: str, client: str) -> None:
                    [name.strip(), client])
 
 
-# --- sessions ----------------------------------------------------------------------------------
+# --- sessions --------------------------------------------------------------------------------
 
 
 def _hash_sid(sid: str) -> str:
@@ -293,21 +336,19 @@ def _hash_sid(sid: str) -> str:
 def create_session(db: Database, user_name: str, *, hours: float, client: str = "") -> str:
     """A new random session id for *user_name* (store it in the signed cookie)."""
     sid = secrets.token_urlsafe(32)
-    now = now_utc()
+    now = clock.now()
     with write_tx(db):
-        # Forget this user's expired sessions while we are here.
-        db.execute("delete from review_sessions where expires_at < ?", [now.isoformat()])
-        db["review_sessions"].insert({
-            "id_hash": _hash_sid(sid), "user_name": user_name,
-            "created_at": now.isoformat(timespec="seconds"),
-            "last_seen_at": now.isoformat(timespec="seconds"),
-            "expires_at": (now + timedelta(hours=hours)).isoformat(timespec="seconds"),
-            "client": client[:200],
-        })
+        # Forget expired sessions while we are here.
+        db.execute("delete from review_sessions where expires_at < ?", [clock.iso(now)])
+        db.execute(
+            "insert into review_sessions (id_hash, user_name, created_at, last_seen_at, "
+            "expires_at, client) values (?, ?, ?, ?, ?, ?)",
+            [_hash_sid(sid), user_name, clock.iso(now), clock.iso(now),
+             clock.iso(now + timedelta(hours=hours)), client[:200]])
     return sid
 
 
-def session_user(db: Database, sid: str | None) -> dict[str, Any] | None:
+def session_user(db: Database, sid: str | None) -> User | None:
     """The account behind a live session id, or None (unknown, expired, or account removed)."""
     if not sid or not isinstance(sid, str):
         return None
@@ -318,7 +359,7 @@ def session_user(db: Database, sid: str | None) -> dict[str, Any] | None:
     ).fetchone()
     if row is None:
         return None
-    now = now_utc()
+    now = clock.now()
     if datetime.fromisoformat(row[0]) <= now:
         end_session(db, sid)
         return None
@@ -326,8 +367,8 @@ def session_user(db: Database, sid: str | None) -> dict[str, Any] | None:
     if now - datetime.fromisoformat(row[1]) > timedelta(minutes=5):
         with write_tx(db):
             db.execute("update review_sessions set last_seen_at = ? where id_hash = ?",
-                       [now.isoformat(timespec="seconds"), _hash_sid(sid)])
-    return {"name": row[2], "role": row[3], "created_at": row[4]}
+                       [clock.iso(now), _hash_sid(sid)])
+    return User(row[2], row[3], row[4])
 
 
 def end_session(db: Database, sid: str | None) -> None:
@@ -335,44 +376,3 @@ def end_session(db: Database, sid: str | None) -> None:
         return
     with write_tx(db):
         db.execute("delete from review_sessions where id_hash = ?", [_hash_sid(sid)])
-
-
-# --- the cookie-signing secret -----------------------------------------------------------------
-
-
-def secret_key(cfg: config_mod.Config) -> str:
-    """``$PROMO_SECRET_KEY``, else a random key kept in a 0600 file beside the database."""
-    from_env = config_mod.secret("review_secret")
-    if from_env:
-        return from_env
-    path = cfg.database_path.parent / SECRET_FILE_NAME
-    return _file_secret(path)
-
-
-def _file_secret(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        # Written under a temporary name, then linked into place: a concurrent reader never sees
-        # a half-written key, and of two processes racing, the first link wins for both.
-        value = secrets.token_urlsafe(48)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(value + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                os.link(tmp, path)
-                logger.info("generated the review session key in %s", path)
-            except FileExistsError:
-                pass
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    value = path.read_text(encoding="ascii").strip()
-    if len(value) < 32:
-        raise AccountError(
-            f"berkas kunci sesi {path} rusak atau kosong; hapus berkas itu agar dibuat ulang"
-        )
-    return value

@@ -1,0 +1,105 @@
+"""The configuration's value checks: what types alone cannot say (zones, times, ranges, names).
+
+Channel names are checked against the registry (:mod:`promo_pipeline.publish.channels`): a
+name in ``publish.channels`` must be a publishing channel, one in ``captions.channels`` a
+channel with a caption limit. A channel's own keys are checked by its settings dataclass.
+"""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from promo_pipeline.config.model import Config
+from promo_pipeline.errors import ConfigError
+from promo_pipeline.publish import channels as channel_registry
+from promo_pipeline.publish.channels.base import check_section
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+def check(cfg: Config) -> None:
+    """Semantic checks that types alone cannot express."""
+    seen: set[str] = set()
+    for i, office in enumerate(cfg.offices):
+        if not office.id.strip():
+            raise ConfigError(f"config key 'offices[{i}].id' must not be empty")
+        if office.id in seen:
+            raise ConfigError(f"config key 'offices[{i}].id' repeats office {office.id!r}")
+        seen.add(office.id)
+        _check_zone(office.timezone, f"offices[{i}].timezone")
+    if cfg.schedule.timezone:
+        _check_zone(cfg.schedule.timezone, "schedule.timezone")
+    for key in ("api_base", "file_base", "site_base"):
+        value = getattr(cfg.source, key)
+        if not value.startswith(("http://", "https://")):
+            raise ConfigError(f"config key 'source.{key}' must be an http(s) URL, got {value!r}")
+    for key in ("primary_color", "secondary_color", "accent_color", "text_color",
+                "background_color"):
+        value = getattr(cfg.brand, key)
+        if not _HEX.match(value):
+            raise ConfigError(f"config key 'brand.{key}' must be a colour like '#16306B'")
+    for key, value in (("schedule.daily_at", cfg.schedule.daily_at),
+                       ("schedule.digest_at", cfg.schedule.digest_at)):
+        if not _HHMM.match(value):
+            raise ConfigError(f"config key '{key}' must be a time like '06:00', got {value!r}")
+    for i, slot in enumerate(cfg.publish.slots):
+        if not _HHMM.match(slot):
+            raise ConfigError(f"config key 'publish.slots[{i}]' must be a time like '09:00'")
+    for key in ("timeout", "backoff_base", "max_wait"):
+        if getattr(cfg.publish, key) < 0 or (key == "timeout" and cfg.publish.timeout == 0):
+            raise ConfigError(f"config key 'publish.{key}' must be a positive number of seconds")
+    if cfg.publish.retries < 0:
+        raise ConfigError("config key 'publish.retries' must be ≥ 0")
+    for name, section in cfg.publish.sections.items():
+        check_section(section, f"publish.{name}")
+    if cfg.schedule.misfire_grace_hours <= 0:
+        raise ConfigError("config key 'schedule.misfire_grace_hours' must be > 0")
+    days = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+    if cfg.schedule.digest_day not in days:
+        raise ConfigError(f"config key 'schedule.digest_day' must be one of {sorted(days)}")
+    for key, names, allowed in (("publish.channels", cfg.publish.channels,
+                                 channel_registry.publishing()),
+                                ("captions.channels", cfg.captions.channels,
+                                 channel_registry.captioned())):
+        for i, ch in enumerate(names):
+            if ch not in allowed:
+                raise ConfigError(f"config key '{key}[{i}]' must be one of "
+                                  f"{sorted(allowed)}, got {ch!r}")
+    if cfg.captions.primary not in cfg.captions.channels:
+        raise ConfigError("config key 'captions.primary' must be one of captions.channels")
+    if not 1 <= cfg.render.jpeg_quality <= 95:
+        raise ConfigError("config key 'render.jpeg_quality' must be between 1 and 95")
+    if cfg.source.page_size < 1 or cfg.source.max_pages < 1:
+        raise ConfigError("config keys 'source.page_size' and 'source.max_pages' must be ≥ 1")
+    if cfg.source.requests_per_second <= 0:
+        raise ConfigError("config key 'source.requests_per_second' must be > 0")
+    for key in ("connect_timeout", "read_timeout", "transfer_timeout", "max_response_bytes",
+                "max_photo_bytes", "max_photo_pixels", "max_photo_side"):
+        if getattr(cfg.source, key) <= 0:
+            raise ConfigError(f"config key 'source.{key}' must be > 0")
+    for key in ("retries", "backoff_factor", "backoff_max", "retry_after_max",
+                "detail_max_age_hours", "max_photos_per_lot"):
+        if getattr(cfg.source, key) < 0:
+            raise ConfigError(f"config key 'source.{key}' must be ≥ 0")
+    if not 1 <= cfg.review.port <= 65535:
+        raise ConfigError("config key 'review.port' must be between 1 and 65535")
+    if not 1 <= cfg.review.page_size <= 500:
+        raise ConfigError("config key 'review.page_size' must be between 1 and 500")
+    if cfg.review.session_hours <= 0 or cfg.review.lockout_minutes <= 0:
+        raise ConfigError("config keys 'review.session_hours' and 'review.lockout_minutes' "
+                          "must be > 0")
+    if cfg.review.max_login_failures < 1:
+        raise ConfigError("config key 'review.max_login_failures' must be ≥ 1")
+    if cfg.review.public_url and not cfg.review.public_url.startswith(("http://", "https://")):
+        raise ConfigError("config key 'review.public_url' must be an http(s) URL")
+    if cfg.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError("config key 'logging.level' must be DEBUG, INFO, WARNING or ERROR")
+
+
+def _check_zone(name: str, key: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"config key '{key}' is not a known time zone: {name!r}") from None

@@ -1,0 +1,152 @@
+"""Loading ``config.toml``: which file, strict keys and types, paths relative to the file.
+
+Which file: ``--config PATH``, else ``$PROMO_CONFIG``, else ``./config.toml``. Unknown keys, wrong
+types and missing required keys raise :class:`~promo_pipeline.errors.ConfigError` naming the key
+(e.g. ``offices[0].timezone``); the value checks that types cannot express are in
+:mod:`promo_pipeline.config.checks`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+from promo_pipeline.config.checks import check
+from promo_pipeline.config.model import Config, Publish, default_sections
+from promo_pipeline.errors import ConfigError
+from promo_pipeline.publish import channels as channel_registry
+
+ENV_CONFIG = "PROMO_CONFIG"
+DEFAULT_CONFIG_NAME = "config.toml"
+
+
+def find_config_path(explicit: str | Path | None = None) -> Path:
+    """``--config`` > ``$PROMO_CONFIG`` > ``./config.toml``."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get(ENV_CONFIG, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return Path.cwd() / DEFAULT_CONFIG_NAME
+
+
+def load(path: str | Path | None = None) -> Config:
+    """Load and validate the configuration file (see the module docstring for which one)."""
+    cfg_path = find_config_path(path)
+    if not cfg_path.is_file():
+        raise ConfigError(
+            f"configuration file not found: {cfg_path} "
+            f"(use --config PATH or set {ENV_CONFIG}; an example is config.toml in the project)"
+        )
+    try:
+        data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{cfg_path}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{cfg_path}: cannot read: {exc}") from None
+    return from_dict(data, base_dir=cfg_path.resolve().parent, path=cfg_path.resolve())
+
+
+def from_dict(data: dict[str, Any], *, base_dir: Path, path: Path | None = None) -> Config:
+    """Build a validated :class:`Config` from parsed TOML (used by :func:`load` and the tests)."""
+    values = _build(Config, data, prefix="", skip={"base_dir", "path"})
+    cfg = Config(**values, base_dir=base_dir, path=path)
+    check(cfg)
+    return cfg
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        return f"list of {_type_name(inner)}"
+    return {str: "string", int: "integer", float: "number", bool: "true/false"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(f"config key '{key}' must be a {_type_name(tp)}, got {value!r}")
+        if dataclasses.is_dataclass(inner):
+            table: Any = inner
+            return [
+                table(**_build(inner, v, prefix=f"{key}[{i}]")) if isinstance(v, dict) else
+                _bad_table(f"{key}[{i}]", v)
+                for i, v in enumerate(value)
+            ]
+        return [_coerce(v, inner, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _coerce(value, args[0], key)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            _bad_table(key, value)
+        if tp is Publish:
+            return _publish(value, key)
+        table = tp
+        return table(**_build(tp, value, prefix=key))
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"config key '{key}' must be true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"config key '{key}' must be an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"config key '{key}' must be a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"config key '{key}' must be a string, got {value!r}")
+        return value
+    raise ConfigError(f"config key '{key}' has an unsupported type")  # pragma: no cover
+
+
+def _bad_table(key: str, value: Any) -> typing.NoReturn:
+    raise ConfigError(f"config key '{key}' must be a table, got {value!r}")
+
+
+def _publish(data: dict[str, Any], key: str) -> Publish:
+    """``[publish]`` and, under it, each channel's own table (``[publish.telegram]`` …)."""
+    own_tables = channel_registry.sections()
+    values = _build(Publish, {k: v for k, v in data.items() if k not in own_tables},
+                    prefix=key, skip={"sections"}, also_known=own_tables)
+    sections = default_sections()
+    for name, section in own_tables.items():
+        if name in data:
+            sections[name] = _coerce(data[name], section, f"{key}.{name}")
+    return Publish(**values, sections=sections)
+
+
+def _build(cls: Any, data: dict[str, Any], *, prefix: str, skip: Collection[str] = (),
+           also_known: Collection[str] = ()) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if key == "from" and "from_" in fields:  # a Python keyword, so the field is from_
+            key = "from_"
+        if key not in fields:
+            known = ", ".join(sorted([*fields, *also_known]))
+            raise ConfigError(f"unknown config key '{full}' (known keys here: {known})")
+        out[key] = _coerce(value, hints[key], full)
+    for name, f in fields.items():
+        if name in out:
+            continue
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            full = f"{prefix}.{name}" if prefix else name
+            raise ConfigError(f"missing required config key '{full}'")
+    return out

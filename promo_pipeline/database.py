@@ -1,0 +1,53 @@
+"""The application's database: the store, opened with every table owner's schema.
+
+Settings read: ``storage.database`` (through the caller's path).
+
+:mod:`promo_pipeline.store` knows no table; this module is where the owners register. Each
+owner keeps its schema as a migration set in a light module (sqlite-utils only), so opening the
+database imports nothing from rendering, captions, review or publishing:
+
+=============================================  ==============================================
+tables                                         owner (migration set)
+=============================================  ==============================================
+``lots``, ``items``, ``lot_photos``            :mod:`promo_pipeline.lots` (``lots``)
+``photos``                                     :mod:`promo_pipeline.photos` (``photos``)
+``runs``                                       :mod:`promo_pipeline.runs` (``runs``)
+``posts``, ``post_events``                     :mod:`promo_pipeline.queue.posts` (``queue``)
+``users``, ``review_sessions``,                :mod:`promo_pipeline.accounts` (``review``)
+``login_failures``
+``deliveries``, ``delivery_events``,           :mod:`promo_pipeline.publish.deliveries`
+``publish_slots``                              (``publish``)
+``images``                                     :mod:`promo_pipeline.render.images` (``render``)
+=============================================  ==============================================
+
+A new table gets an owner module with its own migration set, listed in :data:`MIGRATIONS`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from promo_pipeline import accounts, lots, photos, runs, store
+from promo_pipeline.publish import deliveries
+from promo_pipeline.queue import posts
+from promo_pipeline.render import images
+
+#: Every owner's migration set, in the order they apply (a table before those that refer to it).
+MIGRATIONS: tuple[Migrations, ...] = (
+    lots.migrations,
+    photos.migrations,
+    runs.migrations,
+    posts.migrations,
+    accounts.migrations,
+    deliveries.migrations,
+    images.migrations,
+)
+
+
+def connect(path: str | Path, *, migrate: bool = True) -> Database:
+    """Open the database at *path*, applying every pending migration unless *migrate* is
+    False (a request of the review page, once the app has migrated at start)."""
+    return store.connect(path, MIGRATIONS if migrate else ())

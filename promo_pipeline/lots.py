@@ -1,0 +1,493 @@
+"""Lots: the :class:`Lot` and :class:`Item` records and the tables that hold them.
+
+Settings read: none (callers pass what they need).
+
+A :class:`Lot` is the normalised form of one lelang.go.id auction lot: clean text, money as
+integer rupiah, times as timezone-aware datetimes (as the source gives them, +07:00), the public
+lot page URL, photo URLs (cover first) and the items in the lot.
+
+This module owns the tables ``lots``, ``items`` and ``lot_photos`` (migration set ``"lots"``):
+only it speaks SQL to them. It also holds the rule every stage asks of a lot,
+:meth:`Lot.closed_reason`: render, run, queue, approval and publishing all call it.
+
+Lifecycle (this tool's ``status``, not the source's ``TAYANG``): ``active`` → ``withdrawn``
+(vanished from a complete listing before its end; active again when listed again) or
+``ended`` (its end has passed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from promo_pipeline import clock, crash
+from promo_pipeline.store import write_tx
+
+#: Lot lifecycle in this tool (not the source's own ``status`` such as ``TAYANG``).
+LOT_ACTIVE = "active"
+LOT_WITHDRAWN = "withdrawn"
+LOT_ENDED = "ended"
+LOT_STATUSES = (LOT_ACTIVE, LOT_WITHDRAWN, LOT_ENDED)
+
+#: What :func:`save_lot` found.
+LOT_NEW, LOT_CHANGED, LOT_UNCHANGED = "new", "changed", "unchanged"
+
+
+# --- the records ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One object (barang) inside a lot; every text field is clean (no HTML)."""
+
+    name: str
+    kind: str | None = None
+    address: str | None = None
+    area_m2: float | None = None
+    ownership: str | None = None
+    year: str | None = None
+    color: str | None = None
+    plate: str | None = None
+    frame_number: str | None = None
+    description: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Item:
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class Lot:
+    """One auction lot, normalised."""
+
+    id: str
+    office_id: str
+    office_name: str
+    title: str
+    limit_value: int
+    deposit: int
+    ends_at: datetime
+    url: str
+    category: str | None = None
+    location: str | None = None
+    province: str | None = None
+    starts_at: datetime | None = None
+    deposit_deadline: datetime | None = None
+    source_status: str | None = None
+    bidding_method: str | None = None
+    code: str | None = None
+    bid_increment: int | None = None
+    photos: tuple[str, ...] = ()
+    items: tuple[Item, ...] = ()
+    seller: dict[str, str] = field(default_factory=dict)
+    organizer: dict[str, str] = field(default_factory=dict)
+    status: str = LOT_ACTIVE
+
+    # --- the promotion rule ------------------------------------------------------------
+    def closed_reason(self, now: datetime) -> str | None:
+        """Why this lot can no longer be promoted at *now* (Indonesian, for staff), or None
+        while it still can: withdrawn, auction ended, or deposit deadline passed."""
+        if self.status == LOT_WITHDRAWN:
+            return f"lot {self.id} sudah ditarik dari lelang.go.id"
+        if self.status == LOT_ENDED or self.ends_at <= now:
+            return f"lelang lot {self.id} sudah berakhir"
+        if self.deposit_deadline and self.deposit_deadline <= now:
+            return f"batas setor jaminan lot {self.id} sudah lewat"
+        return None
+
+    def promotable(self, now: datetime) -> bool:
+        return self.closed_reason(now) is None
+
+    @property
+    def deadline(self) -> datetime:
+        """The last moment to take part: the deposit deadline, else the auction's end."""
+        return self.deposit_deadline or self.ends_at
+
+    # --- change detection -------------------------------------------------------------
+    def facts(self) -> dict[str, Any]:
+        """The facts that appear in a post; a change to any of them means a new post version."""
+        return {
+            "title": self.title,
+            "limit_value": self.limit_value,
+            "deposit": self.deposit,
+            "starts_at": _iso(self.starts_at),
+            "ends_at": _iso(self.ends_at),
+            "deposit_deadline": _iso(self.deposit_deadline),
+            "location": self.location,
+            "photos": list(self.photos),
+        }
+
+    def content_hash(self) -> str:
+        """sha256 over :meth:`facts`, stable across runs and Python versions."""
+        blob = json.dumps(self.facts(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    @property
+    def cover(self) -> str | None:
+        return self.photos[0] if self.photos else None
+
+    # --- the `promo lots --json` contract ----------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "office_id": self.office_id,
+            "office_name": self.office_name,
+            "title": self.title,
+            "category": self.category,
+            "location": self.location,
+            "province": self.province,
+            "limit_value": self.limit_value,
+            "deposit": self.deposit,
+            "bid_increment": self.bid_increment,
+            "starts_at": _iso(self.starts_at),
+            "ends_at": _iso(self.ends_at),
+            "deposit_deadline": _iso(self.deposit_deadline),
+            "status": self.status,
+            "source_status": self.source_status,
+            "bidding_method": self.bidding_method,
+            "code": self.code,
+            "url": self.url,
+            "photos": list(self.photos),
+            "items": [i.to_dict() for i in self.items],
+            "seller": dict(self.seller),
+            "organizer": dict(self.organizer),
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    # Lot times keep the source's own offset (+07:00), unlike the tool's UTC bookkeeping.
+    return value.isoformat() if value is not None else None
+
+
+def lot_url(site_base: str, office_id: str, lot_id: str) -> str:
+    """The public lot page: ``{site}/kpknl/{unitKerjaId}/detail-auction/{lotLelangId}``."""
+    return f"{site_base.rstrip('/')}/kpknl/{office_id}/detail-auction/{lot_id}"
+
+
+@dataclass(frozen=True)
+class CollectState:
+    """What the collector needs to decide whether a listed lot must be fetched again."""
+
+    status: str
+    listing_hash: str | None
+    detail_fetched_at: datetime | None
+
+
+# --- schema --------------------------------------------------------------------------------------
+
+migrations = Migrations("lots")
+
+
+@migrations()
+def m001_lots(db: Database) -> None:
+    # Databases made before the tables had owners already hold these tables (created by the
+    # retired "store" migration set), hence if_not_exists.
+    db.table("lots").create(
+        {
+            "id": str,                 # lotLelangId
+            "office_id": str,          # unitKerjaId
+            "office_name": str,
+            "title": str,
+            "category": str,
+            "location": str,
+            "province": str,
+            "limit_value": int,
+            "deposit": int,
+            "bid_increment": int,
+            "starts_at": str,          # ISO-8601 with offset, as the source gives it
+            "ends_at": str,
+            "deposit_deadline": str,
+            "source_status": str,      # e.g. TAYANG
+            "bidding_method": str,     # e.g. OPEN_BIDDING
+            "code": str,               # kodeLot
+            "url": str,
+            "status": str,             # active | withdrawn | ended (this tool's lifecycle)
+            "photos": str,             # JSON list of source URLs, cover first
+            "seller": str,             # JSON object
+            "organizer": str,          # JSON object
+            "content_hash": str,       # sha256 of the post-relevant facts (Lot.content_hash)
+            "listing_hash": str,       # sha256 of the raw listing item (decides detail refetch)
+            "raw_listing": str,        # raw JSON of the listing item, for audit
+            "raw_detail": str,         # raw JSON of the detail `data`, for audit
+            "detail_fetched_at": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "changed_at": str,
+            "withdrawn_at": str,
+        },
+        pk="id",
+        not_null={"office_id", "title", "limit_value", "deposit", "ends_at", "url", "status"},
+        if_not_exists=True,
+    )
+    db.table("lots").create_index(["office_id", "status"], if_not_exists=True)
+    db.table("lots").create_index(["ends_at"], if_not_exists=True)
+    db.table("items").create(
+        {"lot_id": str, "position": int, "name": str, "data": str},
+        pk=("lot_id", "position"),
+        foreign_keys=[("lot_id", "lots", "id")],
+        if_not_exists=True,
+    )
+    db.table("lot_photos").create(
+        {"lot_id": str, "position": int, "url": str, "is_cover": int},
+        pk=("lot_id", "position"),
+        foreign_keys=[("lot_id", "lots", "id")],
+        if_not_exists=True,
+    )
+
+
+# --- rows ----------------------------------------------------------------------------------------
+
+
+#: Lot fields stored as JSON text, and those stored as ISO timestamps.
+_JSON_FIELDS = ("photos", "seller", "organizer")
+_TIME_FIELDS = ("starts_at", "ends_at", "deposit_deadline")
+
+
+def lot_from_row(row: dict[str, Any], items: Iterable[str] = ()) -> Lot:
+    """Rebuild a :class:`Lot` from its ``lots`` row and the ``data`` JSON of its items."""
+    values = {k: row[k] for k in Lot.__dataclass_fields__ if k in row}
+    values.update({k: clock.parse(row[k]) for k in _TIME_FIELDS})
+    values.update({k: json.loads(row[k] or ("[]" if k == "photos" else "{}"))
+                   for k in _JSON_FIELDS})
+    values["photos"] = tuple(values["photos"])
+    values["office_name"] = row["office_name"] or ""
+    return Lot(**values, items=tuple(Item.from_dict(json.loads(d)) for d in items))
+
+
+def lot_to_row(lot: Lot) -> dict[str, Any]:
+    """The ``lots`` columns that come from a :class:`Lot` (bookkeeping columns excluded)."""
+    row = lot.to_json()
+    del row["items"]  # a table of their own
+    row.update({k: json.dumps(row[k], ensure_ascii=False) for k in _JSON_FIELDS})
+    row["content_hash"] = lot.content_hash()
+    return row
+
+
+#: The columns a Lot is built from (the raw JSON kept for audit is left in the database).
+_LOT_COLUMNS = (
+    "id, office_id, office_name, title, category, location, province, limit_value, deposit, "
+    "bid_increment, starts_at, ends_at, deposit_deadline, source_status, bidding_method, code, "
+    "url, status, photos, seller, organizer"
+)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def get_lots(db: Database, lot_ids: Iterable[str]) -> list[Lot]:
+    """The stored lots with these ids, in the order asked (unknown ids are left out)."""
+    wanted = list(dict.fromkeys(lot_ids))
+    found: dict[str, Lot] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ", ".join("?" * len(chunk))  # placeholders only; values are bound
+        rows = list(db.query(
+            f"select {_LOT_COLUMNS} from lots where id in ({marks})", chunk))  # noqa: S608
+        items: dict[str, list[str]] = {}
+        for lot_id, data in db.execute(
+                f"select lot_id, data from items where lot_id in ({marks}) "  # noqa: S608
+                "order by lot_id, position", chunk):
+            items.setdefault(lot_id, []).append(data)
+        for row in rows:
+            found[row["id"]] = lot_from_row(row, items.get(row["id"], []))
+    return [found[i] for i in wanted if i in found]
+
+
+def get_lot(db: Database, lot_id: str) -> Lot | None:
+    """One stored lot, or None."""
+    found = get_lots(db, [lot_id])
+    return found[0] if found else None
+
+
+def iter_lots(
+    db: Database, *, office_id: str | None = None, status: str | None = None, batch: int = 500
+) -> Iterator[list[Lot]]:
+    """Stored lots ordered by auction end, in pages of *batch*, so a national catalogue is
+    never in memory at once."""
+    where, args = ["1 = 1"], []
+    if office_id:
+        where.append("office_id = ?")
+        args.append(office_id)
+    if status:
+        where.append("status = ?")
+        args.append(status)
+    # Only constant SQL and "?" placeholders are interpolated below (hence the noqa S608).
+    # The ids are read up front, so no cursor stays open while the caller writes between pages.
+    id_sql = f"select id from lots where {' and '.join(where)} order by ends_at, id"  # noqa: S608
+    ids = [r[0] for r in db.execute(id_sql, args)]
+    for start in range(0, len(ids), batch):
+        yield get_lots(db, ids[start:start + batch])
+
+
+def list_lots(
+    db: Database, *, office_id: str | None = None, status: str | None = None
+) -> list[Lot]:
+    """Stored lots ordered by auction end, optionally filtered."""
+    return [lot for page in iter_lots(db, office_id=office_id, status=status) for lot in page]
+
+
+def iter_postable(db: Database, now: datetime, *, office_id: str | None = None,
+                  batch: int = 500) -> Iterator[list[Lot]]:
+    """The lots that may be promoted at *now* (:meth:`Lot.closed_reason` is None), ordered by
+    auction end, in pages. What ``promo render`` and ``promo run`` both work on."""
+    for page in iter_lots(db, office_id=office_id, status=LOT_ACTIVE, batch=batch):
+        lots = [lot for lot in page if lot.promotable(now)]
+        if lots:
+            yield lots
+
+
+def collect_state(db: Database, lot_id: str) -> CollectState | None:
+    """The stored lot's status, listing hash and detail age, or None for a new lot."""
+    row = db.execute("select status, listing_hash, detail_fetched_at from lots where id = ?",
+                     [lot_id]).fetchone()
+    if row is None:
+        return None
+    fetched: datetime | None
+    try:
+        fetched = clock.parse(row[2])
+    except ValueError:
+        fetched = None
+    return CollectState(status=row[0], listing_hash=row[1], detail_fetched_at=fetched)
+
+
+def stored_listing(db: Database, lot_id: str) -> tuple[str, str | None, Any] | None:
+    """``(office_id, category, raw listing item or None)`` of a stored lot, or None."""
+    row = db.execute("select office_id, category, raw_listing from lots where id = ?",
+                     [lot_id]).fetchone()
+    if row is None:
+        return None
+    return row[0], row[1], json.loads(row[2]) if row[2] else None
+
+
+def photo_urls(db: Database, lot_id: str) -> list[str]:
+    """A stored lot's photo URLs, cover first."""
+    return [r[0] for r in db.execute(
+        "select url from lot_photos where lot_id = ? order by position", [lot_id])]
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _raw_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def save_lot(
+    db: Database,
+    lot: Lot,
+    *,
+    seen_at: str,
+    raw_listing: Any = None,
+    raw_detail: Any = None,
+    listing_hash: str | None = None,
+    detail_fetched_at: str | None = None,
+) -> str:
+    """Insert or update *lot* with its items and photo list in one write transaction.
+
+    Returns ``"new"``, ``"changed"`` (its :meth:`Lot.content_hash` moved, so ``changed_at`` does
+    too) or ``"unchanged"``. Raw JSON, ``listing_hash`` and ``detail_fetched_at`` left as None
+    keep their stored values. ``last_seen_at`` becomes *seen_at*; an active lot loses its
+    ``withdrawn_at``. Crash point ``mid_lot_upsert`` sits between the lots row and its items.
+    """
+    row = lot_to_row(lot)
+    with write_tx(db):
+        found = list(db.query(
+            "select content_hash, first_seen_at, changed_at, withdrawn_at, raw_listing, "
+            "raw_detail, listing_hash, detail_fetched_at from lots where id = ?", [lot.id]))
+        old = found[0] if found else None
+        if old is None:
+            outcome, first_seen, changed_at = LOT_NEW, seen_at, seen_at
+        else:
+            first_seen = old["first_seen_at"] or seen_at
+            if old["content_hash"] != row["content_hash"]:
+                outcome, changed_at = LOT_CHANGED, seen_at
+            else:
+                outcome, changed_at = LOT_UNCHANGED, old["changed_at"] or seen_at
+        keep = old or {}
+        row.update(
+            raw_listing=_raw_json(raw_listing) if raw_listing is not None
+            else keep.get("raw_listing"),
+            raw_detail=_raw_json(raw_detail) if raw_detail is not None
+            else keep.get("raw_detail"),
+            listing_hash=listing_hash or keep.get("listing_hash"),
+            detail_fetched_at=detail_fetched_at or keep.get("detail_fetched_at"),
+            first_seen_at=first_seen,
+            last_seen_at=seen_at,
+            changed_at=changed_at,
+            withdrawn_at=None if lot.status == LOT_ACTIVE else (keep.get("withdrawn_at") or None),
+        )
+        db.table("lots").upsert(row, pk="id")
+        crash.point("mid_lot_upsert")
+        db.execute("delete from items where lot_id = ?", [lot.id])
+        db.table("items").insert_all(
+            {"lot_id": lot.id, "position": i, "name": item.name,
+             "data": json.dumps(item.to_dict(), ensure_ascii=False, sort_keys=True)}
+            for i, item in enumerate(lot.items)
+        )
+        db.execute("delete from lot_photos where lot_id = ?", [lot.id])
+        db.table("lot_photos").insert_all(
+            {"lot_id": lot.id, "position": i, "url": url, "is_cover": int(i == 0)}
+            for i, url in enumerate(lot.photos)
+        )
+    return outcome
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
+
+
+def mark_seen(db: Database, lot_statuses: Iterable[tuple[str, str]], *, seen_at: str) -> None:
+    """Lots seen in a listing, given as ``(lot id, stored status)``: ``last_seen_at`` moves, and
+    a withdrawn lot listed again is active again."""
+    rows = [(seen_at, LOT_ACTIVE if status == LOT_WITHDRAWN else status, lot_id)
+            for lot_id, status in lot_statuses]
+    if not rows:
+        return
+    with write_tx(db):
+        db.conn.executemany(
+            "update lots set last_seen_at = ?, status = ?, withdrawn_at = null where id = ?", rows)
+
+
+def withdraw_missing(db: Database, office_id: str, listed: set[str], *, now: datetime,
+                     categories: Iterable[str] = ()) -> list[str]:
+    """Active lots of *office_id* that a complete listing no longer shows and whose auction is
+    still ahead become ``withdrawn``; lots outside the office's category filter (which its
+    listing never shows) are left alone. Returns the ids withdrawn."""
+    wanted = {c.casefold() for c in categories}
+    gone = []
+    for lot_id, ends_at, category in db.execute(
+            "select id, ends_at, category from lots where office_id = ? and status = ?",
+            [office_id, LOT_ACTIVE]).fetchall():
+        if lot_id in listed or datetime.fromisoformat(ends_at) <= now:
+            continue
+        if wanted and (category or "").casefold() not in wanted:
+            continue
+        gone.append(lot_id)
+    if gone:
+        at = clock.iso(now)
+        with write_tx(db):
+            db.conn.executemany("update lots set status = ?, withdrawn_at = ? where id = ?",
+                                [(LOT_WITHDRAWN, at, lot_id) for lot_id in gone])
+    return gone
+
+
+def mark_ended(db: Database, now: datetime) -> list[str]:
+    """Active lots whose auction end has passed become ``ended``; returns their ids."""
+    ended = [lot_id for lot_id, ends_at in db.execute(
+        "select id, ends_at from lots where status = ?", [LOT_ACTIVE]).fetchall()
+        if datetime.fromisoformat(ends_at) <= now]
+    if ended:
+        with write_tx(db):
+            db.conn.executemany("update lots set status = ? where id = ?",
+                                [(LOT_ENDED, lot_id) for lot_id in ended])
+    return ended

@@ -1,0 +1,364 @@
+"""The outbox's tables and their one owner: deliveries, their events, the publishing slots served.
+
+Settings read: none. Light on purpose (sqlite-utils only), so opening the database applies this
+schema without importing a channel or an HTTP library.
+
+``deliveries`` holds one row per (post, channel), keyed by ``idem_key`` = sha256(post id |
+channel | content), both UNIQUE; its status moves as :mod:`promo_pipeline.publish.outbox`
+describes (``queued`` → ``sending`` → ``sent`` | ``failed`` | ``unconfirmed``; ``queued`` →
+``cancelled``). ``delivery_events`` records every move with who, when and why.
+``publish_slots`` remembers which office slot was served. Only this module issues SQL on these
+tables; everyone else gets :class:`Delivery` / :class:`DeliveryEvent` records. Functions that
+write expect the caller's write transaction (``store.write_tx``) wherever the write must be
+atomic with a decision.
+
+Instants are stored as UTC ISO strings; ``next_attempt_at`` keeps microseconds (a retry due in
+half a second must not be due at once) and is always compared with :func:`iso_us` values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from promo_pipeline.errors import NotFoundError
+
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+UNCONFIRMED = "unconfirmed"
+CANCELLED = "cancelled"
+DELIVERY_STATUSES = (QUEUED, SENDING, SENT, FAILED, UNCONFIRMED, CANCELLED)
+#: Statuses a human resolves: may have gone out, or refused.
+NEEDS_A_HUMAN = (UNCONFIRMED, FAILED)
+#: The actor of every move the tool makes by itself.
+SYSTEM = "system"
+
+migrations = Migrations("publish")
+
+
+@migrations()
+def m001_deliveries(db: Database) -> None:
+    db.table("deliveries").create(
+        {
+            "id": int,
+            "post_id": int,
+            "channel": str,            # export | telegram | facebook | instagram
+            "idem_key": str,           # sha256(post id | channel | content), UNIQUE
+            "status": str,             # see DELIVERY_STATUSES
+            "attempts": int,           # claims so far
+            "next_attempt_at": str,    # UTC ISO; null = as soon as due
+            "remote_id": str,          # platform id of the post, or the export folder
+            "remote_url": str,
+            "last_error": str,         # plain words, shown to reviewers
+            "payload": str,            # JSON snapshot of what is sent (caption, images, lot facts)
+            "checkpoint": str,         # JSON progress of multi-step sends (container ids ...)
+            "created_at": str,
+            "updated_at": str,
+            "claimed_at": str,
+            "sent_at": str,
+            "resolved_by": str,        # the human who marked it sent or asked to send again
+            "resolved_at": str,
+        },
+        pk="id",
+        not_null={"post_id", "channel", "idem_key", "status"},
+        defaults={"attempts": 0},
+        foreign_keys=[("post_id", "posts", "id")],
+    )
+    db.table("deliveries").create_index(["idem_key"], unique=True)
+    db.table("deliveries").create_index(["post_id", "channel"], unique=True)
+    db.table("deliveries").create_index(["status"])
+    db.table("delivery_events").create(
+        {"id": int, "delivery_id": int, "at": str, "actor": str, "from_status": str,
+         "to_status": str, "note": str},
+        pk="id",
+        foreign_keys=[("delivery_id", "deliveries", "id")],
+    )
+    db.table("delivery_events").create_index(["delivery_id"])
+    # Publishing slots already served, per office (slot_at: the slot instant in UTC).
+    db.table("publish_slots").create(
+        {"office_id": str, "slot_at": str, "served_at": str}, pk=("office_id", "slot_at"))
+
+
+# --- records --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One (post, channel) delivery."""
+
+    id: int
+    post_id: int
+    channel: str
+    idem_key: str
+    status: str
+    attempts: int = 0
+    next_attempt_at: str | None = None
+    remote_id: str | None = None
+    remote_url: str | None = None
+    last_error: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    checkpoint: dict[str, Any] = field(default_factory=dict)
+    created_at: str | None = None
+    updated_at: str | None = None
+    claimed_at: str | None = None
+    sent_at: str | None = None
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+
+    @property
+    def started(self) -> bool:
+        """True once a send has made progress on the platform (a checkpoint exists)."""
+        return bool(self.checkpoint)
+
+    def to_json(self) -> dict[str, Any]:
+        """The delivery as commands print it (no payload or checkpoint; ``error`` = the last
+        error in plain words)."""
+        out = {k: getattr(self, k) for k in _PUBLIC}
+        out["error"] = self.last_error
+        return out
+
+
+_PUBLIC = ("id", "post_id", "channel", "status", "attempts", "next_attempt_at", "remote_id",
+           "remote_url", "last_error", "created_at", "updated_at", "claimed_at", "sent_at",
+           "resolved_by", "resolved_at")
+_COLUMNS = frozenset(f for f in Delivery.__dataclass_fields__ if f != "id")
+
+
+@dataclass(frozen=True)
+class DeliveryEvent:
+    """One move of a delivery: who, when, from which status to which, why."""
+
+    id: int
+    delivery_id: int
+    at: str
+    actor: str
+    from_status: str | None
+    to_status: str
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "delivery_id": self.delivery_id, "at": self.at,
+                "actor": self.actor, "from_status": self.from_status,
+                "to_status": self.to_status, "note": self.note}
+
+
+def iso(when: datetime) -> str:
+    """An instant as stored: UTC, whole seconds."""
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def iso_us(when: datetime) -> str:
+    """An instant as ``next_attempt_at`` stores it and is compared with: UTC, microseconds."""
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _loads(text: Any) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _delivery(row: Mapping[str, Any]) -> Delivery:
+    values = {k: row[k] for k in Delivery.__dataclass_fields__ if k in row.keys()}
+    values["payload"] = _loads(row["payload"])
+    values["checkpoint"] = _loads(row["checkpoint"])
+    values["attempts"] = row["attempts"] or 0
+    return Delivery(**values)
+
+
+def _ids(values: Collection[int]) -> str:
+    """A list of ids as one JSON parameter (``in (select value from json_each(?))``): any
+    number of posts in one query, whatever SQLite's limit on parameters."""
+    return json.dumps(sorted(values))
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def get(db: Database, delivery_id: int) -> Delivery:
+    """The delivery *delivery_id*; :class:`NotFoundError` in plain words otherwise."""
+    rows = list(db.query("select * from deliveries where id = ?", [delivery_id]))
+    if not rows:
+        raise NotFoundError(f"pengiriman #{delivery_id} tidak ditemukan")
+    return _delivery(rows[0])
+
+
+def find(db: Database, post_id: int, channel: str) -> Delivery | None:
+    """The delivery of *post_id* to *channel*, if there is one."""
+    rows = list(db.query("select * from deliveries where post_id = ? and channel = ?",
+                         [post_id, channel]))
+    return _delivery(rows[0]) if rows else None
+
+
+def of_post(db: Database, post_id: int, *,
+            statuses: Collection[str] | None = None) -> list[Delivery]:
+    """The deliveries of one post (optionally only those in *statuses*), oldest first."""
+    found = [_delivery(r) for r in db.query(
+        "select * from deliveries where post_id = ? order by id", [post_id])]
+    return [d for d in found if statuses is None or d.status in statuses]
+
+
+def listing(db: Database, *, status: str | None = None) -> list[Delivery]:
+    """All deliveries (optionally of one status), newest first."""
+    if status is None:
+        return [_delivery(r) for r in db.query("select * from deliveries order by id desc")]
+    return [_delivery(r) for r in db.query(
+        "select * from deliveries where status = ? order by id desc", [status])]
+
+
+def with_status(db: Database, status: str, *,
+                post_ids: Collection[int] | None = None) -> list[Delivery]:
+    """Deliveries in *status* (optionally only of *post_ids*), oldest first."""
+    if post_ids is None:
+        return [_delivery(r) for r in db.query(
+            "select * from deliveries where status = ? order by id", [status])]
+    return [_delivery(r) for r in db.query(
+        "select * from deliveries where status = ? and post_id in "
+        "(select value from json_each(?)) order by id", [status, _ids(post_ids)])]
+
+
+def due(db: Database, now: datetime, post_ids: Collection[int]) -> list[Delivery]:
+    """Queued deliveries of *post_ids* whose next attempt is due at *now*, by post then id."""
+    return [_delivery(r) for r in db.query(
+        "select * from deliveries where status = 'queued' "
+        "and (next_attempt_at is null or next_attempt_at <= ?) "
+        "and post_id in (select value from json_each(?)) order by post_id, id",
+        [iso_us(now), _ids(post_ids)])]
+
+
+def next_retry(db: Database, post_ids: Collection[int]) -> datetime | None:
+    """When the earliest queued delivery of *post_ids* that waits for a retry is due."""
+    row = db.execute(
+        "select min(next_attempt_at) from deliveries where status = 'queued' "
+        "and post_id in (select value from json_each(?))", [_ids(post_ids)]).fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+def count_queued(db: Database, post_ids: Collection[int]) -> int:
+    """How many deliveries of *post_ids* wait in the outbox."""
+    row = db.execute(
+        "select count(*) from deliveries where status = 'queued' "
+        "and post_id in (select value from json_each(?))", [_ids(post_ids)]).fetchone()
+    return int(row[0])
+
+
+def posts_with_deliveries(db: Database, post_ids: Collection[int]) -> list[int]:
+    """Those of *post_ids* that have at least one delivery, ascending."""
+    return [int(r[0]) for r in db.execute(
+        "select distinct post_id from deliveries where post_id in "
+        "(select value from json_each(?)) order by post_id", [_ids(post_ids)])]
+
+
+def events(db: Database, delivery_id: int) -> list[DeliveryEvent]:
+    """Every move of one delivery, oldest first."""
+    return [DeliveryEvent(**dict(r)) for r in db.query(
+        "select id, delivery_id, at, actor, from_status, to_status, note "
+        "from delivery_events where delivery_id = ? order by id", [delivery_id])]
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def _event(db: Database, delivery_id: int, frm: str | None, to: str, actor: str,
+           note: str | None, now: datetime) -> None:
+    db.execute("insert into delivery_events (delivery_id, at, actor, from_status, to_status, "
+               "note) values (?, ?, ?, ?, ?, ?)",
+               [delivery_id, iso(now), actor, frm, to, note])
+
+
+def insert_queued(db: Database, post_id: int, channel: str, idem_key: str,
+                  payload: Mapping[str, Any], now: datetime) -> int:
+    """A new ``queued`` delivery; returns its id."""
+    cur = db.execute(
+        "insert into deliveries (post_id, channel, idem_key, status, attempts, payload, "
+        "checkpoint, created_at, updated_at) values (?, ?, ?, 'queued', 0, ?, '{}', ?, ?)",
+        [post_id, channel, idem_key, json.dumps(payload, ensure_ascii=False), iso(now),
+         iso(now)])
+    delivery_id = int(cur.lastrowid or 0)
+    _event(db, delivery_id, None, QUEUED, SYSTEM, None, now)
+    return delivery_id
+
+
+def take_content(db: Database, delivery: Delivery, idem_key: str,
+                 payload: Mapping[str, Any], now: datetime, *, note: str) -> bool:
+    """A delivery that has not started takes the post's current content and is ``queued``
+    (a ``cancelled`` one again from its first attempt)."""
+    fresh: dict[str, Any] = {} if delivery.status == QUEUED else {
+        "attempts": 0, "next_attempt_at": None, "last_error": None}
+    return move(db, delivery.id, delivery.status, QUEUED, now, note=note, idem_key=idem_key,
+                payload=json.dumps(payload, ensure_ascii=False), **fresh)
+
+
+def claim(db: Database, delivery_id: int, now: datetime) -> bool:
+    """Take a delivery for sending (``queued`` → ``sending``, one more attempt); False when it
+    was not queued any more. Run it in the write transaction that checked the post."""
+    cur = db.execute(
+        "update deliveries set status = 'sending', claimed_at = ?, updated_at = ?, "
+        "attempts = attempts + 1 where id = ? and status = 'queued'",
+        [iso(now), iso(now), delivery_id])
+    if cur.rowcount != 1:
+        return False
+    _event(db, delivery_id, QUEUED, SENDING, SYSTEM, None, now)
+    return True
+
+
+def move(db: Database, delivery_id: int, frm: str, to: str, now: datetime, *,
+         actor: str = SYSTEM, note: str | None = None, **columns: Any) -> bool:
+    """``frm`` → ``to`` (recorded with *actor* and *note*), setting *columns* too; False when
+    the delivery was not in ``frm`` any more."""
+    unknown = set(columns) - _COLUMNS
+    if unknown:
+        raise ValueError(f"not a deliveries column: {sorted(unknown)}")
+    assigns = "".join(f", {k} = ?" for k in columns)
+    sql = (f"update deliveries set status = ?, updated_at = ?{assigns} "  # noqa: S608 - names checked
+           "where id = ? and status = ?")
+    cur = db.execute(sql, [to, iso(now), *columns.values(), delivery_id, frm])
+    if cur.rowcount != 1:
+        return False
+    _event(db, delivery_id, frm, to, actor, note, now)
+    return True
+
+
+def save_checkpoint(db: Database, delivery_id: int, checkpoint: Mapping[str, Any],
+                    now: datetime) -> None:
+    """Record a step that happened on the platform (container ids, message ids …)."""
+    db.execute("update deliveries set checkpoint = ?, updated_at = ? where id = ?",
+               [json.dumps(dict(checkpoint)), iso(now), delivery_id])
+
+
+def cancel_queued(db: Database, post_id: int, reason: str, now: datetime) -> int:
+    """Cancel the queued deliveries of one post (its auction ended …); returns how many."""
+    rows = db.execute("select id from deliveries where post_id = ? and status = 'queued'",
+                      [post_id]).fetchall()
+    for (delivery_id,) in rows:
+        move(db, delivery_id, QUEUED, CANCELLED, now, note=reason, last_error=reason)
+    return len(rows)
+
+
+# --- publishing slots -----------------------------------------------------------------------------
+
+
+def slot_served(db: Database, office_id: str, slot_at: datetime) -> bool:
+    """True when *office_id*'s slot at *slot_at* has been served already."""
+    return db.execute("select 1 from publish_slots where office_id = ? and slot_at = ?",
+                      [office_id, iso(slot_at)]).fetchone() is not None
+
+
+def mark_slots_served(db: Database, slots: Iterable[tuple[str, datetime]],
+                      now: datetime) -> None:
+    """Remember that each (office id, slot instant) was served at *now*."""
+    for office_id, slot_at in slots:
+        db.execute("insert or ignore into publish_slots (office_id, slot_at, served_at) "
+                   "values (?, ?, ?)", [office_id, iso(slot_at), iso(now)])

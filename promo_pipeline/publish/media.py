@@ -1,0 +1,95 @@
+"""Which image files of an approved post go out: checked, and one design in feed ratios.
+
+Pure file work (Pillow is imported only to read an image's size). Used by every channel that
+uploads images; the export channel copies them all.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from promo_pipeline import fsutil
+from promo_pipeline.errors import PermanentPublishError
+from promo_pipeline.publish.channels.base import DeliveryJob, SendContext
+
+#: Feed aspect ratios (width / height) Instagram accepts: 4:5 to 1.91:1.
+FEED_RATIO_MIN = 0.8
+FEED_RATIO_MAX = 1.91
+_JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def is_feed_ratio(size: tuple[int, int] | None) -> bool:
+    """True for a width × height between 4:5 and 1.91:1 (with 1 % tolerance below 4:5)."""
+    return bool(size and size[1]
+                and FEED_RATIO_MIN - 0.01 <= size[0] / size[1] <= FEED_RATIO_MAX)
+
+
+def resolve_images(job: DeliveryJob, ctx: SendContext) -> list[Path]:
+    """The delivery's image files, checked: inside ``output_dir``, present, JPEG."""
+    if not job.images:
+        raise PermanentPublishError("unggahan tidak punya gambar", channel=job.channel)
+    paths = []
+    for rel in job.images:
+        path = (ctx.output_dir / rel)
+        if not fsutil.is_within(path, ctx.output_dir):
+            raise PermanentPublishError(f"gambar di luar folder keluaran ditolak: {rel}",
+                                        channel=job.channel)
+        if not path.is_file():
+            raise PermanentPublishError(f"berkas gambar tidak ditemukan: {rel}",
+                                        channel=job.channel)
+        with path.open("rb") as fh:
+            if fh.read(3) != _JPEG_MAGIC:
+                raise PermanentPublishError(f"gambar bukan JPEG: {rel}", channel=job.channel)
+        paths.append(path)
+    return paths
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Width and height of a JPEG file, or None when it cannot be read."""
+    from PIL import Image
+
+    try:
+        with Image.open(path, formats=["JPEG"]) as im:
+            return im.size
+    except (OSError, ValueError):
+        return None
+
+
+#: The renderer names files ``<design>[-<slide>]-<hash16>.jpg``.
+_DESIGN_NAME = re.compile(r"^(?P<design>[a-z][a-z0-9_]*?)(?:-(?P<slide>\d+))?-[0-9a-f]{16}$")
+#: Which design a feed post shows when a post has several: a carousel (a set of slides made to
+#: be swiped), the urgent design of a lot that ends soon, the feed portrait, the square.
+_DESIGN_PREFERENCE = ("carousel", "digest", "urgent", "feed", "square")
+
+
+def _design_of(path: Path) -> tuple[str, int] | None:
+    m = _DESIGN_NAME.match(path.stem)
+    if not m:
+        return None
+    return m.group("design"), int(m.group("slide") or 0)
+
+
+def feed_images(paths: list[Path], *, limit: int, design: str | None = None) -> list[Path]:
+    """The images of one feed post: one design, feed aspect ratios only, at most *limit*.
+
+    A post carries several renderings of the same lot (feed portrait, story, maybe square, an
+    urgent variant, carousel slides). A feed post shows one design: the reviewer's chosen
+    *design* when given, else the first of carousel, digest, urgent, feed, square that the post
+    has. Story formats (9:16) never go into a feed post. Files not named by the renderer are
+    taken by aspect ratio alone; when no image has a feed ratio, all are returned (Telegram and
+    Facebook accept any ratio; the Instagram channel checks again).
+    """
+    feed = [p for p in paths if is_feed_ratio(image_size(p))]
+    if not feed:
+        return paths[:limit]
+    groups: dict[str, list[tuple[int, Path]]] = {}
+    for p in feed:
+        named = _design_of(p)
+        if named is None:
+            groups.setdefault("", []).append((0, p))
+        else:
+            groups.setdefault(named[0], []).append((named[1], p))
+    order = [d for d in (design, *_DESIGN_PREFERENCE) if d] + sorted(groups)
+    chosen = next(d for d in order if d in groups)
+    return [p for _, p in sorted(groups[chosen], key=lambda t: t[0])][:limit]

@@ -1,0 +1,161 @@
+"""What reviewers do to a post: approve, reject, move, edit a caption, pick other images.
+
+Settings read: ``captions.channels`` and what the caption lint reads (``brand.*``,
+``offices[].timezone``, ``source.site_base``), ``storage.output_dir``.
+
+Every action runs in one write transaction with its audit row (who, when, from, to, why). An
+approved post whose caption or images change goes back to pending: what the reviewer approved is
+no longer what would go out. The CLI and the review page both call these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from promo_pipeline import captions as cap
+from promo_pipeline import clock
+from promo_pipeline.config import Config
+from promo_pipeline.errors import NotFoundError, TransitionError, UsageError
+from promo_pipeline.lots import get_lots
+from promo_pipeline.present import post_status
+from promo_pipeline.queue import posts
+from promo_pipeline.queue.create import stored_image
+from promo_pipeline.queue.records import Post
+from promo_pipeline.queue.states import (
+    APPROVED,
+    DIGEST,
+    EDITABLE,
+    PENDING,
+    REJECTED,
+    check_status,
+    check_transition,
+)
+from promo_pipeline.store import write_tx
+
+
+def reviewer(actor: str | None) -> str:
+    """A reviewer's name as recorded (whitespace tidied, at most 100 characters)."""
+    name = " ".join((actor or "").split())
+    if not name:
+        raise TransitionError("nama peninjau wajib diisi")
+    return name[:100]
+
+
+def transition(db: Database, post_id: int, to_status: str, *, actor: str,
+               reason: str | None = None) -> Post:
+    """Move a post to *to_status* if the state table allows it (plain-words
+    :class:`TransitionError` otherwise). Moving to ``approved`` goes through the same checks as
+    :func:`approve`. Returns the updated post."""
+    check_status(to_status)
+    if to_status == APPROVED:
+        return approve(db, post_id, actor=actor, reason=reason)
+    who = reviewer(actor)
+    reason = " ".join((reason or "").split()) or None
+    with write_tx(db):
+        post = posts.get_post(db, post_id)
+        posts.move(db, post_id, post.status, to_status, actor=who, reason=reason)
+    return posts.get_post(db, post_id)
+
+
+def approve(db: Database, post_id: int, *, actor: str, reason: str | None = None) -> Post:
+    """Approve a post (from pending, failed or unconfirmed). Refused while a blocking lint
+    finding exists (:attr:`Post.blocked`) and when its lots can no longer be promoted."""
+    who = reviewer(actor)
+    now = clock.now()
+    with write_tx(db):
+        post = posts.get_post(db, post_id)
+        check_transition(post_id, post.status, APPROVED)
+        if post.blocked:
+            raise TransitionError(f"unggahan #{post_id} belum bisa disetujui: "
+                                  f"{post.blocking_reason()}")
+        # A digest may go out while one of its lots can still be joined.
+        closed = [lot.closed_reason(now) for lot in get_lots(db, post.lot_ids)]
+        if closed and (all(closed) if post.kind == DIGEST else closed[0]):
+            raise TransitionError(f"unggahan #{post_id} tidak dapat disetujui: "
+                                  f"{next(c for c in closed if c)}")
+        posts.move(db, post_id, post.status, APPROVED, actor=who, reason=reason,
+                   approved_by=who, approved_at=clock.iso(now))
+    return posts.get_post(db, post_id)
+
+
+def reject(db: Database, post_id: int, *, actor: str, reason: str) -> Post:
+    """Reject a pending post; the reason is required and stored."""
+    text = " ".join((reason or "").split())
+    if not text:
+        raise TransitionError("alasan penolakan wajib diisi")
+    return transition(db, post_id, REJECTED, actor=actor, reason=text)
+
+
+def _back_to_review(db: Database, post: Post, who: str, why: str) -> None:
+    if post.status == APPROVED:
+        posts.move(db, post.id, APPROVED, PENDING, actor=who,
+                   reason=f"{why} setelah disetujui; perlu disetujui ulang")
+
+
+def edit_caption(db: Database, cfg: Config, post_id: int, channel: str, text: str, *,
+                 actor: str) -> Post:
+    """Replace one channel's caption, re-run the lint over the post, record the edit.
+
+    Allowed while the post is pending, approved or failed.
+    """
+    who = reviewer(actor)
+    new_text = cap.tidy(text or "")
+    if not new_text:
+        raise UsageError("keterangan tidak boleh kosong")
+    post = posts.get_post(db, post_id)
+    if channel not in post.captions and channel not in cfg.captions.channels:
+        raise UsageError(f"kanal {channel!r} tidak ada di unggahan #{post_id} (pilihan: "
+                         f"{', '.join(post.captions) or '-'})")
+    lots = get_lots(db, post.lot_ids)
+    if not lots:
+        raise NotFoundError(f"lot unggahan #{post_id} tidak ada di basis data")
+    with write_tx(db):
+        post = posts.get_post(db, post_id)
+        if post.status not in EDITABLE:
+            raise TransitionError(f"keterangan unggahan #{post_id} tidak dapat diubah karena "
+                                  f"statusnya {post_status(post.status)}")
+        old_text = post.captions.get(channel, "")
+        if old_text == new_text:
+            return post
+        texts = dict(post.captions, **{channel: new_text})
+        findings = cap.lint_for(cfg, texts, lots=lots, kind=post.kind,
+                                office_id=post.office_id)
+        at = clock.iso()
+        posts.update_content(db, post_id, at=at, captions=texts, lint=findings,
+                             blocking=cap.is_blocking(findings))
+        posts.add_event(db, post_id, actor=who, from_status=post.status,
+                        to_status=post.status, reason=f"keterangan {channel} diubah",
+                        action="edit", detail={"channel": channel, "old": old_text,
+                                               "new": new_text}, at=at)
+        _back_to_review(db, post, who, "keterangan diubah")
+    return posts.get_post(db, post_id)
+
+
+def set_images(db: Database, cfg: Config, post_id: int, images: Sequence[str | Path], *,
+               actor: str, template: str | None = None) -> Post:
+    """Replace a post's images (a reviewer picked another design). Paths are stored relative
+    to ``storage.output_dir`` when they are inside it."""
+    who = reviewer(actor)
+    stored = tuple(stored_image(cfg.output_dir, p) for p in images)
+    if not stored:
+        raise UsageError("unggahan harus punya paling sedikit satu gambar")
+    with write_tx(db):
+        post = posts.get_post(db, post_id)
+        if post.status not in EDITABLE:
+            raise TransitionError(f"gambar unggahan #{post_id} tidak dapat diganti karena "
+                                  f"statusnya {post_status(post.status)}")
+        if post.images == stored and (template is None or template == post.template):
+            return post
+        at = clock.iso()
+        posts.update_content(db, post_id, at=at, images=stored, template=template)
+        posts.add_event(db, post_id, actor=who, from_status=post.status,
+                        to_status=post.status,
+                        reason="gambar diganti" + (f" (desain {template})" if template else ""),
+                        action="images", detail={"old": list(post.images), "new": list(stored),
+                                                 "template": template}, at=at)
+        _back_to_review(db, post, who, "gambar diganti")
+    return posts.get_post(db, post_id)
+

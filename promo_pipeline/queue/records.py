@@ -1,0 +1,165 @@
+"""The queue's records: :class:`Post`, :class:`PostEvent`, :class:`Change` and :class:`NewPost`.
+
+Settings read: ``storage.output_dir`` and ``captions.primary`` (only in :meth:`Post.to_json`).
+
+Plain frozen data, made by :mod:`.posts` (the owner of the ``posts`` and ``post_events`` tables)
+and read by the CLI, the review page and the publisher. The rules about one post live here:
+what blocks its approval (:attr:`Post.blocked`), whether it may still be edited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from promo_pipeline.queue.states import DIGEST, EDITABLE
+
+if TYPE_CHECKING:
+    from promo_pipeline.config import Config
+
+#: The lint level that blocks approval (captions' ``BLOCK``; the lint writes it, posts read it).
+BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One fact that differs from the previous version, both values already readable."""
+
+    field: str
+    old: str
+    new: str
+    label: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"field": self.field, "label": self.label, "old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post: images and a caption per channel for a lot, a digest or a reminder."""
+
+    id: int
+    kind: str
+    status: str
+    lot_ids: tuple[str, ...]
+    office_id: str | None
+    version: int
+    content_hash: str | None
+    images: tuple[str, ...]             # relative to storage.output_dir (or absolute)
+    captions: dict[str, str]
+    lint: tuple[dict[str, str], ...]
+    blocking: bool
+    changes: tuple[Change, ...]
+    facts: dict[str, Any]
+    dedupe_key: str = ""
+    template: str | None = None
+    previous_post_id: int | None = None
+    approved_by: str | None = None
+    approved_at: str | None = None
+    reason: str | None = None
+    deadline_at: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    @property
+    def lot_id(self) -> str | None:
+        """The lot of a lot or reminder post (None for a digest)."""
+        return None if self.kind == DIGEST or not self.lot_ids else self.lot_ids[0]
+
+    # --- the approval rule ---------------------------------------------------------------
+    @property
+    def blocking_findings(self) -> tuple[dict[str, str], ...]:
+        """The lint findings that forbid approval (a missing or wrong figure, deadline, link)."""
+        return tuple(f for f in self.lint if f.get("level") == BLOCK)
+
+    @property
+    def blocked(self) -> bool:
+        """True while a blocking finding exists: the post cannot be approved."""
+        return self.blocking or bool(self.blocking_findings)
+
+    def blocking_reason(self) -> str:
+        """The blocking findings in one sentence, for the refusal message."""
+        messages = dict.fromkeys(f.get("message", "").rstrip(".")
+                                 for f in self.blocking_findings)
+        return "; ".join(m for m in messages if m) or "ada angka yang hilang atau salah"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE
+
+    # --- files and captions -------------------------------------------------------------
+    def image_paths(self, output_dir: Path) -> list[Path]:
+        """The images as absolute paths (stored paths are relative to ``output_dir``)."""
+        return [output_dir / p for p in self.images]
+
+    def primary_caption(self, primary: str) -> str:
+        """The caption of channel *primary* (else the first channel's)."""
+        if primary in self.captions:
+            return self.captions[primary]
+        return next(iter(self.captions.values()), "")
+
+    def to_json(self, cfg: Config) -> dict[str, Any]:
+        """The post as ``promo queue --json`` prints it (the public contract in DESIGN.md)."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "lot_ids": list(self.lot_ids),
+            "office_id": self.office_id,
+            "version": self.version,
+            "caption": self.primary_caption(cfg.captions.primary),
+            "captions": dict(self.captions),
+            "images": [cfg.display(p) for p in self.image_paths(cfg.output_dir)],
+            "lint": [dict(f) for f in self.lint],
+            "blocking": self.blocked,
+            "changes": [c.to_json() for c in self.changes],
+            "previous_post_id": self.previous_post_id,
+            "approved_by": self.approved_by,
+            "approved_at": self.approved_at,
+            "reason": self.reason,
+            "template": self.template,
+            "deadline_at": self.deadline_at,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class PostEvent:
+    """One audit row: a status change, a caption edit or an image change."""
+
+    id: int
+    post_id: int
+    at: str
+    actor: str
+    from_status: str | None
+    to_status: str | None
+    reason: str | None
+    action: str = "transition"
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "post_id": self.post_id, "at": self.at, "actor": self.actor,
+                "from_status": self.from_status, "to_status": self.to_status,
+                "reason": self.reason, "action": self.action, "detail": dict(self.detail)}
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """What :func:`insert_post` stores for a new post (pending review)."""
+
+    kind: str
+    dedupe_key: str
+    lot_ids: tuple[str, ...]
+    office_id: str
+    version: int
+    content_hash: str
+    images: tuple[str, ...]
+    captions: dict[str, str]
+    lint: tuple[dict[str, str], ...]
+    blocking: bool
+    changes: tuple[Change, ...]
+    facts: dict[str, Any]
+    deadline_at: str | None
+    previous_post_id: int | None = None
