@@ -204,6 +204,7 @@ class TextBlock:
     align: str
     weight: int
     tabular: bool
+    space: float = 0.0  # width of a space in em (0: the font's own)
 
     @property
     def bottom(self) -> int:
@@ -211,7 +212,8 @@ class TextBlock:
 
     def line_x(self, i: int) -> float:
         """Where the pen starts on line *i* (ink overhang on the left included)."""
-        over, lw = fonts.span(self.fit.lines[i], self.fit.size, self.weight, self.tabular)
+        over, lw = fonts.span(self.fit.lines[i], self.fit.size, self.weight, self.tabular,
+                              self.space)
         if self.align == "center":
             return self.x + (self.w - lw) / 2 + over
         if self.align == "right":
@@ -223,14 +225,16 @@ class TextBlock:
         out = []
         feats = fonts.features(self.tabular)
         for i, line in enumerate(self.fit.lines):
-            lx = self.line_x(i)
             base = self.y + self.fit.ascent + i * self.fit.line_height
-            for fam, part in fonts.runs(line):
-                f = fonts.font(self.fit.size, self.weight, fam)
-                bb = f.getbbox(part, anchor="ls", features=feats)
-                if bb[2] > bb[0]:
-                    out.append((lx + bb[0], base + bb[1], lx + bb[2], base + bb[3]))
-                lx += f.getlength(part, features=feats)
+            for dx, word in fonts.words(line, self.fit.size, self.weight, self.tabular,
+                                        self.space):
+                lx = self.line_x(i) + dx
+                for fam, part in fonts.runs(word):
+                    f = fonts.font(self.fit.size, self.weight, fam)
+                    bb = f.getbbox(part, anchor="ls", features=feats)
+                    if bb[2] > bb[0]:
+                        out.append((lx + bb[0], base + bb[1], lx + bb[2], base + bb[3]))
+                    lx += f.getlength(part, features=feats)
         return out
 
 
@@ -251,7 +255,7 @@ def ink_extent(text: str, size: int, weight: int, tabular: bool) -> tuple[int, i
 
 def fit_block(text: str, *, x: int, y: int, w: int, h: int, size: int, min_size: int,
               max_lines: int, weight: int, spacing: float, align: str, valign: str,
-              tabular: bool) -> TextBlock:
+              tabular: bool, space: float = 0.0) -> TextBlock:
     def metrics(px: int) -> tuple[int, int]:
         ascent, descent = fonts.metrics(px, weight)
         up, down = ink_extent(text, px, weight, tabular)
@@ -260,7 +264,7 @@ def fit_block(text: str, *, x: int, y: int, w: int, h: int, size: int, min_size:
     fit = layout.fit_text(
         text, width=w - 2 * TEXT_INSET, height=h, max_size=size, min_size=min_size,
         max_lines=max_lines, spacing=spacing,
-        measure=lambda s, px: fonts.span(s, px, weight, tabular)[1],
+        measure=lambda s, px: fonts.span(s, px, weight, tabular, space)[1],
         metrics=metrics,
     )
     top = y
@@ -268,7 +272,8 @@ def fit_block(text: str, *, x: int, y: int, w: int, h: int, size: int, min_size:
         top = y + (h - fit.height) // 2
     elif valign == "bottom":
         top = y + h - fit.height
-    return TextBlock(fit=fit, x=x, y=top, w=w, align=align, weight=weight, tabular=tabular)
+    return TextBlock(fit=fit, x=x, y=top, w=w, align=align, weight=weight, tabular=tabular,
+                     space=space)
 
 
 def draw_block(canvas: Image.Image, block: TextBlock, color: RGBA) -> None:
@@ -284,12 +289,14 @@ def draw_block(canvas: Image.Image, block: TextBlock, color: RGBA) -> None:
         fill = 255
     draw = ImageDraw.Draw(target)
     for i, line in enumerate(block.fit.lines):
-        lx = block.line_x(i) - ox
         base = block.y + block.fit.ascent + i * block.fit.line_height - oy
-        for fam, part in fonts.runs(line):
-            f = fonts.font(block.fit.size, block.weight, fam)
-            draw.text((lx, base), part, font=f, fill=fill, anchor="ls", features=feats)
-            lx += f.getlength(part, features=feats)
+        for dx, word in fonts.words(line, block.fit.size, block.weight, block.tabular,
+                                    block.space):
+            lx = block.line_x(i) - ox + dx
+            for fam, part in fonts.runs(word):
+                f = fonts.font(block.fit.size, block.weight, fam)
+                draw.text((lx, base), part, font=f, fill=fill, anchor="ls", features=feats)
+                lx += f.getlength(part, features=feats)
     if target is not canvas:
         canvas.paste(color[:3], (ox, oy), scale_mask(target, color[3] / 255))
 

@@ -159,7 +159,8 @@ def draw_text(canvas: Image.Image, kit: BrandKit, layer: Layer, x: int, y: int, 
     block = draw.fit_block(
         text, x=x + ph, y=y + pv, w=layer.w - 2 * ph, h=h - 2 * pv, size=p["size"],
         min_size=p["min_size"], max_lines=p["max_lines"], weight=p["weight"],
-        spacing=p["line_spacing"], align=p["align"], valign=p["valign"], tabular=p["tabular"])
+        spacing=p["line_spacing"], align=p["align"], valign=p["valign"], tabular=p["tabular"],
+        space=p["word_spacing"])
     top, bottom = block.y, block.bottom
     if "box" in p:
         fill, _, radius = p["box"]
@@ -175,7 +176,8 @@ def draw_text(canvas: Image.Image, kit: BrandKit, layer: Layer, x: int, y: int, 
         if paint:
             chip_sprite(kit, fill, chip_w, chip_h, radius, layer.opacity).paste(canvas, cx, top)
         block = draw.TextBlock(fit=block.fit, x=cx + ph, y=block.y, w=chip_w - 2 * ph,
-                               align=p["align"], weight=block.weight, tabular=block.tabular)
+                               align=p["align"], weight=block.weight, tabular=block.tabular,
+                               space=block.space)
         bottom = top + chip_h
     if paint:
         draw.draw_block(canvas, block, color)

@@ -52,7 +52,7 @@ from promo_pipeline.render.images import (
 logger = logging.getLogger(__name__)
 
 #: Bump when a code change alters the pixels of existing designs (forces a re-render).
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"  # 2: wider word spacing (templates: word_spacing)
 URGENT_DESIGN = "urgent"
 CRASH_AFTER_WRITE = "after_image_write"
 #: Lots a pool worker renders before it is replaced by a fresh one (bounds cache growth).
