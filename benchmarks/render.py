@@ -35,7 +35,8 @@ from promo_pipeline import config as config_mod
 from promo_pipeline import database, imagesafe, store
 from promo_pipeline.lots import Lot, save_lot
 from promo_pipeline.render import brand, draw, engine, photoset
-from promo_pipeline.render.pipeline import expand_slides, lot_values, render_batch
+from promo_pipeline.render.pipeline import render_batch
+from promo_pipeline.render.plan import expand_slides, lot_values
 
 ROOT = Path(__file__).resolve().parent
 WIB = timezone(timedelta(hours=7))

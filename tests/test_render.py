@@ -24,7 +24,7 @@ from promo_pipeline import render, store
 from promo_pipeline.errors import TemplateError
 from promo_pipeline.lots import Item, Lot, save_lot
 from promo_pipeline.render import brand, designs, engine, photoset
-from promo_pipeline.render.pipeline import expand_slides, lot_values
+from promo_pipeline.render.plan import expand_slides, lot_values
 from promo_pipeline.render.preview import demo_photo
 
 BIMA = "0b1a0000-0000-4000-8000-000000000001"

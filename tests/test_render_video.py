@@ -23,7 +23,7 @@ from promo_pipeline import cli as cli_mod
 from promo_pipeline import config as config_mod
 from promo_pipeline import database, render
 from promo_pipeline.errors import TemplateError
-from promo_pipeline.render import designs, timeline, video
+from promo_pipeline.render import brand, designs, photoset, plan, timeline, video
 from promo_pipeline.render.preview import demo_photo
 
 tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
@@ -264,9 +264,9 @@ def test_a_corrupt_photo_still_gives_a_clip_with_the_illustration(mini, db, capl
 
 def test_frames_where_nothing_moves_are_not_drawn_again(mini, db):
     template = designs.get_template(mini, "mini")
-    cfg_kit = render.pipeline.brand.brand_kit(mini)
-    values = render.pipeline.lot_values(mini, make_lot(), now=NOW, photo_count=0, kit=cfg_kit)
-    photos = render.pipeline.photoset.PhotoSet([])
+    cfg_kit = brand.brand_kit(mini)
+    values = plan.lot_values(mini, make_lot(), now=NOW, photo_count=0, kit=cfg_kit)
+    photos = photoset.PhotoSet([])
     out = video.render_clip(template, cfg_kit, values, photos, mini.output_dir / "m.mp4")
     assert out.frames == 180 and out.drawn < out.frames * 0.75
     with av.open(str(out.path)) as c:

@@ -29,7 +29,7 @@ _LAZY = {
     "RenderedImage": "promo_pipeline.render.pipeline",
     "images_for_lot": "promo_pipeline.render.pipeline",
     "render_batch": "promo_pipeline.render.pipeline",
-    "render_digest": "promo_pipeline.render.pipeline",
+    "render_digest": "promo_pipeline.render.digest",
     "render_lot": "promo_pipeline.render.pipeline",
     "render_lots": "promo_pipeline.render.pipeline",
     "contact_sheet": "promo_pipeline.render.preview",

@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image
 
-from promo_pipeline.render import draw, fonts, illustrations
+from promo_pipeline.render import draw, fonts, icons, illustrations
 from promo_pipeline.render.brand import BrandKit
 from promo_pipeline.render.checks import Color
 from promo_pipeline.render.fields import BRAND_FIELDS
@@ -215,7 +215,7 @@ def draw_static(canvas: Image.Image, kit: BrandKit, layer: Layer, x: int, y: int
             rect_sprite(kit, layer, layer.w, layer.h).paste(canvas, x, y)
     elif layer.type == "icon":
         size = min(layer.w, layer.h)
-        mask = draw.scale_mask(draw.icon_mask(p["name"], size), p["color"].alpha * layer.opacity)
+        mask = draw.scale_mask(icons.icon_mask(p["name"], size), p["color"].alpha * layer.opacity)
         canvas.paste(kit.rgba(p["color"])[:3],
                      (x + (layer.w - size) // 2, y + (layer.h - size) // 2), mask)
     elif layer.type == "pattern":

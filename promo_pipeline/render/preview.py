@@ -20,7 +20,8 @@ from promo_pipeline.errors import RenderError
 from promo_pipeline.fsutil import atomic_write_bytes
 from promo_pipeline.lots import Item, Lot
 from promo_pipeline.render import brand, designs, engine, fonts, photoset, video
-from promo_pipeline.render.pipeline import expand_slides, lot_values, office_zone, period
+from promo_pipeline.render.digest import period
+from promo_pipeline.render.plan import expand_slides, lot_values, office_zone
 
 logger = logging.getLogger(__name__)
 
