@@ -34,8 +34,9 @@ from PIL import Image, ImageDraw, ImageFilter
 from promo_pipeline import config as config_mod
 from promo_pipeline import database, imagesafe, store
 from promo_pipeline.lots import Lot, save_lot
-from promo_pipeline.render import draw, engine
-from promo_pipeline.render.pipeline import expand_slides, lot_values, render_batch
+from promo_pipeline.render import brand, draw, engine, photoset
+from promo_pipeline.render.pipeline import render_batch
+from promo_pipeline.render.plan import expand_slides, lot_values
 
 ROOT = Path(__file__).resolve().parent
 WIB = timezone(timedelta(hours=7))
@@ -92,7 +93,7 @@ def main() -> int:
         photo = make_photo()
         print(f"photo: 4000×3000 JPEG, {len(photo) / 1e6:.1f} MB")
         now = datetime.now(UTC)
-        kit = engine.brand_kit(cfg)
+        kit = brand.brand_kit(cfg)
         the_lot = lot(0, now)
         values = lot_values(cfg, the_lot, now=now, photo_count=1, kit=kit)
 
@@ -103,10 +104,10 @@ def main() -> int:
         def designs(names: list[str]) -> None:
             slides = []
             for name in names:
-                t = engine.get_template(cfg, name)
+                t = designs.get_template(cfg, name)
                 for _, slide, v, ph in expand_slides(t, values, 1):
                     slides.append((t, slide, v, ph))
-            photos = engine.PhotoSet([photo], engine.photo_needs(
+            photos = photoset.PhotoSet([photo], photoset.photo_needs(
                 [(s, v, ph) for _, s, v, ph in slides]))
             for t, slide, v, ph in slides:
                 im, _ = engine.compose(t, slide, kit, engine.RenderInput(v, photos, ph))

@@ -23,8 +23,8 @@ from promo_pipeline import cli as cli_mod
 from promo_pipeline import render, store
 from promo_pipeline.errors import TemplateError
 from promo_pipeline.lots import Item, Lot, save_lot
-from promo_pipeline.render import engine
-from promo_pipeline.render.pipeline import expand_slides, lot_values
+from promo_pipeline.render import brand, designs, engine, photoset
+from promo_pipeline.render.plan import expand_slides, lot_values
 from promo_pipeline.render.preview import demo_photo
 
 BIMA = "0b1a0000-0000-4000-8000-000000000001"
@@ -246,7 +246,7 @@ def test_force_renders_again_and_a_deleted_file_is_redrawn(cfg, db):
 def test_office_template_overrides_the_builtin_file_by_file(cfg_factory, db, tmp_path):
     office_dir = tmp_path / "my-templates"
     office_dir.mkdir()
-    builtin = engine.builtin_templates_dir() / "feed.toml"
+    builtin = designs.builtin_templates_dir() / "feed.toml"
     text = builtin.read_text(encoding="utf-8").replace('background = "background"',
                                                        'background = "#00FF00"', 1)
     (office_dir / "feed.toml").write_text(text, encoding="utf-8")
@@ -364,8 +364,8 @@ def kit_and_templates(tmp_path_factory):
 
     cfg = config_mod.from_dict({"brand": {"name": "KPKNL Bima"}},
                                base_dir=tmp_path_factory.mktemp("cfg"))
-    kit = engine.brand_kit(cfg)
-    return cfg, kit, {d: engine.get_template(cfg, d) for d in render.available_designs(cfg)}
+    kit = brand.brand_kit(cfg)
+    return cfg, kit, {d: designs.get_template(cfg, d) for d in render.available_designs(cfg)}
 
 
 @settings(max_examples=12, deadline=None,
@@ -382,7 +382,7 @@ def test_every_text_layer_stays_inside_its_box_and_the_canvas(kit_and_templates,
         values = lot_values(cfg, lot, now=NOW, photo_count=0, kit=kit)
         for _, slide, svalues, photo in expand_slides(template, values, 0):
             im, placed = engine.compose(template, slide, kit,
-                                        engine.RenderInput(svalues, engine.PhotoSet([]), photo))
+                                        engine.RenderInput(svalues, photoset.PhotoSet([]), photo))
             assert im.size == (template.width, template.height)
             for p in placed:
                 if p.type != "text" or not p.drawn:

@@ -9,7 +9,7 @@ import pytest
 
 from promo_pipeline import config as config_mod
 from promo_pipeline.errors import TemplateError
-from promo_pipeline.render import conditions, engine
+from promo_pipeline.render import checks, conditions, designs, layers
 from promo_pipeline.render import template as tmpl
 from promo_pipeline.render.fields import LOT_FIELDS, field_types
 
@@ -68,10 +68,10 @@ def line_of(text: str, needle: str, occurrence: int = 1) -> int:
 
 def test_every_builtin_design_loads(tmp_path):
     cfg = config_mod.from_dict({}, base_dir=tmp_path)
-    names = engine.available_designs(cfg)
+    names = designs.available_designs(cfg)
     assert {"feed", "square", "story", "carousel", "digest", "urgent"} <= set(names)
     for name in names:
-        t = engine.get_template(cfg, name)
+        t = designs.get_template(cfg, name)
         assert t.width >= 1080 and t.slides
 
 
@@ -163,26 +163,26 @@ def test_office_folder_with_a_broken_template_fails_at_load(tmp_path):
     write(tmp_path / "templates", GOOD.replace("fill =", "fll ="), "feed.toml")
     cfg = config_mod.from_dict({}, base_dir=tmp_path)
     with pytest.raises(TemplateError, match=r"feed\.toml:\d+: layers\[0\]\.fll"):
-        engine.get_template(cfg, "feed")
-    assert engine.get_template(cfg, "story").path.parent != tmp_path / "templates"
+        designs.get_template(cfg, "feed")
+    assert designs.get_template(cfg, "story").path.parent != tmp_path / "templates"
 
 
 def test_design_names_cannot_escape_the_templates_folder(tmp_path):
     cfg = config_mod.from_dict({}, base_dir=tmp_path)
     for bad in ("../config", "a/b", ".hidden", ""):
         with pytest.raises(TemplateError):
-            engine.get_template(cfg, bad)
+            designs.get_template(cfg, bad)
 
 
 def test_colours_and_placeholders():
-    assert tmpl.parse_color("#FF000080") == tmpl.Color("#FF0000", 128 / 255)
-    assert tmpl.parse_color("black@40") == tmpl.Color("black", 0.4)
-    assert tmpl.parse_color("secondary") == tmpl.Color("secondary", 1.0)
-    assert tmpl.parse_color("#12345") is None and tmpl.parse_color("red") is None
-    assert tmpl.fill_text("{location} · {office}", {"location": "", "office": "KPKNL Bima"}) == \
+    assert checks.parse_color("#FF000080") == checks.Color("#FF0000", 128 / 255)
+    assert checks.parse_color("black@40") == checks.Color("black", 0.4)
+    assert checks.parse_color("secondary") == checks.Color("secondary", 1.0)
+    assert checks.parse_color("#12345") is None and checks.parse_color("red") is None
+    assert layers.fill_text("{location} · {office}", {"location": "", "office": "KPKNL Bima"}) == \
         ("KPKNL Bima", False)
-    assert tmpl.fill_text("Lokasi: {location}", {"location": ""}) == ("Lokasi: ", True)
-    assert tmpl.fill_text("{{literal}} {x}", {"x": "<script>"}) == ("{literal} <script>", False)
+    assert layers.fill_text("Lokasi: {location}", {"location": ""}) == ("Lokasi: ", True)
+    assert layers.fill_text("{{literal}} {x}", {"x": "<script>"}) == ("{literal} <script>", False)
 
 
 # --- conditions ----------------------------------------------------------------------------------
@@ -242,5 +242,5 @@ def test_designer_reference_documents_every_field_layer_type_and_icon():
     text = (builtin_templates_dir() / "README.md").read_text(encoding="utf-8")
     for name in [*LOT_FIELDS, *SLIDE_FIELDS, *DIGEST_FIELDS]:
         assert f"`{name}`" in text, name
-    for name in [*tmpl.LAYER_TYPES, *tmpl.ICONS, *tmpl.PATTERNS, *tmpl.COLOR_NAMES]:
+    for name in [*layers.LAYER_TYPES, *layers.ICONS, *layers.PATTERNS, *checks.COLOR_NAMES]:
         assert f"`{name}`" in text, name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -42,8 +43,11 @@ def render(app: AppContext, lot_id: str | None, force: bool, designs: tuple[str,
         targets = [lot]
     else:
         targets = [lot for page in iter_postable(app.db, now) for lot in page]
+    progress = _render_progress() if not app.quiet and sys.stderr.isatty() else None
     batch = render_mod.render_batch(app.config, app.db, targets, formats=list(designs) or None,
-                                    force=force)
+                                    force=force, progress=progress)
+    if progress is not None:
+        click.echo("", err=True)
     if as_json:
         emit_json([{"lot_id": i.lot_id, "format": i.format, "slide": i.slide,
                     "path": app.config.display(i.path), "rendered": i.rendered}
@@ -54,6 +58,17 @@ def render(app: AppContext, lot_id: str | None, force: bool, designs: tuple[str,
     for failed, error in batch.errors.items():
         click.echo(f"  galat lot {failed}: {error}", err=True)
     sys.exit(1 if batch.errors else 0)
+
+
+def _render_progress() -> Callable[[str, str, int, int], None]:
+    """One terminal line kept up to date: frames of the clip being encoded, or lots done."""
+
+    def show(lot_id: str, design: str, done: int, total: int) -> None:
+        what = f"video {design} lot {lot_id[:8]}: {done}/{total} bingkai" if design else \
+            f"lot selesai: {done}/{total}"
+        click.echo(f"\r{what}   ", err=True, nl=False)
+
+    return show
 
 
 @cli.group("templates")
@@ -79,12 +94,12 @@ def templates_list(app: AppContext) -> None:
     """Daftar desain, ukurannya dan asal berkasnya; templat yang rusak dilaporkan."""
     from promo_pipeline import render as render_mod
     from promo_pipeline.errors import TemplateError
-    from promo_pipeline.render import engine
+    from promo_pipeline.render import designs
 
     broken = 0
     for name in render_mod.available_designs(app.config):
         try:
-            tpl = engine.get_template(app.config, name)
+            tpl = designs.get_template(app.config, name)
         except TemplateError as exc:
             broken += 1
             click.echo(f"{name:<10} RUSAK: {exc}", err=True)

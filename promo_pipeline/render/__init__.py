@@ -24,12 +24,12 @@ from typing import Any
 # The renderer (Pillow, fonts, templates) loads on first use, so opening the database or running
 # an unrelated command does not pay for it.
 _LAZY = {
-    "available_designs": "promo_pipeline.render.engine",
+    "available_designs": "promo_pipeline.render.designs",
     "RenderBatch": "promo_pipeline.render.pipeline",
     "RenderedImage": "promo_pipeline.render.pipeline",
     "images_for_lot": "promo_pipeline.render.pipeline",
     "render_batch": "promo_pipeline.render.pipeline",
-    "render_digest": "promo_pipeline.render.pipeline",
+    "render_digest": "promo_pipeline.render.digest",
     "render_lot": "promo_pipeline.render.pipeline",
     "render_lots": "promo_pipeline.render.pipeline",
     "contact_sheet": "promo_pipeline.render.preview",

@@ -174,22 +174,47 @@ def measure(text: str, size: int, weight: int, tabular: bool = False) -> float:
 
 
 @functools.lru_cache(maxsize=65536)
-def span(text: str, size: int, weight: int, tabular: bool = False) -> tuple[float, float]:
+def span(text: str, size: int, weight: int, tabular: bool = False, space: float = 0.0
+         ) -> tuple[float, float]:
     """(overhang left of the pen, total width) of a line, ink included.
 
     A glyph may reach past its advance (``ì`` at the start, a swash at the end), so the width
     a line needs is the larger of its advance and its ink, plus any ink left of the pen.
+    *space* > 0 sets the width of a space in em (see :func:`words`).
     """
     feats = features(tabular)
     pen, left, right = 0.0, 0.0, 0.0
-    for fam, part in runs(text):
-        f = font(size, weight, fam)
-        bb = f.getbbox(part, anchor="ls", features=feats)
-        if bb[2] > bb[0]:
-            left, right = min(left, pen + bb[0]), max(right, pen + bb[2])
-        pen += f.getlength(part, features=feats)
+    for dx, word in words(text, size, weight, tabular, space):
+        pen = dx
+        for fam, part in runs(word):
+            f = font(size, weight, fam)
+            bb = f.getbbox(part, anchor="ls", features=feats)
+            if bb[2] > bb[0]:
+                left, right = min(left, pen + bb[0]), max(right, pen + bb[2])
+            pen += f.getlength(part, features=feats)
     overhang = -left
     return overhang, max(pen, right) + overhang
+
+
+@functools.lru_cache(maxsize=65536)
+def words(text: str, size: int, weight: int, tabular: bool = False, space: float = 0.0
+          ) -> tuple[tuple[float, str], ...]:
+    """Where each piece of a line starts (px from the pen): the whole line as one piece, or,
+    with *space* > 0, word by word with every space *space* em wide.
+
+    The brand font's own space is only 0.17 em, which makes "pukul 11.00" read as one word at a
+    glance; templates set a wider one (``word_spacing``).
+    """
+    if space <= 0 or " " not in text:
+        return ((0.0, text),)
+    out, pen = [], 0.0
+    for i, word in enumerate(text.split(" ")):
+        if i:
+            pen += space * size
+        if word:
+            out.append((pen, word))
+            pen += measure(word, size, weight, tabular)
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -178,7 +178,7 @@ def default_logo(size: int, primary: RGB, accent: RGB) -> Image.Image:
     d.ellipse((s * 0.07, s * 0.07, s * 0.93, s * 0.93), outline=(*primary, 255),
               width=max(1, round(s * 0.035)))
     g = Image.new("L", (s, s), 0)
-    from promo_pipeline.render.draw import _ICONS  # the gavel glyph, drawn at this size
+    from promo_pipeline.render.icons import _ICONS  # the gavel glyph, drawn at this size
 
     inner = int(s * 0.56)
     gm = Image.new("L", (inner, inner), 0)

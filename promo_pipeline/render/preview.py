@@ -19,8 +19,9 @@ from promo_pipeline.config import Config
 from promo_pipeline.errors import RenderError
 from promo_pipeline.fsutil import atomic_write_bytes
 from promo_pipeline.lots import Item, Lot
-from promo_pipeline.render import engine, fonts
-from promo_pipeline.render.pipeline import expand_slides, lot_values
+from promo_pipeline.render import brand, designs, engine, fonts, photoset, video
+from promo_pipeline.render.digest import period
+from promo_pipeline.render.plan import expand_slides, lot_values, office_zone
 
 logger = logging.getLogger(__name__)
 
@@ -111,9 +112,10 @@ def _label(im: Image.Image, text: str) -> Image.Image:
 
 
 def contact_sheet(cfg: Config, out_path: str | Path, *, now: datetime | None = None) -> Path:
-    """Render every design with the demo lots into one PNG; returns its path."""
+    """Render every design with the demo lots into one PNG (video designs: one frame per scene);
+    returns its path."""
     now = now or datetime.now(UTC)
-    kit = engine.brand_kit(cfg)
+    kit = brand.brand_kit(cfg)
     lots = demo_lots(now)
     photos = [demo_photo(seed=i) for i in range(3)]
     thumbs: list[Image.Image] = []
@@ -124,18 +126,28 @@ def contact_sheet(cfg: Config, out_path: str | Path, *, now: datetime | None = N
         t.thumbnail((thumb_h * 2, thumb_h))
         thumbs.append(_label(t, label))
 
-    for design in engine.available_designs(cfg):
-        template = engine.get_template(cfg, design)
+    for design in designs.available_designs(cfg):
+        template = designs.get_template(cfg, design)
         if template.kind == "digest":
             cells = []
             for i, lot in enumerate(lots * 2):
                 ph = [photos[i % 3]] if i % 2 == 0 else []
                 values = lot_values(cfg, lot, now=now, photo_count=len(ph), kit=kit)
-                cells.append(engine.RenderInput(values, engine.PhotoSet(ph)))
+                cells.append(engine.RenderInput(values, photoset.PhotoSet(ph)))
+            shown = (lots * 2)[: template.grid.per_page]
             page = {**kit.values, "digest_title": "Lelang pekan ini", "page": 1, "pages": 2,
-                    "page_label": "1/2", "lot_count": 8, "period": "11–18 Maret 2026"}
+                    "page_label": "1/2", "lot_count": 8,
+                    "period": period(shown, office_zone(cfg, shown[0].office_id))}
             im, _ = engine.compose_digest(template, kit, page, cells[: template.grid.per_page])
             add(im, f"{design}")
+            continue
+        if template.is_video:
+            values = lot_values(cfg, lots[0], now=now, photo_count=len(photos), kit=kit)
+            set_ = photoset.PhotoSet(list(photos), video.photo_needs(template, len(photos)))
+            moments = video.scene_times(template, values, len(photos))
+            frames = video.frames_at(template, kit, values, set_, [t for _, t in moments])
+            for (scene, t), im in zip(moments, frames, strict=True):
+                add(im, f"{design} · {scene} · {t:.1f} s")
             continue
         cases = [(lots[0], photos)] if design != "feed" else [
             (lots[0], photos), (lots[1], []), (lots[2], [])]
@@ -143,7 +155,7 @@ def contact_sheet(cfg: Config, out_path: str | Path, *, now: datetime | None = N
             cases = [(lots[2], [])]
         for lot, ph in cases:
             values = lot_values(cfg, lot, now=now, photo_count=len(ph), kit=kit)
-            set_ = engine.PhotoSet(list(ph))
+            set_ = photoset.PhotoSet(list(ph))
             for n, (_, slide, svalues, photo) in enumerate(
                     expand_slides(template, values, len(ph))):
                 im, _ = engine.compose(template, slide, kit,
