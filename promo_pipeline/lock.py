@@ -9,9 +9,9 @@ Windows filelock uses ``msvcrt`` byte-range locks, which the OS also releases wi
 
 A second process that finds the lock taken waits a short while (about a second for commands,
 longer for daemon jobs) and then raises :class:`~promo_pipeline.errors.LockedError` (exit status
-3) without touching anything. The lock is re-entrant within one thread, so a library function
-that takes it again under a command that already holds it does not deadlock; two threads of one
-process (two daemon jobs) do exclude each other.
+3) without touching anything. The lock is taken in one layer only: the entry points (each
+``promo`` command that writes, each daemon job); the library functions they call never take it.
+Two threads of one process (two daemon jobs) exclude each other.
 """
 
 from __future__ import annotations
