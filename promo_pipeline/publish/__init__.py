@@ -14,8 +14,9 @@ does, at every start) loads neither the outbox nor an HTTP library.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from promo_pipeline import lazy
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -32,11 +33,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy.exports(__name__, _EXPORTS)
 
 
 def deliveries_for_post(db: Database, post_id: int) -> list[dict[str, Any]]:

@@ -37,9 +37,9 @@ use, so reading posts (or opening the database) does not import it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from promo_pipeline import lazy
 from promo_pipeline.queue.lifecycle import apply_lot_states, closed_target
 from promo_pipeline.queue.posts import (
     count_by_status,
@@ -104,13 +104,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'promo_pipeline.queue' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, _LAZY)
 
 
 __all__ = [

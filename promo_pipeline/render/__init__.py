@@ -18,8 +18,7 @@ The ``images`` table belongs to this stage: :mod:`promo_pipeline.render.images` 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from promo_pipeline import lazy
 
 # The renderer (Pillow, fonts, templates) loads on first use, so opening the database or running
 # an unrelated command does not pay for it.
@@ -36,13 +35,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'promo_pipeline.render' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, _LAZY)
 
 
 __all__ = [
