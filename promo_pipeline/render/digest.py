@@ -29,7 +29,6 @@ from promo_pipeline.render.plan import (
     layers_digest,
     lot_values,
     name_hash,
-    office_zone,
 )
 
 
@@ -64,7 +63,7 @@ def render_digest(cfg: Config, db: Database, lots: Sequence[Lot], *, title: str,
     digest_id = f"digest-{key[:12]}"
     per = template.grid.per_page
     pages = [list(lots[i:i + per]) for i in range(0, len(lots), per)]
-    tz = office_zone(cfg, lots[0].office_id)
+    tz = cfg.timezone_of(lots[0].office_id)
     cells_by_page = []
     planned: list[Planned] = []
     for n, page_lots in enumerate(pages):

@@ -80,14 +80,9 @@ def file_hash(path: Path) -> str:
     return digest
 
 
-def office_zone(cfg: Config, office_id: str) -> str:
-    office = cfg.office(office_id)
-    return office.timezone if office else cfg.default_timezone
-
-
 def lot_values(cfg: Config, lot: Lot, *, now: datetime, photo_count: int,
                kit: brand.BrandKit) -> dict[str, Any]:
-    values = lot_fields(lot, cfg.brand, tz=office_zone(cfg, lot.office_id), now=now,
+    values = lot_fields(lot, cfg.brand, tz=cfg.timezone_of(lot.office_id), now=now,
                         photo_count=photo_count, urgent_days=cfg.render.urgent_days)
     values.update(kit.values)
     if not values.get("brand_name"):

@@ -21,7 +21,7 @@ from promo_pipeline.fsutil import atomic_write_bytes
 from promo_pipeline.lots import Item, Lot
 from promo_pipeline.render import brand, designs, engine, fonts, photoset, video
 from promo_pipeline.render.digest import period
-from promo_pipeline.render.plan import expand_slides, lot_values, office_zone
+from promo_pipeline.render.plan import expand_slides, lot_values
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def contact_sheet(cfg: Config, out_path: str | Path, *, now: datetime | None = N
             shown = (lots * 2)[: template.grid.per_page]
             page = {**kit.values, "digest_title": "Lelang pekan ini", "page": 1, "pages": 2,
                     "page_label": "1/2", "lot_count": 8,
-                    "period": period(shown, office_zone(cfg, shown[0].office_id))}
+                    "period": period(shown, cfg.timezone_of(shown[0].office_id))}
             im, _ = engine.compose_digest(template, kit, page, cells[: template.grid.per_page])
             add(im, f"{design}")
             continue
