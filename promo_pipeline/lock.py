@@ -22,11 +22,11 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from promo_pipeline import clock
 from promo_pipeline.config import Config
 from promo_pipeline.errors import LockedError
 
@@ -100,7 +100,7 @@ def _write_info(path: Path, what: str) -> None:
     info = {
         "what": what,
         "pid": os.getpid(),
-        "since": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        "since": clock.now().astimezone().isoformat(timespec="seconds"),
         "argv": sys.argv[:3],
     }
     try:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlite_utils import Database
 
-from promo_pipeline import formats, photos
+from promo_pipeline import clock, formats, photos
 from promo_pipeline.config import Config
 from promo_pipeline.errors import TemplateError
 from promo_pipeline.fsutil import atomic_write_bytes
@@ -54,7 +54,7 @@ def render_digest(cfg: Config, db: Database, lots: Sequence[Lot], *, title: str,
     """
     if not lots:
         return []
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     kit = brand.brand_kit(cfg)
     template = designs.get_template(cfg, design)
     if template.kind != "digest" or template.grid is None:

@@ -22,13 +22,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from promo_pipeline import crash
+from promo_pipeline import clock, crash
 from promo_pipeline.config import Config
 from promo_pipeline.errors import RenderError
 from promo_pipeline.fsutil import atomic_write_bytes
@@ -207,7 +207,7 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
     Template errors (a broken design file, an unknown design) are raised before anything is
     rendered, since every lot would fail the same way.
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     kit = brand.brand_kit(cfg)
     batch = RenderBatch()
 

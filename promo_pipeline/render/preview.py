@@ -10,11 +10,12 @@ from __future__ import annotations
 import io
 import logging
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from promo_pipeline import clock
 from promo_pipeline.config import Config
 from promo_pipeline.errors import RenderError
 from promo_pipeline.fsutil import atomic_write_bytes
@@ -114,7 +115,7 @@ def _label(im: Image.Image, text: str) -> Image.Image:
 def contact_sheet(cfg: Config, out_path: str | Path, *, now: datetime | None = None) -> Path:
     """Render every design with the demo lots into one PNG (video designs: one frame per scene);
     returns its path."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     kit = brand.brand_kit(cfg)
     lots = demo_lots(now)
     photos = [demo_photo(seed=i) for i in range(3)]
