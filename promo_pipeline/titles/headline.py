@@ -120,10 +120,11 @@ def _real_estate(title: str, facts: Facts, family: str, limit: int) -> str:
         label = _reading_case(text.tidy(subject), None)
         label = text.shorten(label, 28)
     areas: list[str] = []
-    for name, label in (("land_area_m2", "LT "), ("building_area_m2", "LB "), ("area_m2", "")):
+    for name, abbreviation in (("land_area_m2", "LT "), ("building_area_m2", "LB "),
+                               ("area_m2", "")):
         value = getattr(facts, name)
         if value and (name != "area_m2" or not areas):
-            areas.append(label + facts.written_areas.get(name, _area_text(value)))
+            areas.append(abbreviation + facts.written_areas.get(name, _area_text(value)))
     for parts in ([label, *areas, facts.place], [label, *areas], [label, areas[0]] if areas
                   else [label], [label]):
         line = _DOT.join(p for p in parts if p)
