@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "render": (["--repeat", "15", "--lots", "200"], ["--repeat", "3", "--lots", "20"]),
     "review": (["--posts", "500", "--repeat", "40", "--markdown"],
                ["--posts", "100", "--repeat", "10", "--markdown"]),
+    "queue_stage": (["--lots", "2000", "--markdown"], ["--lots", "200", "--markdown"]),
     "load": (["--lots", "10000", "--markdown"],
              ["--lots", "200", "--formats", "feed", "--markdown"]),
 }

@@ -32,15 +32,10 @@ import dataclasses
 import hashlib
 import json
 import logging
-import re
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
@@ -52,7 +47,6 @@ from promo_pipeline.errors import (
     ParseError,
     PermanentFetchError,
     RetryableFetchError,
-    UsageError,
 )
 from promo_pipeline.http import HttpClient
 from promo_pipeline.lots import (
@@ -75,13 +69,15 @@ from promo_pipeline.lots import (
 )
 from promo_pipeline.parse import parse_lot
 from promo_pipeline.photos import BAD, CACHED, DOWNLOADED, FAILED, REFUSED, PhotoCache
+from promo_pipeline.progress import Bar
+from promo_pipeline.progress import progress as progress_display
+from promo_pipeline.refs import parse_lot_ref
 
 logger = logging.getLogger(__name__)
 
 #: After this many detail requests in a row fail even after retries, an office is given up.
 MAX_DETAIL_FAILURES = 3
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 @dataclass
@@ -176,7 +172,7 @@ def collect_all(
     requests_before, retries_before = client.stats.requests, client.stats.retries
     collector = _Collector(cfg, db, client, clock.now())
     try:
-        with _progress(progress) as bar:
+        with progress_display(progress) as bar:
             for office in cfg.offices:
                 collector.office(office, bar)
         collector.mark_ended()
@@ -203,7 +199,7 @@ class _Collector:
         self.max_age = timedelta(hours=cfg.source.detail_max_age_hours)
 
     # --- one office -------------------------------------------------------------------------
-    def office(self, office: Office, bar: _Bar) -> None:
+    def office(self, office: Office, bar: Bar) -> None:
         self.stats.offices += 1
         found: dict[str, tuple[Any, str | None]] = {}
         complete = True
@@ -348,38 +344,6 @@ class _Collector:
 # --- one lot, on demand -------------------------------------------------------------------------
 
 
-def parse_lot_ref(text: str, *, site_base: str | None = None) -> tuple[str | None, str]:
-    """``(office_id or None, lot_id)`` from a lot id or a lelang.go.id lot URL.
-
-    Accepted: ``{uuid}``, ``https://lelang.go.id/kpknl/{office}/detail-auction/{uuid}``,
-    ``https://lelang.go.id/detail-auction/{uuid}`` (scheme optional, ``www.`` and a trailing
-    slash, query or fragment allowed; also on the host of *site_base*). Anything else raises
-    :class:`UsageError`.
-    """
-    raw = (text or "").strip()
-    if _UUID.match(raw):
-        return None, raw.lower()
-    bad = UsageError(f"bukan ID lot atau URL lot lelang.go.id: {raw[:120]!r} (contoh: "
-                     "https://lelang.go.id/kpknl/<kantor>/detail-auction/<id-lot>)")
-    try:
-        parts = urlsplit(raw if "://" in raw else f"https://{raw}")
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        raise bad from None
-    hosts = {"lelang.go.id", "www.lelang.go.id"}
-    if site_base:
-        hosts.add((urlsplit(site_base).hostname or "").lower())
-    if parts.scheme not in ("http", "https") or host not in hosts:
-        raise bad
-    segments = [s for s in parts.path.split("/") if s]
-    if (len(segments) == 4 and segments[0] == "kpknl" and segments[2] == "detail-auction"
-            and _UUID.match(segments[1]) and _UUID.match(segments[3])):
-        return segments[1].lower(), segments[3].lower()
-    if len(segments) == 2 and segments[0] == "detail-auction" and _UUID.match(segments[1]):
-        return None, segments[1].lower()
-    raise bad
-
-
 def collect_lot(
     cfg: Config,
     db: Database,
@@ -432,69 +396,6 @@ def collect_lot(
     return stored
 
 
-def match_offices(offices: list[dict[str, Any]], search: str | None) -> list[dict[str, Any]]:
-    """Offices whose name or city contains *search*, ignoring case, spaces, dots and hyphens
-    (``"pangkal pinang"`` finds ``KPKNL Pangkalpinang``); all of them without *search*."""
-    if not search or not _squash(search):
-        return list(offices)
-    needle = _squash(search)
-    return [o for o in offices
-            if needle in _squash(str(o.get("nama") or "")) or
-            needle in _squash(str(o.get("kota") or ""))]
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\s.\-_]+", "", text).casefold()
-
-
 def _hash(item: Any) -> str:
     blob = json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-# --- progress ------------------------------------------------------------------------------------
-
-
-class _Bar:
-    """Progress on a terminal; does nothing otherwise."""
-
-    def __init__(self, progress: Any | None):
-        self._progress = progress
-        self._task: Any = None
-
-    def start(self, label: str) -> None:
-        if self._progress is None:
-            return
-        if self._task is None:
-            self._task = self._progress.add_task(label, total=None)
-        self._progress.update(self._task, description=f"{label}: daftar lot", completed=0,
-                              total=None)
-
-    def page(self, label: str, page: int, total: int | None) -> None:
-        if self._progress is not None:
-            of = f"/{total}" if total else ""
-            self._progress.update(self._task, description=f"{label}: halaman {page}{of}")
-
-    def lots(self, label: str, count: int) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, description=f"{label}: {count} lot", completed=0,
-                                  total=count)
-
-    def advance(self) -> None:
-        if self._progress is not None:
-            self._progress.advance(self._task)
-
-
-@contextmanager
-def _progress(enabled: bool | None) -> Iterator[_Bar]:
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        yield _Bar(None)
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=Console(stderr=True), transient=True) as progress:
-        yield _Bar(progress)

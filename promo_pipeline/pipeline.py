@@ -34,7 +34,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from promo_pipeline import captions, clock, collect, formats, present, queue, render
+from promo_pipeline import captions, clock, collect, formats, present, queue, refs, render
 from promo_pipeline.collect import CollectStats
 from promo_pipeline.config import Config
 from promo_pipeline.errors import NotQueueableError, PromoError
@@ -81,7 +81,7 @@ def run(
     """
     if lot_ref is not None:
         # Bad usage is not a run: check the reference before anything is recorded.
-        collect.parse_lot_ref(lot_ref, site_base=cfg.source.site_base)
+        refs.parse_lot_ref(lot_ref, site_base=cfg.source.site_base)
     state = RunState(cfg=cfg, db=db, now=clock.now(), lot_ref=lot_ref, progress=progress)
     recorder = Recorder(db, RUN_KIND, lot_ref=lot_ref)
     counts: dict[str, Counts] = {}

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import BIMA, image_bytes, shift_iso
 
-from promo_pipeline import clock, collect, database, pipeline, store
+from promo_pipeline import clock, collect, database, pipeline, refs, store
 from promo_pipeline.cli import cli
 from promo_pipeline.demo.server import Fault
 from promo_pipeline.errors import NotFoundError, UsageError
@@ -410,7 +410,7 @@ def test_the_example_placeholder_id_is_refused_with_a_hint(cfg_factory, db, fake
     (f"http://lelang.go.id/detail-auction/{CAR}", (None, CAR)),
 ])
 def test_parse_lot_ref(text, expected):
-    assert collect.parse_lot_ref(text) == expected
+    assert refs.parse_lot_ref(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -420,7 +420,7 @@ def test_parse_lot_ref(text, expected):
 ])
 def test_parse_lot_ref_rejects_anything_else(text):
     with pytest.raises(UsageError, match="bukan ID lot"):
-        collect.parse_lot_ref(text)
+        refs.parse_lot_ref(text)
 
 
 def test_collect_lot_by_url_even_when_not_listed(config, db, fake_lelang):
@@ -624,10 +624,10 @@ def test_offices_search_ignores_case_spaces_and_hyphens(config, fake_lelang):
 def test_match_offices():
     offices = [{"nama": "KPKNL Pangkalpinang", "kota": "Kota Pangkalpinang"},
                {"nama": "KPKNL Bima", "kota": "Kota Bima"}]
-    assert collect.match_offices(offices, "pangkal pinang") == offices[:1]
-    assert collect.match_offices(offices, "KOTA BIMA") == offices[1:]
-    assert collect.match_offices(offices, "  ") == offices
-    assert collect.match_offices(offices, None) == offices
+    assert refs.match_offices(offices, "pangkal pinang") == offices[:1]
+    assert refs.match_offices(offices, "KOTA BIMA") == offices[1:]
+    assert refs.match_offices(offices, "  ") == offices
+    assert refs.match_offices(offices, None) == offices
 
 
 def test_leftover_temp_files_from_a_killed_write_are_removed(config, db, fake_lelang):

@@ -159,7 +159,11 @@ def test_reviewers_write_while_a_run_writes_and_no_one_sees_database_is_locked(
         db = database.connect(config.database_path)
         try:
             while not stop.is_set():
-                for (post_id,) in db.execute("select id from posts where status = 'pending'"):
+                # Read, then act, as the page and the CLI do: a cursor left open across the
+                # writes would pin an old snapshot, and SQLite refuses to upgrade it once the
+                # run has committed (SQLITE_BUSY_SNAPSHOT, "database is locked", no waiting).
+                pending = db.execute("select id from posts where status = 'pending'").fetchall()
+                for (post_id,) in pending:
                     try:
                         queue.approve(db, post_id, actor="sari")
                     except PromoError:

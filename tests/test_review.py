@@ -485,12 +485,12 @@ def test_404_page_is_indonesian(admin):
 
 
 def test_500_page_has_no_traceback(admin, monkeypatch):
-    from promo_pipeline.review import views
+    from promo_pipeline.review import pages
 
     def boom(*a, **k):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(views.q, "list_posts", boom)
+    monkeypatch.setattr(pages.q, "list_posts", boom)
     resp = admin.get("/queue")
     assert resp.status_code == 500
     html = resp.get_data(as_text=True)

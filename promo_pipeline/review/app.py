@@ -88,10 +88,12 @@ def create_app(cfg: Config, *, testing: bool = False) -> Flask:
     # Apply migrations once here; per-request connections then skip that work.
     database.connect(cfg.database_path).close()
 
-    from promo_pipeline.review import views
+    # The route modules register their routes on the one blueprint as they are imported.
+    from promo_pipeline.review import actions, login, media, pages, users  # noqa: F401
+    from promo_pipeline.review.blueprint import bp, register_template_helpers
 
-    app.register_blueprint(views.bp)
-    views.register_template_helpers(app)
+    app.register_blueprint(bp)
+    register_template_helpers(app)
 
     app.before_request(_open_db)
     app.before_request(_guard)

@@ -1,4 +1,5 @@
-"""Safe access to the project's media for the review page: path checks and cached thumbnails.
+"""Safe access to the project's media for the review page: path checks, cached thumbnails and
+the two routes that serve them (``/media/…``, ``/thumb/…``).
 
 Settings read: ``storage.output_dir`` (rendered images, the thumbnail cache) and
 ``storage.media_dir`` (cached source photos).
@@ -16,12 +17,16 @@ import hashlib
 import io
 import logging
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from flask import abort, request, send_file
 from PIL import Image
 
 from promo_pipeline import fsutil, imagesafe
 from promo_pipeline.config import Config
 from promo_pipeline.errors import NotFoundError, PhotoError
+from promo_pipeline.review.app import cfg_of
+from promo_pipeline.review.blueprint import bp
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +95,36 @@ def try_thumbnail(cfg: Config, root: str, rel: str) -> Path | None:
     except (NotFoundError, PhotoError) as exc:
         logger.warning("no thumbnail for %s/%s: %s", root, rel, exc)
         return None
+
+
+# --- routes --------------------------------------------------------------------------------
+
+
+@bp.route("/media/<root>/<path:rel>")
+def media_file(root: str, rel: str) -> Any:
+    if root not in ROOTS:
+        abort(404)
+    try:
+        path = safe_path(cfg_of(), root, rel)
+    except NotFoundError:
+        abort(404)
+    resp = send_file(path, as_attachment=bool(request.args.get("download")),
+                     download_name=path.name, max_age=3600, conditional=True)
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp
+
+
+@bp.route("/thumb/<root>/<path:rel>")
+def thumb(root: str, rel: str) -> Any:
+    if root not in ROOTS:
+        abort(404)
+    try:
+        path = thumbnail(cfg_of(), root, rel)
+    except NotFoundError:
+        abort(404)
+    except PhotoError as exc:
+        logger.warning("review: no thumbnail for %s/%s: %s", root, rel, exc)
+        abort(404)
+    resp = send_file(path, mimetype="image/jpeg", max_age=86400, conditional=True)
+    resp.headers["Cache-Control"] = "private, max-age=86400"
+    return resp

@@ -1,0 +1,24 @@
+"""The `promo` command: a thin click layer over the library functions of each stage.
+
+Every command loads the configuration (``--config`` > ``$PROMO_CONFIG`` > ``./config.toml``),
+calls one library function and prints its result. Expected failures
+(:class:`~promo_pipeline.errors.PromoError`) become a one-line message and a non-zero exit status
+(2 for bad configuration or usage); no traceback.
+
+One module per command group, in pipeline order: :mod:`.lots` (lots, scrape, offices),
+:mod:`.render` (render, templates), :mod:`.queue` (the review queue), :mod:`.review` (the review
+page, accounts), :mod:`.publish` (publish, deliveries), :mod:`.run` (run, daemon); the group
+itself and what they share in :mod:`.app`. Importing this package registers every command.
+"""
+
+from __future__ import annotations
+
+from promo_pipeline.cli import lots, publish, queue, render, review, run  # noqa: F401 (register)
+from promo_pipeline.cli.app import AppContext, cli
+
+__all__ = ["AppContext", "cli", "main"]
+
+
+def main() -> None:
+    """The ``promo`` console script."""
+    cli(prog_name="promo")

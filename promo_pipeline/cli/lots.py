@@ -1,0 +1,91 @@
+"""``promo lots``, ``promo scrape`` and ``promo offices``: the collect stage from the terminal."""
+
+from __future__ import annotations
+
+import click
+
+from promo_pipeline import config as config_mod
+from promo_pipeline.cli.app import AppContext, cli, emit_json, pass_app, report_run
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Cetak array JSON (kontrak publik).")
+@click.option("--status", default=None,
+              help="Hanya lot dengan status ini (active, withdrawn, ended).")
+@click.option("--office", default=None, help="Hanya lot kantor ini (unitKerjaId).")
+@pass_app
+def lots(app: AppContext, as_json: bool, status: str | None, office: str | None) -> None:
+    """Daftar lot yang tersimpan."""
+    from promo_pipeline.lots import list_lots
+
+    rows = list_lots(app.db, office_id=office, status=status)
+    if as_json:
+        emit_json([lot.to_json() for lot in rows])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from promo_pipeline import formats, present
+
+    table = Table(title=f"{len(rows)} lot")
+    for col in ("ID", "Kantor", "Judul", "Nilai limit", "Berakhir", "Status"):
+        table.add_column(col, overflow="fold")
+    for lot in rows:
+        tz = app.config.timezone_of(lot.office_id)
+        table.add_row(lot.id[:8], lot.office_name, formats.shorten(lot.title, 60),
+                      formats.rupiah(lot.limit_value), formats.datetime_medium(lot.ends_at, tz),
+                      present.lot_status(lot.status))
+    Console().print(table)
+
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Cetak ringkasan sebagai objek JSON.")
+@pass_app
+def scrape(app: AppContext, as_json: bool) -> None:
+    """Kumpulkan lot semua kantor yang dikonfigurasi dari lelang.go.id."""
+    from promo_pipeline import pipeline
+    from promo_pipeline.lock import project_lock
+
+    # Not alongside `promo run` or the daemon: they write the same lots and photo cache.
+    with project_lock(app.config, what="promo scrape"):
+        summary = pipeline.scrape(app.config, app.db, progress=False if app.quiet else None)
+    report_run(summary, as_json)
+
+
+@cli.command()
+@click.option("--search", default=None, metavar="TEXT",
+              help="Saring nama/kota (tanpa beda huruf besar-kecil, spasi, tanda hubung).")
+@click.option("--json", "as_json", is_flag=True, help="Cetak array JSON.")
+@pass_app
+def offices(app: AppContext, search: str | None, as_json: bool) -> None:
+    """Daftar kantor KPKNL di lelang.go.id dengan unitKerjaId-nya (untuk [[offices]] id)."""
+    from promo_pipeline import fetch, refs
+    from promo_pipeline.http import HttpClient
+
+    # Finding the office id is the first set-up step, so it works before a config exists.
+    if config_mod.find_config_path(app.config_path).is_file():
+        source = app.config.source
+    else:
+        source = config_mod.Source()
+    with HttpClient(source) as client:
+        found = refs.match_offices(fetch.fetch_offices(client, source), search)
+    if as_json:
+        emit_json([{"id": o["id"], "name": o.get("nama"), "city": o.get("kota"),
+                    "province": o.get("propinsi"), "phone": o.get("telepon")} for o in found])
+        return
+    if not found:
+        click.echo(f"Tidak ada kantor yang cocok dengan {search!r}.", err=True)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(found)} kantor")
+    table.add_column("Nama", overflow="fold")
+    table.add_column("unitKerjaId", no_wrap=True, min_width=36)  # copied into config.toml
+    table.add_column("Kota", overflow="fold")
+    table.add_column("Provinsi", overflow="fold")
+    for o in found:
+        table.add_row(str(o.get("nama") or ""), str(o["id"]), str(o.get("kota") or ""),
+                      str(o.get("propinsi") or ""))
+    Console().print(table)

@@ -1,0 +1,213 @@
+"""``promo queue``: the review queue from the terminal (list, show, approve, reject, edit,
+history)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from promo_pipeline.cli.app import AppContext, emit_json, pass_app, reviewer_name
+from promo_pipeline.cli.app import cli as root
+
+
+def _post_deadline(app: AppContext, post: Any) -> str:
+    from promo_pipeline import clock, formats
+
+    when = clock.parse(post.deadline_at)
+    if when is None:
+        return "-"
+    return formats.datetime_medium(when, app.config.timezone_of(post.office_id))
+
+
+@root.group("queue", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Cetak array JSON (kontrak publik).")
+@click.option("--status", default=None,
+              help="Hanya unggahan berstatus ini: pending, approved, rejected, published, "
+                   "failed, unconfirmed, expired, outdated, withdrawn.")
+@click.option("--office", default=None, help="Hanya unggahan kantor ini (unitKerjaId).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Paling banyak sekian unggahan.")
+@click.pass_context
+def queue_group(ctx: click.Context, as_json: bool, status: str | None, office: str | None,
+                limit: int | None) -> None:
+    """Antrean unggahan untuk ditinjau (tanpa subperintah: tampilkan daftar)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from promo_pipeline import present
+    from promo_pipeline import queue as q
+
+    app = ctx.find_object(AppContext)
+    posts = q.list_posts(app.db, status=status, office_id=office, limit=limit)
+    if as_json:
+        emit_json([p.to_json(app.config) for p in posts])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    counts = q.count_by_status(app.db)
+    table = Table(title=f"{len(posts)} unggahan")
+    for col in ("ID", "Jenis", "Status", "Versi", "Judul", "Batas", "Pemeriksaan"):
+        table.add_column(col, overflow="fold")
+    for p in posts:
+        table.add_row(str(p.id), present.post_kind(p.kind), present.post_status(p.status),
+                      str(p.version), present.post_title(p)[:70], _post_deadline(app, p),
+                      present.lint_summary(p.lint))
+    console = Console()
+    if posts:
+        console.print(table)
+    else:
+        console.print("Tidak ada unggahan" + (f" berstatus {status}." if status else "."))
+    summary = " · ".join(f"{present.post_status(s)}: {n}" for s, n in counts.items() if n)
+    console.print(f"Jumlah per status: {summary or 'antrean kosong'}")
+
+
+@queue_group.command("show")
+@click.argument("post_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Cetak objek JSON.")
+@pass_app
+def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
+    """Tampilkan satu unggahan: keterangan per kanal, pemeriksaan, perubahan, riwayat."""
+    from babel.numbers import format_decimal
+
+    from promo_pipeline import captions as cap
+    from promo_pipeline import present
+    from promo_pipeline import queue as q
+
+    post = q.get_post(app.db, post_id)
+    if as_json:
+        data = post.to_json(app.config)
+        data["events"] = [e.to_json() for e in q.events(app.db, post_id=post_id)]
+        emit_json(data)
+        return
+    echo = click.echo
+    echo(f"Unggahan #{post.id} · {present.post_kind(post.kind)} · versi {post.version} · "
+         f"{present.post_status(post.status)}")
+    echo(f"Judul: {present.post_title(post)}")
+    echo(f"Lot: {', '.join(post.lot_ids)}   Kantor: {post.office_id or '-'}")
+    echo(f"Batas: {_post_deadline(app, post)}")
+    if post.approved_by:
+        echo(f"Disetujui oleh {post.approved_by} pada {post.approved_at}")
+    if post.reason:
+        echo(f"Keterangan status: {post.reason}")
+    if post.changes:
+        echo("\nYang berubah sejak versi sebelumnya:")
+        for label, old, new in present.change_lines(post.changes):
+            echo(f"  - {label}: {old} → {new}")
+    echo("\nGambar:")
+    for path in post.image_paths(app.config.output_dir):
+        mark = "" if path.is_file() else "  (berkas tidak ada)"
+        echo(f"  {app.config.display(path)}{mark}")
+    if not post.images:
+        echo("  (belum ada)")
+    for channel, text in post.captions.items():
+        limit = cap.LIMITS.get(channel)
+        size = (f"{format_decimal(cap.measure(channel, text), locale='id')}"
+                f"/{format_decimal(limit.max, locale='id')}") if limit else ""
+        echo(f"\n── {channel} ({size}) " + "─" * 20)
+        echo(text)
+    echo("\nPemeriksaan:")
+    if not post.lint:
+        echo("  semua aman")
+    for f in post.lint:
+        echo(f"  [{present.lint_level(f.get('level'))}] {f.get('channel')}: {f.get('message')}")
+    echo("\nRiwayat:")
+    for e in q.events(app.db, post_id=post_id, limit=20):
+        echo(f"  {e.at}  {e.actor}: {_event_move(e)}" + (f" ({e.reason})" if e.reason else ""))
+
+
+def _event_move(e: Any) -> str:
+    if e.action in ("transition", "create"):
+        return f"{e.from_status or '-'} → {e.to_status}"
+    return str(e.action)
+
+
+@queue_group.command("approve")
+@click.argument("post_id", type=int)
+@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@pass_app
+def queue_approve(app: AppContext, post_id: int, actor: str | None) -> None:
+    """Setujui unggahan ID (ditolak bila ada angka yang hilang/salah atau lelang berakhir)."""
+    from promo_pipeline import queue as q
+
+    who = reviewer_name(actor)
+    q.approve(app.db, post_id, actor=who)
+    click.echo(f"Unggahan #{post_id} disetujui oleh {who}.")
+
+
+@queue_group.command("reject")
+@click.argument("post_id", type=int)
+@click.option("--reason", required=True, help="Alasan penolakan (wajib).")
+@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@pass_app
+def queue_reject(app: AppContext, post_id: int, reason: str, actor: str | None) -> None:
+    """Tolak unggahan ID dengan alasan."""
+    from promo_pipeline import queue as q
+
+    who = reviewer_name(actor)
+    q.reject(app.db, post_id, actor=who, reason=reason)
+    click.echo(f"Unggahan #{post_id} ditolak oleh {who}.")
+
+
+@queue_group.command("edit")
+@click.argument("post_id", type=int)
+@click.option("--channel", required=True,
+              help="Kanal keterangan: instagram, facebook, telegram, x, threads.")
+@click.option("--caption-file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Ambil keterangan baru dari berkas ('-' untuk stdin) alih-alih $EDITOR.")
+@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@pass_app
+def queue_edit(app: AppContext, post_id: int, channel: str, caption_file: Any,
+               actor: str | None) -> None:
+    """Ubah keterangan satu kanal (membuka $EDITOR); pemeriksaan diulang."""
+    from promo_pipeline import present
+    from promo_pipeline import queue as q
+    from promo_pipeline.errors import UsageError
+
+    post = q.get_post(app.db, post_id)
+    if channel not in post.captions:
+        raise UsageError(f"kanal {channel!r} tidak ada di unggahan #{post_id} (pilihan: "
+                         f"{', '.join(post.captions) or '-'})")
+    if caption_file is not None:
+        text = caption_file.read()
+    else:
+        text = click.edit(post.captions[channel], extension=".txt", require_save=True)
+        if text is None:
+            click.echo("Tidak ada perubahan.")
+            return
+    updated = q.edit_caption(app.db, app.config, post_id, channel, text,
+                             actor=reviewer_name(actor))
+    if updated.captions.get(channel) == post.captions[channel]:
+        click.echo("Tidak ada perubahan.")
+        return
+    click.echo(f"Keterangan {channel} unggahan #{post_id} disimpan.")
+    if post.status != updated.status:
+        click.echo(f"Status: {present.post_status(post.status)} → "
+                   f"{present.post_status(updated.status)} (perlu disetujui ulang).")
+    mine = [f for f in updated.lint if f.get("channel") == channel]
+    for f in mine:
+        click.echo(f"  [{present.lint_level(f.get('level'))}] {f.get('message')}")
+    if not mine:
+        click.echo("  Pemeriksaan: semua aman.")
+
+
+@queue_group.command("history")
+@click.option("--post", "post_id", type=int, default=None, help="Hanya unggahan ini.")
+@click.option("--actor", default=None, help="Hanya tindakan orang ini.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Cetak array JSON.")
+@pass_app
+def queue_history(app: AppContext, post_id: int | None, actor: str | None, limit: int,
+                  as_json: bool) -> None:
+    """Riwayat tindakan (siapa, kapan, dari status apa ke apa, alasannya)."""
+    from promo_pipeline import queue as q
+
+    rows = q.events(app.db, post_id=post_id, actor=actor, limit=limit)
+    if as_json:
+        emit_json([e.to_json() for e in rows])
+        return
+    if not rows:
+        click.echo("Belum ada riwayat.")
+    for e in rows:
+        click.echo(f"{e.at}  #{e.post_id}  {e.actor}: {_event_move(e)}"
+                   + (f" ({e.reason})" if e.reason else ""))

@@ -1,0 +1,116 @@
+"""``promo review`` (serve the review page) and ``promo users`` (reviewer accounts)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from promo_pipeline.cli.app import AppContext, cli, emit_json, pass_app
+from promo_pipeline.errors import PromoError
+
+
+@cli.command()
+@click.option("--host", default=None, help="Alamat yang didengarkan (bawaan: review.host, "
+              "127.0.0.1). Alamat selain loopback hanya bila sudah ada akun.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port (bawaan: review.port, 8765).")
+@pass_app
+def review(app: AppContext, host: str | None, port: int | None) -> None:
+    """Jalankan halaman peninjauan (Flask + waitress)."""
+    from promo_pipeline import accounts
+    from promo_pipeline.review import make_server
+
+    cfg = app.config
+    server = make_server(cfg, host, port)
+    shown = server.effective_host
+    click.echo(f"Halaman peninjauan: http://{shown}:{server.effective_port}/  (Ctrl+C untuk "
+               "berhenti)")
+    if accounts.count_users(app.db) == 0:
+        click.echo("Belum ada akun peninjau. Buat dulu: promo users add NAMA --role admin",
+                   err=True)
+    try:
+        server.run()
+    finally:
+        server.close()
+
+
+@cli.group()
+def users() -> None:
+    """Akun peninjau halaman peninjauan."""
+
+
+def _read_password(password_stdin: bool) -> str:
+    from promo_pipeline import accounts
+
+    if password_stdin:
+        line = sys.stdin.readline()
+        password = line[:-1] if line.endswith("\n") else line
+        password = password.removesuffix("\r")
+    else:
+        password = click.prompt("Kata sandi", hide_input=True, confirmation_prompt=
+                                "Ulangi kata sandi")
+    accounts.check_password(password)
+    return password
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "admin"]), default="reviewer",
+              show_default=True, help="admin juga dapat mengelola akun dari halaman.")
+@click.option("--password-stdin", is_flag=True,
+              help="Baca kata sandi dari satu baris stdin (untuk skrip), tanpa ditanya.")
+@pass_app
+def users_add(app: AppContext, name: str, role: str, password_stdin: bool) -> None:
+    """Tambah akun NAME."""
+    from promo_pipeline import accounts
+
+    name = accounts.check_name(name)
+    if accounts.get_user(app.db, name) is not None:
+        raise PromoError(f"akun {name!r} sudah ada")
+    user = accounts.add_user(app.db, name, _read_password(password_stdin), role=role)
+    click.echo(f"Akun {user.name} ({user.role}) dibuat.")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Cetak array JSON.")
+@pass_app
+def users_list(app: AppContext, as_json: bool) -> None:
+    """Daftar akun (tanpa kata sandi)."""
+    from promo_pipeline import accounts
+
+    rows = accounts.list_users(app.db)
+    if as_json:
+        emit_json([u.to_json() for u in rows])
+        return
+    if not rows:
+        click.echo("Belum ada akun. Buat dengan: promo users add NAMA --role admin")
+        return
+    width = max(len(u.name) for u in rows)
+    for u in rows:
+        click.echo(f"{u.name:<{width}}  {u.role:<8}  {u.created_at}")
+
+
+@users.command("remove")
+@click.argument("name")
+@pass_app
+def users_remove(app: AppContext, name: str) -> None:
+    """Hapus akun NAME (sesinya langsung berakhir; admin terakhir tidak dapat dihapus)."""
+    from promo_pipeline import accounts
+
+    user = accounts.remove_user(app.db, name)
+    click.echo(f"Akun {user.name} dihapus.")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Baca kata sandi baru dari stdin.")
+@pass_app
+def users_passwd(app: AppContext, name: str, password_stdin: bool) -> None:
+    """Ganti kata sandi akun NAME (sesinya berakhir)."""
+    from promo_pipeline import accounts
+
+    if accounts.get_user(app.db, name) is None:
+        raise PromoError(f"akun {name!r} tidak ada")
+    accounts.update_user(app.db, name, password=_read_password(password_stdin))
+    click.echo(f"Kata sandi akun {name} diganti.")

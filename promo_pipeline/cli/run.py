@@ -1,0 +1,72 @@
+"""``promo run`` (also ``--lot`` and ``--demo``) and ``promo daemon``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from promo_pipeline.cli.app import AppContext, cli, pass_app
+
+
+@cli.command("run")
+@click.option("--lot", "lot_ref", default=None, metavar="ID_OR_URL",
+              help="Hanya satu lot (ID lot atau URL lot lelang.go.id), untuk lelang mendesak.")
+@click.option("--demo", is_flag=True,
+              help="Coba tanpa internet: data contoh bawaan ke folder baru dengan config.toml "
+                   "dan basis data sendiri (--config diabaikan).")
+@click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder demo (hanya dengan --demo; bawaan: ./promo-demo).")
+@click.option("--force", is_flag=True,
+              help="Hanya dengan --demo: kosongkan folder --dir meski bukan folder demo.")
+@pass_app
+def run_cmd(app: AppContext, lot_ref: str | None, demo: bool, demo_dir: Path | None,
+            force: bool) -> None:
+    """Jalankan seluruh alur sekali: kumpulkan lot → gambar → keterangan → antrean tinjauan."""
+    from promo_pipeline.errors import UsageError
+
+    progress = False if app.quiet else None
+    if not demo and (demo_dir is not None or force):
+        raise UsageError("--dir dan --force hanya bisa dipakai bersama --demo")
+    if demo:
+        if lot_ref is not None:
+            raise UsageError("--lot tidak bisa dipakai bersama --demo")
+        from promo_pipeline import demo as demo_mod
+
+        result = demo_mod.run_demo(
+            demo_dir if demo_dir is not None else demo_mod.DEFAULT_DIR, force=force,
+            progress=progress, on_step=None if app.quiet else lambda m: click.echo(m, err=True))
+        for line in result.lines():
+            click.echo(line)
+        sys.exit(0 if result.ok else 1)
+
+    from promo_pipeline import notify, pipeline
+    from promo_pipeline.lock import project_lock
+
+    # The lock comes before the database is opened: a second run changes nothing at all.
+    with project_lock(app.config, what="promo run"):
+        summary = pipeline.run(app.config, app.db, lot_ref=lot_ref, progress=progress)
+        if summary.run_id is not None:
+            notify.after_run(app.config, app.db, summary.run_id)
+    click.echo(summary.line())
+    if lot_ref is not None:
+        if summary.post_id is not None:
+            click.echo(f"Unggahan #{summary.post_id} menunggu tinjauan. Gambar:")
+        for path in summary.images:
+            click.echo(f"  {app.config.display(path)}")
+    for err in summary.errors:
+        click.echo(f"  galat: {err}", err=True)
+    sys.exit(0 if summary.ok else 1)
+
+
+@cli.command("daemon")
+@pass_app
+def daemon_cmd(app: AppContext) -> None:
+    """Layanan terjadwal: run harian, publikasi pada slot, kedaluwarsa, rangkuman pekanan.
+
+    Berhenti dengan rapi pada SIGTERM atau Ctrl-C. Log ke konsol dan ke logging.file.
+    """
+    from promo_pipeline import schedule
+
+    schedule.run_daemon(app.config)

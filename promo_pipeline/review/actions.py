@@ -1,0 +1,208 @@
+"""What a reviewer does to a post: approve, reject, edit a caption, pick another design,
+reopen, download, settle a delivery. Each calls the queue (or the publisher) and redirects back.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from flask import abort, flash, redirect, request, send_file, url_for
+
+from promo_pipeline import queue as q
+from promo_pipeline.errors import NotFoundError, PromoError
+from promo_pipeline.lots import get_lot
+from promo_pipeline.review import media
+from promo_pipeline.review.app import cfg_of, get_db
+from promo_pipeline.review.blueprint import (
+    back,
+    bp,
+    channel_label,
+    designs,
+    load_post,
+    open_deliveries,
+    user_name,
+)
+from promo_pipeline.store import write_tx
+
+logger = logging.getLogger(__name__)
+
+
+@bp.route("/posts/<int:post_id>/approve", methods=["POST"])
+def approve(post_id: int) -> Any:
+    db = get_db()
+    seen = request.form.get("seen", "")
+    try:
+        with write_tx(db):
+            current = q.get_post(db, post_id)
+            if seen and str(current.updated_at or "") != seen:
+                flash("Unggahan ini diubah orang lain sejak Anda membukanya. Periksa lagi "
+                      "sebelum menyetujui.", "error")
+                return back(post_id)
+            if current.blocked:
+                flash("Tidak dapat disetujui: ada angka yang hilang atau salah (lihat "
+                      "peringatan merah).", "error")
+                return back(post_id)
+            q.approve(db, post_id, actor=user_name())
+    except NotFoundError:
+        abort(404)
+    except PromoError as exc:
+        flash(f"Tidak dapat disetujui: {exc}", "error")
+        return back(post_id)
+    flash(f"Unggahan #{post_id} disetujui.", "success")
+    return _next_pending(post_id)
+
+
+@bp.route("/posts/<int:post_id>/reject", methods=["POST"])
+def reject(post_id: int) -> Any:
+    reason = " ".join((request.form.get("reason") or "").split())
+    if not reason:
+        flash("Tuliskan alasan penolakan.", "error")
+        return back(post_id, "#tolak")
+    if len(reason) > 1000:
+        flash("Alasan penolakan terlalu panjang (maksimal 1.000 karakter).", "error")
+        return back(post_id, "#tolak")
+    try:
+        q.reject(get_db(), post_id, actor=user_name(), reason=reason)
+    except NotFoundError:
+        abort(404)
+    except PromoError as exc:
+        flash(f"Tidak dapat ditolak: {exc}", "error")
+        return back(post_id)
+    flash(f"Unggahan #{post_id} ditolak.", "success")
+    return _next_pending(post_id)
+
+
+def _next_pending(done_id: int) -> Any:
+    """After a decision, go on to the next post awaiting review (the reviewer's work flow)."""
+    rows = q.list_posts(get_db(), status="pending", limit=2)
+    nxt = next((r for r in rows if r.id != done_id), None)
+    if nxt is not None:
+        return redirect(url_for("review.post", post_id=nxt.id), code=303)
+    return redirect(url_for("review.queue"), code=303)
+
+
+@bp.route("/posts/<int:post_id>/caption", methods=["POST"])
+def edit_caption(post_id: int) -> Any:
+    channel = request.form.get("channel") or ""
+    text = (request.form.get("text") or "").replace("\r\n", "\n")
+    p = load_post(post_id)
+    if channel not in p.captions:
+        flash("Kanal tidak dikenal untuk unggahan ini.", "error")
+        return back(post_id)
+    if not text.strip():
+        flash("Keterangan tidak boleh kosong.", "error")
+        return back(post_id, f"#kanal-{channel}")
+    if text == p.captions[channel]:
+        flash("Tidak ada perubahan pada keterangan.", "info")
+        return back(post_id, f"#kanal-{channel}")
+    try:
+        q.edit_caption(get_db(), cfg_of(), post_id, channel, text, actor=user_name())
+    except PromoError as exc:
+        flash(f"Keterangan tidak disimpan: {exc}", "error")
+        return back(post_id, f"#kanal-{channel}")
+    flash(f"Keterangan {channel_label(channel)} disimpan; pemeriksaan diulang.",
+          "success")
+    return back(post_id, f"#kanal-{channel}")
+
+
+@bp.route("/posts/<int:post_id>/template", methods=["POST"])
+def rerender(post_id: int) -> Any:
+    cfg = cfg_of()
+    db = get_db()
+    p = load_post(post_id)
+    design = request.form.get("design") or ""
+    if design not in designs():
+        flash("Desain tidak dikenal.", "error")
+        return back(post_id)
+    if not p.editable or p.kind == q.DIGEST or not p.lot_ids:
+        flash("Desain hanya dapat diganti untuk unggahan lot yang belum terbit.", "error")
+        return back(post_id)
+    lot = get_lot(db, p.lot_ids[0])
+    if lot is None:
+        abort(404)
+    from promo_pipeline import render  # lazily: Pillow and fonts only when re-rendering
+
+    try:
+        results = render.render_lot(cfg, db, lot, formats=[design], force=False)
+        out = cfg.output_dir.resolve()
+        # Only files inside the output folder may become a post's images.
+        images = [str(Path(r.path).resolve().relative_to(out)) for r in results]
+        if not images:
+            raise PromoError("renderer tidak menghasilkan gambar")
+        q.set_images(db, cfg, post_id, images, actor=user_name(), template=design)
+    except PromoError as exc:
+        flash(f"Render ulang gagal: {exc}", "error")
+        return back(post_id)
+    except ValueError:
+        logger.error("review: renderer wrote outside output_dir for post %s", post_id)
+        flash("Render ulang gagal: berkas di luar folder keluaran.", "error")
+        return back(post_id)
+    flash(f"Gambar dirender ulang dengan desain {design}.", "success")
+    return back(post_id, "#gambar")
+
+
+@bp.route("/posts/<int:post_id>/download.zip")
+def download_zip(post_id: int) -> Any:
+    cfg = cfg_of()
+    p = load_post(post_id)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for rel in p.images:
+            try:
+                path = media.safe_path(cfg, "out", str(rel))
+            except NotFoundError:
+                continue
+            zf.write(path, arcname=path.name)
+        for ch, text in p.captions.items():
+            zf.writestr(f"keterangan-{ch}.txt", text or "")
+    buf.seek(0)
+    return send_file(buf, mimetype="application/zip", as_attachment=True,
+                     download_name=f"unggahan-{post_id}.zip")
+
+
+@bp.route("/posts/<int:post_id>/deliveries/<int:delivery_id>/resolve", methods=["POST"])
+def resolve_delivery(post_id: int, delivery_id: int) -> Any:
+    action = request.form.get("action") or ""
+    if action not in ("sent", "resend"):
+        abort(400)
+    delivery = next((d for d in open_deliveries(post_id) if d.get("id") == delivery_id), None)
+    if delivery is None:
+        abort(404)
+    if action == "sent" and delivery.get("status") != "unconfirmed":
+        abort(400)
+    try:
+        from promo_pipeline.publish import resolve_unconfirmed
+
+        resolve_unconfirmed(get_db(), delivery_id, sent=action == "sent", actor=user_name())
+    except PromoError as exc:
+        flash(f"Tidak dapat diselesaikan: {exc}", "error")
+        return back(post_id, "#pengiriman")
+    flash("Pengiriman ditandai terkirim." if action == "sent"
+          else "Pengiriman dijadwalkan untuk dikirim ulang pada jadwal terbit berikutnya.",
+          "success")
+    return back(post_id, "#pengiriman")
+
+
+@bp.route("/posts/<int:post_id>/reopen", methods=["POST"])
+def reopen(post_id: int) -> Any:
+    """Send an approved or rejected post back to review (approved: nothing goes out)."""
+    p = load_post(post_id)
+    if p.status not in q.REOPENABLE:
+        flash("Unggahan ini tidak dapat dikembalikan ke antrean tinjauan.", "error")
+        return back(post_id)
+    reason = " ".join((request.form.get("reason") or "").split())[:1000]
+    why = ("persetujuan dibatalkan" if p.status == q.APPROVED else "dibuka kembali")
+    try:
+        q.transition(get_db(), post_id, "pending", actor=user_name(),
+                     reason=f"{why}: {reason}" if reason else why)
+    except NotFoundError:
+        abort(404)
+    except PromoError as exc:
+        flash(f"Tidak dapat dikembalikan: {exc}", "error")
+        return back(post_id)
+    flash(f"Unggahan #{post_id} kembali menunggu tinjauan.", "success")
+    return back(post_id)

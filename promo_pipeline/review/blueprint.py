@@ -1,0 +1,106 @@
+"""The review page's blueprint and what its route modules share: template helpers (the
+presenter's words, capitalised for badges and tabs), the signed-in reviewer, loading a post.
+
+Settings read: ``brand.name``, ``offices[].timezone`` (times shown in the office zone).
+
+The routes live in modules of one area each, all on this one blueprint ``review``:
+:mod:`.login`, :mod:`.pages` (the queue and a post), :mod:`.actions` (what a reviewer does to
+a post), :mod:`.users` (history and accounts), :mod:`.media` (images and thumbnails). Every
+handler is thin: it reads the form, calls the library (:mod:`promo_pipeline.queue`,
+:mod:`promo_pipeline.accounts`, the publisher) and renders or redirects with a flash message.
+Expected failures (:class:`~promo_pipeline.errors.PromoError`) become a flash message, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Flask, abort, g, redirect, url_for
+
+from promo_pipeline import captions as cap
+from promo_pipeline import formats, present
+from promo_pipeline import queue as q
+from promo_pipeline.errors import NotFoundError
+from promo_pipeline.review.app import cfg_of, get_db
+
+bp = Blueprint("review", __name__)
+
+
+def capitalised(word: str) -> str:
+    """A presenter word as a badge or tab shows it: first letter capitalised."""
+    return word[:1].upper() + word[1:]
+
+
+def channel_label(channel: str) -> str:
+    limit = cap.LIMITS.get(channel)
+    return limit.label if limit is not None and limit.label else channel
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        status_label=lambda s: capitalised(present.post_status(s)),
+        delivery_label=lambda s: capitalised(present.delivery_status(s)),
+        kind_label=lambda k: capitalised(present.post_kind(k)),
+        channel_label=channel_label,
+        role_label=lambda r: capitalised(present.role(r)),
+        action_label=present.event_action,
+        STATUSES=q.STATUSES,
+    )
+    app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["rupiah"] = lambda v: formats.rupiah(v) if v is not None else "—"
+
+    @app.context_processor
+    def _ctx() -> dict[str, Any]:
+        cfg = cfg_of()
+        return {"user": g.get("user"), "brand_name": cfg.brand.name or "Promo Pipeline",
+                "is_admin": bool(g.get("user") and g.user.is_admin)}
+
+
+def when(value: str | datetime | None, tz: str | None = None) -> str:
+    """An ISO timestamp as staff read it, in the office zone with its label."""
+    if not value:
+        return "—"
+    try:
+        when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if when.tzinfo is None:
+        return str(value)
+    return formats.datetime_medium(when, tz or cfg_of().default_timezone)
+
+
+def user_name() -> str:
+    return str(g.user.name)
+
+
+def require_admin() -> None:
+    if not g.user or not g.user.is_admin:
+        abort(403)
+
+
+def back(post_id: int, anchor: str = "") -> Any:
+    return redirect(url_for("review.post", post_id=post_id) + anchor, code=303)
+
+
+def load_post(post_id: int) -> q.Post:
+    try:
+        return q.get_post(get_db(), post_id)
+    except NotFoundError:
+        abort(404)
+
+
+def designs() -> list[str]:
+    """Names of the designs a reviewer may pick for one lot (the weekly digest is not one)."""
+    from promo_pipeline import render  # lazily: Pillow and fonts only when a post page needs it
+
+    return [name for name in render.available_designs(cfg_of()) if name != "digest"]
+
+
+def open_deliveries(post_id: int) -> list[dict[str, Any]]:
+    """Deliveries that need a human: ``unconfirmed`` (may have gone out) and ``failed``."""
+    from promo_pipeline.publish import deliveries_for_post
+
+    return [d for d in deliveries_for_post(get_db(), post_id)
+            if d["status"] in ("unconfirmed", "failed")]

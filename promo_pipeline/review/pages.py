@@ -1,0 +1,181 @@
+"""The two pages a reviewer reads: the queue, and one post with its source facts side by side.
+
+Settings read: ``review.page_size``, ``captions.primary``, ``source.site_base``, ``offices``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+
+from promo_pipeline import captions as cap
+from promo_pipeline import formats, present
+from promo_pipeline import queue as q
+from promo_pipeline.errors import PromoError
+from promo_pipeline.lots import Lot, get_lots
+from promo_pipeline.review.app import cfg_of, get_db
+from promo_pipeline.review.blueprint import (
+    bp,
+    designs,
+    load_post,
+    open_deliveries,
+)
+
+SELLER_LABELS = {
+    "namaPenjual": "Penjual", "namaOrganisasiPenjual": "Organisasi", "nomorTelepon": "Telepon",
+    "alamat": "Alamat", "namaKota": "Kota", "namaProvinsi": "Provinsi", "name": "Penjual",
+    "organization": "Organisasi", "phone": "Telepon", "address": "Alamat", "city": "Kota",
+    "province": "Provinsi",
+}
+ITEM_LABELS = {
+    "kind": "Jenis", "address": "Alamat", "area_m2": "Luas", "ownership": "Bukti kepemilikan",
+    "year": "Tahun", "color": "Warna", "plate": "Nomor polisi", "frame_number": "Nomor rangka",
+    "description": "Keterangan",
+}
+
+
+def _channel_limits() -> dict[str, dict[str, Any]]:
+    """Per channel: ``max``, ``unit`` (how it is counted, for the live counter), ``hashtags``."""
+    return {ch: {"max": lim.max, "unit": lim.unit, "hashtags": lim.hashtags}
+            for ch, lim in cap.LIMITS.items()}
+
+
+def _lot_link(url: str | None) -> str | None:
+    """The lot page link, only when it really points at the configured lelang.go.id site."""
+    if not url:
+        return None
+    site = cfg_of().source.site_base.rstrip("/") + "/"
+    if url.startswith(site) or url.startswith("https://lelang.go.id/"):
+        return url
+    return None
+
+
+def _facts(lot: Lot) -> dict[str, Any]:
+    tz = cfg_of().timezone_of(lot.office_id)
+    items = []
+    for item in lot.items:
+        details = []
+        for key, value in item.to_dict().items():
+            if key == "name":
+                continue
+            if key == "area_m2":
+                value = formats.area(value)
+            details.append((ITEM_LABELS.get(key, key), value))
+        items.append({"name": item.name, "details": details})
+    seller = [(SELLER_LABELS.get(k, k), v) for k, v in (lot.seller or {}).items() if v]
+    return {
+        "lot": lot,
+        "tz": tz,
+        "zone": formats.zone_label(tz, lot.ends_at),
+        "limit": formats.rupiah(lot.limit_value),
+        "deposit": formats.rupiah(lot.deposit),
+        "starts_at": formats.datetime_long(lot.starts_at, tz) if lot.starts_at else None,
+        "ends_at": formats.datetime_long(lot.ends_at, tz),
+        "deposit_deadline": (formats.datetime_long(lot.deposit_deadline, tz)
+                             if lot.deposit_deadline else None),
+        "objects": items,
+        "seller": seller,
+        "link": _lot_link(lot.url),
+    }
+
+
+def _image_entries(post: q.Post) -> list[dict[str, Any]]:
+    out = []
+    for rel in post.images:
+        rel = str(rel)
+        name = Path(rel).name
+        stem = Path(rel).stem.lower()
+        fmt = next((f for f in ("feed", "story", "square", "carousel", "digest") if f in stem),
+                   None)
+        out.append({"rel": rel, "name": name, "format": fmt,
+                    "full": url_for("review.media_file", root="out", rel=rel),
+                    "thumb": url_for("review.thumb", root="out", rel=rel),
+                    "download": url_for("review.media_file", root="out", rel=rel, download=1)})
+    return out
+
+
+@bp.route("/")
+def index() -> Any:
+    return redirect(url_for("review.queue"), code=303)
+
+
+@bp.route("/queue")
+def queue() -> Any:
+    cfg = cfg_of()
+    db = get_db()
+    status = request.args.get("status", "pending")
+    if status != "all" and status not in q.STATUSES:
+        status = "pending"
+    office = request.args.get("office") or None
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    size = cfg.review.page_size
+    rows = q.list_posts(db, status=None if status == "all" else status, office_id=office,
+                        limit=size + 1, offset=(page - 1) * size)
+    has_next = len(rows) > size
+    posts = rows[:size]
+    counts = q.count_by_status(db)
+    lots = {lot.id: lot for lot in get_lots(db, (i for p in posts for i in p.lot_ids))}
+    entries = []
+    for p in posts:
+        first = next(iter(p.images), None)
+        lot = lots.get(p.lot_ids[0]) if p.lot_ids else None
+        title = lot.title if lot is not None else (
+            f"Rangkuman {len(p.lot_ids)} lot" if p.kind == q.DIGEST else "—")
+        entries.append({
+            "post": p,
+            "lot": lot,
+            "title": title,
+            "thumb": url_for("review.thumb", root="out", rel=str(first)) if first else None,
+            "blocking": p.blocked,
+            "warnings": len(p.lint) - len(p.blocking_findings),
+            "tz": cfg.timezone_of(lot.office_id if lot is not None else p.office_id),
+        })
+    offices = [(o.id, o.name) for o in cfg.offices]
+    return render_template(
+        "queue.html", entries=entries, counts=counts, total=sum(counts.values()), status=status,
+        office=office, offices=offices, page=page, has_next=has_next,
+    )
+
+
+@bp.route("/posts/<int:post_id>")
+def post(post_id: int) -> Any:
+    cfg = cfg_of()
+    db = get_db()
+    p = load_post(post_id)
+    facts = [_facts(lot) for lot in get_lots(db, p.lot_ids)]
+    tz = facts[0]["tz"] if facts else cfg.timezone_of(p.office_id)
+    limits = _channel_limits()
+    lint_by_channel: dict[str, list[dict[str, Any]]] = {}
+    general = []
+    for finding in p.lint:
+        item: dict[str, Any] = dict(finding)
+        item["blocking"] = finding in p.blocking_findings
+        if item.get("channel") and item["channel"] in p.captions:
+            lint_by_channel.setdefault(item["channel"], []).append(item)
+        else:
+            general.append(item)
+    captions = []
+    for ch, text in p.captions.items():
+        limit = limits.get(ch, {"max": 0, "unit": "chars", "hashtags": None})
+        captions.append({"channel": ch, "text": text, "limit": limit["max"],
+                         "mode": limit["unit"], "hashtags": limit["hashtags"],
+                         "length": cap.measure(ch, text), "lint": lint_by_channel.get(ch, [])})
+    changes = [{"label": label, "old": old, "new": new}
+               for label, old, new in present.change_lines(p.changes)]
+    try:
+        history = q.events(db, post_id=post_id, limit=50)
+    except PromoError:
+        history = []
+    return render_template(
+        "post.html", post=p, facts=facts, captions=captions, general_lint=general,
+        blocking=p.blocked, changes=changes, images=_image_entries(p),
+        actionable=p.status == q.PENDING, editable=p.editable,
+        reopenable=p.status in q.REOPENABLE, designs=designs(),
+        deliveries=open_deliveries(post_id), history=history, tz=tz,
+        primary=cfg.captions.primary,
+    )

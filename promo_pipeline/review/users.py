@@ -1,0 +1,90 @@
+"""The audit history and the accounts page (admins only; the admin rules are
+:mod:`promo_pipeline.accounts`')."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from promo_pipeline import accounts
+from promo_pipeline import queue as q
+from promo_pipeline.errors import AdminRuleError, NotFoundError, PromoError
+from promo_pipeline.review.app import get_db
+from promo_pipeline.review.blueprint import bp, capitalised, require_admin, user_name
+
+logger = logging.getLogger(__name__)
+
+
+@bp.route("/history")
+def history() -> Any:
+    post_arg = request.args.get("post", "").strip().lstrip("#")
+    actor = request.args.get("actor", "").strip() or None
+    post_id = int(post_arg) if post_arg.isdigit() else None
+    rows = q.events(get_db(), post_id=post_id, actor=actor, limit=200)
+    actors = [u.name for u in accounts.list_users(get_db())]
+    return render_template("history.html", events=rows, post_id=post_id, actor=actor or "",
+                           actors=[*actors, "system"], limit=200)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users() -> Any:
+    require_admin()
+    db = get_db()
+    if request.method == "POST":
+        name = request.form.get("name") or ""
+        password = request.form.get("password") or ""
+        if password != (request.form.get("password2") or ""):
+            flash("Kedua kata sandi tidak sama.", "error")
+        else:
+            try:
+                accounts.add_user(db, name, password,
+                                  role=request.form.get("role") or accounts.REVIEWER)
+            except PromoError as exc:
+                flash(f"Akun tidak dibuat: {exc}", "error")
+            else:
+                flash(f"Akun {name.strip()} dibuat.", "success")
+                logger.info("review: %s added account %s", user_name(), name.strip())
+        return redirect(url_for("review.users"), code=303)
+    return render_template("users.html", users=accounts.list_users(db), roles=accounts.ROLES,
+                           min_password=accounts.MIN_PASSWORD_LENGTH)
+
+
+@bp.route("/users/<name>/remove", methods=["POST"])
+def remove_user(name: str) -> Any:
+    require_admin()
+    db = get_db()
+    try:
+        removed = accounts.remove_user(db, name, actor=user_name())
+    except NotFoundError:
+        abort(404)
+    except PromoError as exc:
+        flash(f"{capitalised(str(exc))}.", "error")
+    else:
+        flash(f"Akun {removed.name} dihapus.", "success")
+        logger.info("review: %s removed account %s", user_name(), removed.name)
+    return redirect(url_for("review.users"), code=303)
+
+
+@bp.route("/users/<name>/update", methods=["POST"])
+def update_user(name: str) -> Any:
+    require_admin()
+    db = get_db()
+    target = accounts.get_user(db, name)
+    if target is None:
+        abort(404)
+    role = request.form.get("role") or None
+    password = request.form.get("password") or None
+    if password is not None and password != (request.form.get("password2") or ""):
+        flash("Kedua kata sandi tidak sama.", "error")
+        return redirect(url_for("review.users"), code=303)
+    try:
+        accounts.update_user(db, target.name, role=role, password=password)
+    except AdminRuleError as exc:
+        flash(f"{capitalised(str(exc))}.", "error")
+    except PromoError as exc:
+        flash(f"Akun tidak diubah: {exc}", "error")
+    else:
+        flash(f"Akun {target.name} diperbarui.", "success")
+    return redirect(url_for("review.users"), code=303)
