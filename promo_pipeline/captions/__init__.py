@@ -20,12 +20,14 @@ deadline, link, anti-fraud line — are never dropped, so the link is never lost
 :func:`lint` checks a caption (generated or edited by a reviewer) against the stored lot(s):
 blocking findings for a missing or wrong figure, deadline or lelang.go.id link; warnings for
 personal data, fraud-marker wording, a missing anti-fraud line and an exceeded channel limit.
+Every search it runs takes time linear in the caption's length (an edit can be megabytes).
 
 The parts, each one job:
 
 - :mod:`.data` — the plain, formatted data templates see (lot, brand, office, week labels);
 - :mod:`.writer` — template lookup and the sandboxed Jinja2 writer;
 - :mod:`.lengths` — caption length as each platform counts it, and whether it fits;
+- :mod:`.weighted` — X's weighted length (twitter-text's count, in linear time);
 - :mod:`.fit` — captions per channel, fitted to each channel's limit;
 - :mod:`.mentions` — money figures, dates and links written in a caption;
 - :mod:`.personal` — personal data in a text (NIK, phone numbers, e-mail, "a.n." names);
