@@ -16,7 +16,9 @@ because posts store findings as JSON.
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,25 +30,119 @@ from babel.numbers import format_decimal
 from promo_pipeline import formats
 from promo_pipeline.captions import personal
 from promo_pipeline.captions.data import office_tz
-from promo_pipeline.captions.lengths import LIMITS, hashtags, measure
-from promo_pipeline.captions.mentions import datetimes, figures, links, norm_url
+from promo_pipeline.captions.lengths import LIMITS, count_hashtags, measure
+from promo_pipeline.captions.mentions import datetimes, figures, fold, links, norm_url
 from promo_pipeline.lots import Lot
 
 BLOCK = "block"
 WARN = "warn"
 
+#: Candidate hits a check looks at before it gives up on an absurd text (a caption has a few).
+MAX_CANDIDATES = 10_000
+#: Findings of one code listed for a caption; the rest are summed up in one more finding.
+MAX_PER_CODE = 20
+
+
+@dataclass(frozen=True)
+class _Marker:
+    """Wording DJKN names as a fraud marker: :attr:`pattern` (case-insensitive, on folded text).
+
+    Searched keyword first, so the search runs in C over text without the keyword: each
+    :attr:`finders` hit is a place where a match may contain the keyword (a necessary
+    condition), :attr:`starts` gives the places such a match may start (earliest first), and
+    :attr:`pattern` decides. The first hit that matches is the leftmost match of the pattern.
+    """
+
+    label: str
+    pattern: re.Pattern[str]
+    finders: tuple[re.Pattern[str], ...]
+    starts: Callable[[_Folded, int], list[int]]
+
+    def first(self, f: _Folded) -> tuple[int, int] | bool | None:
+        """The leftmost match's span, None, or False when it gave up (too many candidates)."""
+        seen = 0
+        hits = heapq.merge(*(finder.finditer(f.folded) for finder in self.finders),
+                           key=lambda m: m.start())
+        for hit in hits:
+            seen += 1
+            if seen > MAX_CANDIDATES:
+                return False
+            k = hit.start()
+            for start in self.starts(f, k):
+                m = self.pattern.match(f.folded, start)
+                if m and m.end() > k:
+                    return m.span()
+        return None
+
+
+@dataclass
+class _Folded:
+    """A caption, folded (:func:`~.mentions.fold`) and, when needed, reversed."""
+
+    text: str
+    folded: str
+    _reverse: str | None = None
+
+    def back(self, pattern: re.Pattern[str], k: int) -> int | None:
+        """Where *pattern*, matched backwards (over the reversed text) from *k*, starts."""
+        if self._reverse is None:
+            self._reverse = self.folded[::-1]
+        m = pattern.match(self._reverse, len(self.folded) - k)
+        return len(self.folded) - m.end() if m else None
+
+
+def _fixed(*backs: int) -> Callable[[_Folded, int], list[int]]:
+    return lambda f, k: [k - b for b in backs if k - b >= 0]
+
+
+def _backward(pattern: str, *, also_here: bool = False) -> Callable[[_Folded, int], list[int]]:
+    compiled = re.compile(pattern)
+
+    def starts(f: _Folded, k: int) -> list[int]:
+        start = f.back(compiled, k)
+        return [s for s in (start, k if also_here else None) if s is not None]
+
+    return starts
+
+
+def _starts_cicil(f: _Folded, k: int) -> list[int]:
+    if f.folded.startswith("muka", k):
+        return _backward_uang(f, k)
+    return [s for s in (k - 3, k - 2, k) if s >= 0]
+
+
+_backward_uang = _backward(r"\s+gnau(?!\w)")
+
 _FRAUD_MARKERS = (
-    (re.compile(r"\b(?:ter|se|ber)?murah\w*", re.IGNORECASE), "kata \u201cmurah\u201d"),
-    (re.compile(r"\b(?:di\s*bawah|jauh\s+di\s*bawah)\s+harga\s+(?:pasar|normal|wajar)\b",
-                re.IGNORECASE), "\u201cdi bawah harga pasar\u201d"),
-    (re.compile(r"\bharga\s+miring\b", re.IGNORECASE), "\u201charga miring\u201d"),
-    (re.compile(r"\b(?:pasti|dijamin|jaminan|garansi|auto|tentu)\s+menang\b|"
-                r"\bmenang\s+(?:pasti|dijamin)\b", re.IGNORECASE), "janji kemenangan"),
-    (re.compile(r"\b(?:men|di)?cicil\w*|\bangsur\w*|\bkredit\b|\buang\s+muka\b|\bDP\b",
-                re.IGNORECASE), "cicilan atau uang muka"),
+    _Marker("kata \u201cmurah\u201d",
+            re.compile(r"\b(?:ter|se|ber)?murah\w*"),
+            (re.compile(r"murah(?:(?<=\btermurah)|(?<=\bbermurah)|(?<=\bsemurah)"
+                        r"|(?<=\bmurah))"),),
+            _fixed(3, 2, 0)),
+    _Marker("\u201cdi bawah harga pasar\u201d",
+            re.compile(r"\b(?:di\s*bawah|jauh\s+di\s*bawah)\s+harga\s+(?:pasar|normal|wajar)\b"),
+            (re.compile(r"harga(?<=\sharga)\s+(?:pasar|normal|wajar)\b"),),
+            # "…di bawah " before the hit, read backwards: "jauh di bawah" starts earlier.
+            _backward(r"\s+hawab\s*id(?:\s+huaj(?!\w)|(?!\w))")),
+    _Marker("\u201charga miring\u201d",
+            re.compile(r"\bharga\s+miring\b"),
+            (re.compile(r"harga(?<!\wharga)\s+miring\b"),),
+            _fixed(0)),
+    _Marker("janji kemenangan",
+            re.compile(r"\b(?:pasti|dijamin|jaminan|garansi|auto|tentu)\s+menang\b|"
+                       r"\bmenang\s+(?:pasti|dijamin)\b"),
+            (re.compile(r"menang(?:(?<=\smenang)\b|(?<!\wmenang)\s+(?:pasti|dijamin)\b)"),),
+            _backward(r"\s+(?:itsap|nimajid|nanimaj|isnarag|otua|utnet)(?!\w)",
+                      also_here=True)),
+    _Marker("cicilan atau uang muka",
+            re.compile(r"\b(?:men|di)?cicil\w*|\bangsur\w*|\bkredit\b|\buang\s+muka\b|\bdp\b"),
+            (re.compile(r"cicil(?:(?<=\bmencicil)|(?<=\bdicicil)|(?<=\bcicil))"),
+             re.compile(r"angsur(?<!\wangsur)"), re.compile(r"kredit(?<!\wkredit)\b"),
+             re.compile(r"muka(?<=\smuka)\b"), re.compile(r"dp(?<!\wdp)\b")),
+            _starts_cicil),
 )
-_ANTIFRAUD_VA = re.compile(r"virtual\s+account|\bVA\b", re.IGNORECASE)
-_ANTIFRAUD_PERSONAL = re.compile(r"rekening\s+pribadi", re.IGNORECASE)
+_ANTIFRAUD_VA = (re.compile(r"virtual\s+account"), re.compile(r"va(?<!\wva)\b"))
+_ANTIFRAUD_PERSONAL = re.compile(r"rekening\s+pribadi")
 
 _PERSONAL_MESSAGES: dict[str, tuple[str, Callable[[str], str]]] = {
     personal.NIK: ("personal_nik", lambda t: (
@@ -78,22 +174,57 @@ class Context:
     findings: list[dict[str, str]] = field(default_factory=list)
     #: The lots whose facts the caption must state (a digest: those it links to).
     required: list[Lot] = field(default_factory=list)
+    _seen: set[tuple[str, str, str]] = field(default_factory=set)
+    _per_code: Counter[str] = field(default_factory=Counter)
+    _more: dict[str, str] = field(default_factory=dict)
+    _folded: _Folded | None = None
+
+    @property
+    def folded(self) -> _Folded:
+        """The caption folded to lower case (same positions), for case-insensitive searches."""
+        if self._folded is None:
+            self._folded = _Folded(self.text, fold(self.text))
+        return self._folded
 
     def add(self, level: str, code: str, message: str) -> None:
-        item = finding(self.channel, level, code, message)
-        if item not in self.findings:
-            self.findings.append(item)
+        """Add a finding (once; at most :data:`MAX_PER_CODE` of one code, then a note)."""
+        key = (level, code, message)
+        if key in self._seen:
+            return
+        if self._per_code[code] >= MAX_PER_CODE:
+            self.more(level, code)
+            return
+        self._seen.add(key)
+        self._per_code[code] += 1
+        self.findings.append(finding(self.channel, level, code, message))
+
+    def more(self, level: str, code: str) -> None:
+        """Note that *code* has more findings than listed (or was not searched to the end)."""
+        self._more.setdefault(code, level)
+
+    def done(self) -> list[dict[str, str]]:
+        for code, level in self._more.items():
+            self.findings.append(finding(
+                self.channel, level, code,
+                "Masih ada temuan serupa lainnya yang tidak ditampilkan; periksa seluruh "
+                "keterangan."))
+        self._more.clear()
+        return self.findings
 
 
 def _check_links(c: Context) -> None:
     """Every lelang.go.id link must be a stored lot's page (or the site itself)."""
-    urls = links(c.text)
+    present = dict.fromkeys(links(c.text, c.folded.folded))
+    urls = list(present)
+    if len(urls) > MAX_CANDIDATES:
+        urls = urls[:MAX_CANDIDATES]
+        c.more(BLOCK, "link_wrong")
     lot_urls = {norm_url(lot.url): lot for lot in c.lots}
     hosts = {urlsplit(lot.url).netloc.lower() for lot in c.lots} | {"lelang.go.id",
                                                                    "www.lelang.go.id"}
     site = norm_url(c.site_base)
     hosts.add(urlsplit(site).netloc.lower())
-    present_lots = [lot_urls[u] for u in urls if u in lot_urls]
+    present_lots = [lot_urls[u] for u in present if u in lot_urls]
     for url in urls:
         host = urlsplit(url).netloc.lower()
         if url in lot_urls or host not in hosts:
@@ -109,14 +240,17 @@ def _check_links(c: Context) -> None:
     else:
         c.required = list(c.lots)
         for lot in c.lots:
-            if norm_url(lot.url) not in urls:
+            if norm_url(lot.url) not in present:
                 c.add(BLOCK, "link_missing",
                       f"Tautan lot di lelang.go.id ({lot.url}) tidak ada di keterangan.")
 
 
 def _check_figures(c: Context) -> None:
     """Every Rp figure must be a limit, deposit or bid increment of the lot(s)."""
-    found = figures(c.text)
+    found = figures(c.text, MAX_CANDIDATES + 1)
+    if len(found) > MAX_CANDIDATES:
+        c.more(BLOCK, "figure_wrong")
+    found = list(dict.fromkeys(found))
     values = {v for v, _ in found if v is not None}
     allowed = set()
     for lot in c.lots:
@@ -143,7 +277,7 @@ def _minute(when: datetime) -> datetime:
 
 def _check_deadline(c: Context) -> None:
     """The deposit deadline (the auction end when the lot has none), with its zone label."""
-    mentions = datetimes(c.text)
+    mentions = datetimes(c.text, c.folded.folded)
     known: list[datetime] = []
     for lot in c.lots:
         known += [_minute(t) for t in (lot.deposit_deadline, lot.ends_at, lot.starts_at) if t]
@@ -168,20 +302,28 @@ def _check_deadline(c: Context) -> None:
 
 
 def _check_personal(c: Context) -> None:
-    for hit in personal.find(c.text, c.brand):
+    hits = personal.find(c.text, c.brand, limit=MAX_PER_CODE, max_hits=MAX_CANDIDATES,
+                         folded=c.folded.folded)
+    for hit in hits:
+        if hit.kind == personal.MORE:
+            c.more(WARN, _PERSONAL_MESSAGES[hit.text][0])
+            continue
         code, message = _PERSONAL_MESSAGES[hit.kind]
         c.add(WARN, code, message(hit.text))
 
 
 def _check_wording(c: Context) -> None:
     """No fraud-marker wording; the anti-fraud line is there."""
-    for pattern, label in _FRAUD_MARKERS:
-        hit = pattern.search(c.text)
-        if hit:
+    for marker in _FRAUD_MARKERS:
+        span = marker.first(c.folded)
+        if span is False:
+            c.more(WARN, "fraud_wording")
+        elif span:
             c.add(WARN, "fraud_wording",
-                  f"Hindari {label} (\u201c{hit.group(0)}\u201d): DJKN menyebutnya sebagai ciri "
-                  "penipuan lelang.")
-    if not (_ANTIFRAUD_VA.search(c.text) and _ANTIFRAUD_PERSONAL.search(c.text)):
+                  f"Hindari {marker.label} (\u201c{c.text[span[0]:span[1]]}\u201d): DJKN "
+                  "menyebutnya sebagai ciri penipuan lelang.")
+    folded = c.folded.folded
+    if not (any(p.search(folded) for p in _ANTIFRAUD_VA) and _ANTIFRAUD_PERSONAL.search(folded)):
         c.add(WARN, "antifraud_missing",
               "Kalimat waspada penipuan tidak ada (setor jaminan hanya ke Virtual Account atas "
               "nama peserta; KPKNL tidak pernah meminta transfer ke rekening pribadi).")
@@ -200,8 +342,10 @@ def _check_length(c: Context) -> None:
         c.add(WARN, "over_limit",
               f"Keterangan {limit.label} {_num(length)} karakter, melebihi batas "
               f"{_num(limit.max)}.")
-    tags = len(hashtags(c.text))
-    if limit.hashtags is not None and tags > limit.hashtags:
+    if limit.hashtags is None:
+        return
+    tags = count_hashtags(c.text)
+    if tags > limit.hashtags:
         c.add(WARN, "too_many_hashtags",
               f"{tags} tagar, melebihi batas {limit.label} {limit.hashtags} tagar.")
 
@@ -228,10 +372,10 @@ def lint(
                 site_base=site_base)
     if not text.strip():
         c.add(BLOCK, "empty", "Keterangan kosong.")
-        return c.findings
+        return c.done()
     for check in CHECKS:
         check(c)
-    return c.findings
+    return c.done()
 
 
 def lint_all(

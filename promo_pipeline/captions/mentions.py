@@ -1,20 +1,24 @@
 """What a caption states, read back from its text: links, ``Rp`` figures, dates and times.
 
-The lint compares these with the stored lot. Every pattern here runs in time linear in the text.
+The lint compares these with the stored lot. Every search takes time linear in the text: each
+pattern starts with something literal or a digit, so the search skips ahead in C, and none can
+backtrack over a long run. Case-insensitive searches run on :func:`fold` (lower case, same
+length), which is much faster than a case-insensitive pattern.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
-from babel.dates import get_month_names
-
 from promo_pipeline import formats
 
-URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
+#: A link: ``https?://`` and what follows up to a space or bracket (on folded text).
+_URL_FOLDED = re.compile(r"https?://[^\s<>\"'()\[\]{}]+")
 _MONEY = re.compile(
     r"[Rr][Pp]\.?\s?(?P<num>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<dec>\d+))?"
     r"(?:\s?(?P<unit>ribu|rb|juta|jt|miliar|milyar|triliun|M|T)\b)?"
@@ -22,32 +26,41 @@ _MONEY = re.compile(
 _UNIT = {"ribu": 10**3, "rb": 10**3, "juta": 10**6, "jt": 10**6, "miliar": 10**9,
          "milyar": 10**9, "M": 10**9, "triliun": 10**12, "T": 10**12}
 _WIB_OFFSETS = {"WIB": 7, "WITA": 8, "WIT": 9}
-
-
-def _month_numbers() -> dict[str, int]:
-    names: dict[str, int] = {}
-    for width in ("wide", "abbreviated"):
-        for context in ("format", "stand-alone"):
-            months = get_month_names(width, context=context, locale=formats.LOCALE)
-            for number, name in months.items():
-                names[name.lower().rstrip(".")] = number
-    names.update({"agt": 8, "ags": 8, "sept": 9, "nop": 11, "pebruari": 2, "nopember": 11})
-    return names
-
-
-_MONTHS = _month_numbers()
+# On folded text (month names and zone labels in any case).
 _DATETIME = re.compile(
-    r"(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?\s+(?P<year>\d{4})"
+    r"(?P<day>\d{1,2})\s+(?P<month>[a-z]+)\.?\s+(?P<year>\d{4})"
     r"(?P<sep>(?:\s|,|pukul|pkl\.?|jam)*)"
     r"(?P<hour>[01]?\d|2[0-3])[.:](?P<minute>[0-5]\d)(?!\d)"
-    r"(?:\s*(?P<zone>WITA|WIB|WIT)\b)?",
-    re.IGNORECASE,
+    r"(?:\s*(?P<zone>wita|wib|wit)\b)?"
 )
+# The characters that Python's case-insensitive matching takes for an ASCII letter although
+# their lower case is not one (İ, ı → i; ſ → s; Kelvin sign → k).
+_ASCII_LIKE = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"), ("\u212a", "k"))
 
 
-def links(text: str) -> list[str]:
+def fold(text: str) -> str:
+    """*text* in lower case, character for character (positions stay those of *text*), such
+    that a lower-case pattern over it matches where the case-insensitive pattern over *text*
+    does (for patterns whose letters are ASCII)."""
+    if not text.isascii():
+        for odd, ascii_letter in _ASCII_LIKE:
+            if odd in text:
+                text = text.replace(odd, ascii_letter)
+    folded = text.lower()
+    if len(folded) != len(text):  # never, after the translation; kept exact regardless
+        folded = "".join(ch.lower()[:1] or ch for ch in text)
+    return folded
+
+
+def link_spans(folded: str) -> list[tuple[int, int]]:
+    """Where the links are, in folded text (:func:`fold`)."""
+    return [m.span() for m in _URL_FOLDED.finditer(folded)] if "://" in folded else []
+
+
+def links(text: str, folded: str | None = None) -> list[str]:
     """Every ``http(s)://`` link in *text*, without trailing punctuation or slash."""
-    return [norm_url(u) for u in URL.findall(text)]
+    folded = fold(text) if folded is None else folded
+    return [norm_url(text[m.start():m.end()]) for m in _URL_FOLDED.finditer(folded)]
 
 
 def norm_url(url: str) -> str:
@@ -63,42 +76,65 @@ class Mention:
     text: str
 
 
-def datetimes(text: str) -> list[Mention]:
+def datetimes(text: str, folded: str | None = None) -> list[Mention]:
     """Every ``11 Maret 2026 pukul 10.00 WITA``-like date and time in *text*."""
+    folded = fold(text) if folded is None else folded
     out = []
-    for m in _DATETIME.finditer(text):
-        month = _MONTHS.get(m["month"].lower())
-        if not month:
-            continue
-        try:
-            naive = datetime(int(m["year"]), month, int(m["day"]), int(m["hour"]),
-                             int(m["minute"]))
-        except ValueError:
-            continue
-        if m["zone"]:
-            zone = timezone(timedelta(hours=_WIB_OFFSETS[m["zone"].upper()]))
-            out.append(Mention(naive.replace(tzinfo=zone), m.group(0)))
+    for m in _DATETIME.finditer(folded):
+        mention = _mention(text[m.start():m.end()], text[m.start("month"):m.end("month")],
+                           m["day"], m["year"], m["hour"], m["minute"], m["zone"])
+        if mention is not None:
+            out.append(mention)
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _mention(raw: str, month_name: str, day: str, year: str, hour: str, minute: str,
+             zone: str | None) -> Mention | None:
+    month = _months().get(month_name.lower())
+    if not month:
+        return None
+    try:
+        naive = datetime(int(year), month, int(day), int(hour), int(minute))
+    except ValueError:
+        return None
+    if zone:
+        offset = timezone(timedelta(hours=_WIB_OFFSETS[zone.upper()]))
+        return Mention(naive.replace(tzinfo=offset), raw)
+    return Mention(naive, raw)
+
+
+@functools.cache
+def _months() -> dict[str, int]:
+    from babel.dates import get_month_names
+
+    names: dict[str, int] = {}
+    for width in ("wide", "abbreviated"):
+        for context in ("format", "stand-alone"):
+            months = get_month_names(width, context=context, locale=formats.LOCALE)
+            for number, name in months.items():
+                names[name.lower().rstrip(".")] = number
+    names.update({"agt": 8, "ags": 8, "sept": 9, "nop": 11, "pebruari": 2, "nopember": 11})
+    return names
+
+
+def figures(text: str, limit: int | None = None) -> list[tuple[int | None, str]]:
+    """Every ``Rp…`` figure in *text* (the first *limit*) with its value in rupiah (None when
+    not a whole rupiah)."""
+    found = itertools.islice(_MONEY.finditer(text), limit)
+    return [_figure(m.group(0), m["num"], m["dec"] or "", m["unit"] or "") for m in found]
+
+
+@functools.lru_cache(maxsize=4096)
+def _figure(raw: str, num: str, dec: str, unit: str) -> tuple[int | None, str]:
+    try:
+        if unit:
+            whole = num.replace(".", "")
+            value = Decimal(f"{whole}.{dec or 0}") * _UNIT[unit]
         else:
-            out.append(Mention(naive, m.group(0)))
-    return out
-
-
-def figures(text: str) -> list[tuple[int | None, str]]:
-    """Every ``Rp…`` figure in *text* with its value in rupiah (None when not a whole rupiah)."""
-    out: list[tuple[int | None, str]] = []
-    for m in _MONEY.finditer(text):
-        unit = m["unit"] or ""
-        try:
-            if unit:
-                whole = m["num"].replace(".", "")
-                value = Decimal(f"{whole}.{m['dec'] or 0}") * _UNIT[unit]
-            else:
-                value = Decimal(formats.parse_rupiah(m["num"]))
-                if m["dec"] and int(m["dec"]):
-                    value += Decimal(f"0.{m['dec']}")
-        except (InvalidOperation, ValueError, KeyError):
-            out.append((None, m.group(0)))
-            continue
-        out.append((int(value) if value == value.to_integral_value() else None,
-                    m.group(0).strip()))
-    return out
+            value = Decimal(formats.parse_rupiah(num))
+            if dec and int(dec):
+                value += Decimal(f"0.{dec}")
+    except (InvalidOperation, ValueError, KeyError):
+        return None, raw
+    return (int(value) if value == value.to_integral_value() else None), raw.strip()

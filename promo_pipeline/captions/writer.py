@@ -28,6 +28,9 @@ DEFAULT_DROP_ORDER = ("items", "hook", "hashtags", "steps", "increment", "method
                       "howto", "asis", "contact", "end")
 
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Spaces at the end of a line, from the first space of a run (so a long run that does not end a
+# line is looked at once, not once per space; the space first lets the search skip ahead).
+_TRAILING_SPACE = re.compile(r"[^\S\n](?<![^\S\n][^\S\n])[^\S\n]*+(?=\n|\Z)")
 
 
 class CaptionWriter:
@@ -87,8 +90,7 @@ def _describe(exc: Exception, name: str) -> str:
 def tidy(text: str) -> str:
     """NFC, no trailing spaces, at most one blank line in a row, no leading/trailing blank lines."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [line.rstrip() for line in text.split("\n")]
-    text = "\n".join(lines)
+    text = _TRAILING_SPACE.sub("", text)
     text = _BLANK_LINES.sub("\n\n", text)
     return text.strip()
 
