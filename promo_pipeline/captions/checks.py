@@ -29,7 +29,7 @@ from babel.numbers import format_decimal
 
 from promo_pipeline import formats
 from promo_pipeline.captions import personal
-from promo_pipeline.captions.data import office_tz
+from promo_pipeline.captions.data import datetime_long, office_tz, rupiah
 from promo_pipeline.captions.lengths import LIMITS, count_hashtags, measure
 from promo_pipeline.captions.mentions import datetimes, figures, fold, links, norm_url
 from promo_pipeline.lots import Lot
@@ -265,10 +265,10 @@ def _check_figures(c: Context) -> None:
     for lot in c.required:
         if lot.limit_value not in values:
             c.add(BLOCK, "limit_missing",
-                  f"Nilai limit {formats.rupiah(lot.limit_value)} tidak ada di keterangan.")
+                  f"Nilai limit {rupiah(lot.limit_value)} tidak ada di keterangan.")
         if lot.deposit not in values:
             c.add(BLOCK, "deposit_missing",
-                  f"Uang jaminan {formats.rupiah(lot.deposit)} tidak ada di keterangan.")
+                  f"Uang jaminan {rupiah(lot.deposit)} tidak ada di keterangan.")
 
 
 def _minute(when: datetime) -> datetime:
@@ -285,7 +285,7 @@ def _check_deadline(c: Context) -> None:
         # Captions show hours and minutes: compare at that precision.
         due = _minute(lot.deadline)
         what = "Batas setor jaminan" if lot.deposit_deadline else "Waktu penutupan lelang"
-        shown = formats.datetime_long(due, c.tz)
+        shown = datetime_long(due, c.tz)
         if any(m.when.tzinfo and m.when == due for m in mentions):
             continue
         local_naive = {formats.local(due, z).replace(tzinfo=None)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from jinja2 import Template
+
 from promo_pipeline import formats
 from promo_pipeline.captions.data import (
     brand_data,
@@ -24,8 +26,14 @@ from promo_pipeline.captions.data import (
     office_tz,
     week_label,
 )
-from promo_pipeline.captions.lengths import LIMITS, fits, hashtags, measure
-from promo_pipeline.captions.writer import CaptionWriter, default_writer, writer_for
+from promo_pipeline.captions.lengths import LIMITS, count_hashtags, fits, measure
+from promo_pipeline.captions.writer import (
+    CaptionWriter,
+    Rendered,
+    default_writer,
+    tidy,
+    writer_for,
+)
 from promo_pipeline.lots import Lot
 
 logger = logging.getLogger(__name__)
@@ -48,28 +56,46 @@ class Caption:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _fit(channel: str, render: Callable[[frozenset[str], int], tuple[str, tuple[str, ...]]],
-         shrink_steps: int) -> Caption:
+#: Stands for the title in a render whose output is then reused for every shorter title.
+_TITLE = "\ue000title\ue001"
+
+Render = Callable[[frozenset[str], int], Rendered]
+
+
+def _fit(channel: str, render: Render, shrink_steps: int,
+         shrink: Callable[[frozenset[str]], Callable[[int], str] | None] | None = None,
+         ) -> Caption:
     """Drop optional parts in the template's order, then shrink step by step, until it fits.
 
     ``render(dropped, step)`` renders with the given parts dropped and the shrink step applied
     (0 = full; higher = shorter title / fewer lots); length must not grow with the step.
+    ``shrink(dropped)``, when given, may return the text for each step without rendering.
+
+    A part the template did not ask about (``keep("…")``) in a render cannot change it when
+    dropped, so that render is not repeated.
     """
     dropped: list[str] = []
-    text, order = render(frozenset(), 0)
-    for name in order:
+    done = render(frozenset(), 0)
+    text = tidy(done.raw)
+    for name in done.order:
         if fits(channel, text):
             break
         dropped.append(name)
-        text, _ = render(frozenset(dropped), 0)
+        if name in done.asked:
+            done = render(frozenset(dropped), 0)
+            text = tidy(done.raw)
     step = 0
     if not fits(channel, text) and shrink_steps:
+        at = shrink(frozenset(dropped)) if shrink else None
+        if at is None:
+            def at(k: int) -> str:
+                return tidy(render(frozenset(dropped), k).raw)
         # Binary search for the smallest step that fits (steps only ever shorten the text).
         lo, hi = 1, shrink_steps
         best: tuple[int, str] | None = None
         while lo <= hi:
             mid = (lo + hi) // 2
-            candidate, _ = render(frozenset(dropped), mid)
+            candidate = at(mid)
             if fits(channel, candidate):
                 best = (mid, candidate)
                 hi = mid - 1
@@ -77,7 +103,7 @@ def _fit(channel: str, render: Callable[[frozenset[str], int], tuple[str, tuple[
                 lo = mid + 1
         if best is None:
             step = shrink_steps
-            text, _ = render(frozenset(dropped), step)
+            text = at(step)
         else:
             step, text = best
     ok = fits(channel, text)
@@ -86,7 +112,7 @@ def _fit(channel: str, render: Callable[[frozenset[str], int], tuple[str, tuple[
                        measure(channel, text))
     return Caption(channel=channel, text=text, length=measure(channel, text),
                    limit=LIMITS[channel].max, dropped=tuple(dropped), shortened=step > 0,
-                   fits=ok, hashtag_count=len(hashtags(text)))
+                   fits=ok, hashtag_count=count_hashtags(text))
 
 
 def title_variants(title: str, fallback: str) -> list[str]:
@@ -126,12 +152,38 @@ def lot_captions(
         "site_host": urlsplit(site_base).netloc or "lelang.go.id",
     }
     variants = title_variants(lot.title, lot.category or "Objek lelang")
+    # Channels with the same template share renders when the template does not read `channel`
+    # (Instagram, Facebook and Telegram all use lot.j2).
+    renders: dict[tuple[Any, ...], Rendered] = {}
     out: dict[str, Caption] = {}
     for channel in channels:
-        def render(drop: frozenset[str], step: int, channel: str = channel):
-            return writer.render(kind, channel, dict(base, title=variants[step]), drop)
+        template = writer.template(kind, channel)
+        use = writer.names_used(template)
+        shared = use.names is not None and "channel" not in use.names
+        context = dict(base, channel=channel, kind=kind)
 
-        out[channel] = _fit(channel, render, len(variants) - 1)
+        def render_title(drop: frozenset[str], title: str, template: Template = template,
+                         context: dict[str, Any] = context, shared: bool = shared,
+                         channel: str = channel) -> Rendered:
+            key = (id(template), None if shared else channel, drop, title)
+            done = renders.get(key)
+            if done is None:
+                done = renders[key] = writer.render_template(
+                    template, dict(context, title=title), drop)
+            return done
+
+        def render(drop: frozenset[str], step: int, render_title=render_title) -> Rendered:
+            return render_title(drop, variants[step])
+
+        def shrink(drop: frozenset[str], render_title=render_title,
+                   use=use) -> Callable[[int], str] | None:
+            # The title is only printed: one render with a stand-in gives every shorter title.
+            if "title" not in use.printed_only or _TITLE in render_title(drop, variants[0]).raw:
+                return None
+            raw = render_title(drop, _TITLE).raw
+            return lambda k: tidy(raw.replace(_TITLE, variants[k]))
+
+        out[channel] = _fit(channel, render, len(variants) - 1, shrink)
     return out
 
 
@@ -172,10 +224,14 @@ def digest_captions(
     }
     out: dict[str, Caption] = {}
     for channel in channels:
-        def render(drop: frozenset[str], step: int, channel: str = channel):
+        template = writer.template("digest", channel)
+
+        def render(drop: frozenset[str], step: int, template: Template = template,
+                   channel: str = channel) -> Rendered:
             shown = entries[: max(1, len(entries) - step)]
-            return writer.render("digest", channel,
-                                 dict(base, lots=shown, more=len(entries) - len(shown)), drop)
+            return writer.render_template(template, dict(
+                base, channel=channel, kind="digest", lots=shown,
+                more=len(entries) - len(shown)), drop)
 
         out[channel] = _fit(channel, render, len(entries) - 1)
     return out

@@ -192,6 +192,7 @@ def _numbers(line: str, checks: int, candidates: int) -> _Numbers:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+_FIGURE = re.compile(r"\d+(?:\.\d+)*")
 
 
 def _short(candidate: str) -> bool:
@@ -216,9 +217,28 @@ def _matcher_class() -> type:
             self.checked = 0
 
         def _extract_match(self, candidate: str, offset: int) -> Any:
-            if _short(candidate):
+            if _short(candidate) or self._hopeless_figure(candidate, offset):
                 return None
             return super()._extract_match(candidate, offset)
+
+        def _hopeless_figure(self, candidate: str, offset: int) -> bool:
+            """A figure (digits and dots: ``98.500.000``, ``10.00``) that can be no number:
+            phonenumbers would refuse it whole for the letter or currency sign beside it
+            (``Rp98.500.000``), and its only parts are the runs between the dots."""
+            if not _FIGURE.fullmatch(candidate):
+                return False
+            if all(len(part) < _MIN_DIGITS for part in candidate.split(".")) and (
+                    self._refused_here(offset, candidate) or _short(candidate)):
+                return True
+            return False
+
+        def _refused_here(self, offset: int, candidate: str) -> bool:
+            # The check phonenumbers makes before parsing a candidate (leniency VALID).
+            before = self.text[offset - 1] if offset > 0 else ""
+            after_at = offset + len(candidate)
+            after = self.text[after_at] if after_at < len(self.text) else ""
+            return any(ch and (self._is_latin_letter(ch) or self._is_invalid_punctuation_symbol(ch))
+                       for ch in (before, after))
 
         def _parse_and_verify(self, candidate: str, offset: int) -> Any:
             if _short(candidate):

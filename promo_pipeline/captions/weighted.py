@@ -44,8 +44,8 @@ from typing import Any
 EXACT_MAX = 100_000
 #: Estimated microseconds of twitter-text URL extraction allowed per text (see module docs).
 URL_BUDGET_US = 100_000
-#: Characters of emoji runs handed to twitter-text's emoji pattern per text (~6 µs each).
-EMOJI_BUDGET = 20_000
+#: Characters of emoji runs handed to twitter-text's emoji pattern per text (a caption has a few).
+EMOJI_BUDGET = 5_000
 #: Texts up to this length are remembered (fitting and the lint measure the same text again).
 _CACHE_MAX = 20_000
 
@@ -139,18 +139,27 @@ def _url_cost(text: str, start: int, end: int, t: _Tables, budget: float) -> flo
 
 
 def _emoji(text: str, t: _Tables) -> Iterator[tuple[int, int, int, int]]:
-    if not t.emoji_enabled or not t.hot_char.search(text):
+    if not t.emoji_enabled:
+        return
+    hot = t.hot_char.search(text)
+    if hot is None:
         return
     from twitter_text.regexp.emoji import emoji
 
     budget = EMOJI_BUDGET
-    for run in t.hot_run.finditer(text):
-        budget -= run.end() - run.start()
+    reverse = text[::-1]
+    while hot is not None:
+        # The run of emoji characters around this one (backwards over the reversed text).
+        before = t.emoji_run.match(reverse, len(text) - hot.start())
+        start = hot.start() - (before.end() - before.start())
+        end = t.emoji_run.match(text, hot.start()).end()
+        budget -= end - start
         if budget < 0:
             return  # a pathological text: the rest counts character by character
-        offset = run.start()
-        for match in emoji.finditer(run.group()):
-            yield (offset + match.start(), 1, match.end() - match.start(), t.default_weight)
+        run = text[start:end]
+        for match in emoji.finditer(run):
+            yield (start + match.start(), 1, match.end() - match.start(), t.default_weight)
+        hot = t.hot_char.search(text, end)
 
 
 # --- tables built from twitter-text's own data ---------------------------------------------------
@@ -173,8 +182,8 @@ class _Tables:
     domain_run: re.Pattern[str]
     #: A character that makes an emoji sequence count differently from its characters.
     hot_char: re.Pattern[str]
-    #: A run of emoji characters holding such a character.
-    hot_run: re.Pattern[str]
+    #: A run of emoji characters.
+    emoji_run: re.Pattern[str]
 
 
 @functools.cache
@@ -221,7 +230,7 @@ def _tables() -> _Tables:
         token_end=re.compile(f"[^{spaces_group}]*"),
         domain_run=re.compile(rf"(?:{valid_domain_chars.pattern}|[._-])+", re.IGNORECASE),
         hot_char=re.compile(f"[{hot_class}]"),
-        hot_run=re.compile(f"(?<![{emoji_class}])[{emoji_class}]*?[{hot_class}][{emoji_class}]*"),
+        emoji_run=re.compile(f"[{emoji_class}]*"),
     )
 
 
