@@ -47,7 +47,8 @@ _EXPORTS = {
              "office_data", "office_tz", "week_label", "week_monday"),
     "writer": ("DEFAULT_DROP_ORDER", "CaptionWriter", "default_writer", "template_dirs", "tidy",
                "writer_for"),
-    "lengths": ("CHANNELS", "LIMITS", "Limit", "fits", "hashtags", "measure"),
+    "lengths": ("CHANNELS", "LIMITS", "Limit", "count_hashtags", "count_mentions", "fits",
+                "hashtags", "limit", "measure"),
     "fit": ("KINDS", "Caption", "captions_for_digest", "captions_for_lot", "digest_captions",
             "lot_captions", "title_variants"),
     "checks": ("BLOCK", "WARN", "finding", "is_blocking", "lint", "lint_all", "lint_for"),
@@ -68,6 +69,8 @@ __all__ = [
     "brand_data",
     "captions_for_digest",
     "captions_for_lot",
+    "count_hashtags",
+    "count_mentions",
     "datetime_compact",
     "default_writer",
     "digest_captions",
@@ -76,6 +79,7 @@ __all__ = [
     "hashtags",
     "is_blocking",
     "iso_week",
+    "limit",
     "lint",
     "lint_all",
     "lint_for",
@@ -122,7 +126,17 @@ if TYPE_CHECKING:
         lot_captions,
         title_variants,
     )
-    from promo_pipeline.captions.lengths import CHANNELS, LIMITS, Limit, fits, hashtags, measure
+    from promo_pipeline.captions.lengths import (
+        CHANNELS,
+        LIMITS,
+        Limit,
+        count_hashtags,
+        count_mentions,
+        fits,
+        hashtags,
+        limit,
+        measure,
+    )
     from promo_pipeline.captions.writer import (
         DEFAULT_DROP_ORDER,
         CaptionWriter,

@@ -30,9 +30,10 @@ from babel.numbers import format_decimal
 from promo_pipeline import formats
 from promo_pipeline.captions import personal
 from promo_pipeline.captions.data import datetime_long, office_tz, rupiah
-from promo_pipeline.captions.lengths import LIMITS, count_hashtags, measure
+from promo_pipeline.captions.lengths import count_hashtags, count_mentions, limit
 from promo_pipeline.captions.mentions import datetimes, figures, fold, links, norm_url
 from promo_pipeline.lots import Lot
+from promo_pipeline.publish import channels as registry
 
 BLOCK = "block"
 WARN = "warn"
@@ -334,20 +335,26 @@ def _num(value: int) -> str:
 
 
 def _check_length(c: Context) -> None:
-    limit = LIMITS.get(c.channel)
-    if not limit:
+    try:
+        lim = limit(c.channel)
+    except KeyError:
         return
-    length = measure(c.channel, c.text)
-    if length > limit.max:
+    label = registry.label(c.channel)
+    length = lim.measure(c.text)
+    if length > lim.max_length:
         c.add(WARN, "over_limit",
-              f"Keterangan {limit.label} {_num(length)} karakter, melebihi batas "
-              f"{_num(limit.max)}.")
-    if limit.hashtags is None:
-        return
-    tags = count_hashtags(c.text)
-    if tags > limit.hashtags:
-        c.add(WARN, "too_many_hashtags",
-              f"{tags} tagar, melebihi batas {limit.label} {limit.hashtags} tagar.")
+              f"Keterangan {label} {_num(length)} karakter, melebihi batas "
+              f"{_num(lim.max_length)}.")
+    if lim.max_hashtags is not None:
+        tags = count_hashtags(c.text)
+        if tags > lim.max_hashtags:
+            c.add(WARN, "too_many_hashtags",
+                  f"{tags} tagar, melebihi batas {label} {lim.max_hashtags} tagar.")
+    if lim.max_mentions is not None:
+        mentions = count_mentions(c.text)
+        if mentions > lim.max_mentions:
+            c.add(WARN, "too_many_mentions",
+                  f"{mentions} sebutan akun (@), melebihi batas {label} {lim.max_mentions}.")
 
 
 #: The checks, in the order their findings are listed.

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from promo_pipeline import formats
-from promo_pipeline.captions.lengths import LIMITS
+from promo_pipeline.captions.lengths import limit
 from promo_pipeline.lots import Item, Lot
 
 _METHODS = {
@@ -107,7 +107,7 @@ def _hashtag_list(tags: Iterable[str]) -> list[str]:
 def brand_data(brand: Any) -> dict[str, Any]:
     """The office brand kit (``[brand]``) as template data."""
     # More than Instagram's 30 would make Instagram drop the whole block; more is noise anyway.
-    tags = _hashtag_list(brand.hashtags)[: LIMITS["instagram"].hashtags or 30]
+    tags = _hashtag_list(brand.hashtags)[: limit("instagram").max_hashtags or 30]
     return {
         "name": brand.name,
         "handle": brand.handle,

@@ -26,7 +26,7 @@ from promo_pipeline.captions.data import (
     office_tz,
     week_label,
 )
-from promo_pipeline.captions.lengths import LIMITS, count_hashtags, fits, measure
+from promo_pipeline.captions.lengths import count_hashtags, fits, limit, measure
 from promo_pipeline.captions.writer import (
     CaptionWriter,
     Rendered,
@@ -111,7 +111,7 @@ def _fit(channel: str, render: Render, shrink_steps: int,
         logger.warning("caption for %s is over its limit even at its shortest (%d)", channel,
                        measure(channel, text))
     return Caption(channel=channel, text=text, length=measure(channel, text),
-                   limit=LIMITS[channel].max, dropped=tuple(dropped), shortened=step > 0,
+                   limit=limit(channel).max_length, dropped=tuple(dropped), shortened=step > 0,
                    fits=ok, hashtag_count=count_hashtags(text))
 
 

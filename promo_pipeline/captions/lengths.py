@@ -1,62 +1,42 @@
 """Caption length as each platform counts it, and whether a caption fits its channel.
 
-``unit`` says how a platform counts: ``utf16`` (UTF-16 code units, what Telegram counts and what
-a browser's ``string.length`` shows; an emoji counts 2, which is on the safe side for Instagram
-and Facebook), ``weighted`` (X: NFC, every URL 23, CJK and emoji 2) or ``utf8`` (Threads: bytes).
+The limits are the channel registry's (:mod:`promo_pipeline.publish.channels`: each channel
+declares a :class:`~promo_pipeline.publish.channels.base.CaptionLimit`), and so is the way each
+platform counts (``utf16`` for Telegram, Instagram and Facebook, ``weighted`` for X, ``utf8``
+bytes for Threads): :func:`measure` asks the channel's limit. Hashtags and @mentions are counted
+here, for the channels that limit them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-CHANNELS = ("instagram", "facebook", "telegram", "x", "threads")
-
-
-@dataclass(frozen=True)
-class Limit:
-    """A channel's caption limit (see the module docstring for ``unit``)."""
-
-    max: int
-    unit: str
-    hashtags: int | None = None
-    label: str = ""
-
-
-LIMITS: dict[str, Limit] = {
-    "instagram": Limit(2200, "utf16", hashtags=30, label="Instagram"),
-    "facebook": Limit(63206, "utf16", label="Facebook"),
-    "telegram": Limit(1024, "utf16", label="Telegram"),
-    "x": Limit(280, "weighted", label="X"),
-    "threads": Limit(500, "utf8", label="Threads"),
-}
+from promo_pipeline.publish import channels as registry
 
 # A # not after a word character, # or & (``C#``, ``&#38;``), then a word: the # first, so the
 # search skips ahead to the next # in C.
 _HASHTAG = re.compile(r"#(?<![\w#&]#)\w+")
 # The same, without the word: a hashtag's word holds no #, so its # positions are the same.
 _HASHTAG_MARK = re.compile(r"#(?<![\w#&]#)(?=\w)")
+# An @ not after a word character or @ (so not an e-mail address), then a word.
+_MENTION_MARK = re.compile(r"@(?<![\w@]@)(?=\w)")
+
+
+def limit(channel: str) -> registry.CaptionLimit:
+    """*channel*'s caption limit (:class:`KeyError` for a channel without captions)."""
+    return registry.caption_limit(channel)
 
 
 def measure(channel: str, text: str) -> int:
     """The length of *text* as *channel* counts it."""
-    unit = LIMITS[channel].unit
-    if unit == "weighted":
-        return _weighted_length(text)
-    if unit == "utf8":
-        return len(text.encode("utf-8"))
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _weighted_length(text: str) -> int:
-    from promo_pipeline.captions.weighted import weighted_length
-
-    return weighted_length(text)
+    return limit(channel).measure(text)
 
 
 def hashtags(text: str) -> list[str]:
     """Hashtags in *text* (``#Lelang``), in order."""
-    return _HASHTAG.findall(text)
+    return _HASHTAG.findall(text) if "#" in text else []
 
 
 def count_hashtags(text: str) -> int:
@@ -64,9 +44,52 @@ def count_hashtags(text: str) -> int:
     return len(_HASHTAG_MARK.findall(text)) if "#" in text else 0
 
 
+def count_mentions(text: str) -> int:
+    """@mentions in *text* (``@kpknlbima``; not e-mail addresses)."""
+    return len(_MENTION_MARK.findall(text)) if "@" in text else 0
+
+
 def fits(channel: str, text: str) -> bool:
-    """True when *text* is within *channel*'s length (and hashtag) limit."""
-    limit = LIMITS[channel]
-    if measure(channel, text) > limit.max:
+    """True when *text* is within *channel*'s length, hashtag and mention limits."""
+    lim = limit(channel)
+    if lim.measure(text) > lim.max_length:
         return False
-    return limit.hashtags is None or count_hashtags(text) <= limit.hashtags
+    if lim.max_hashtags is not None and count_hashtags(text) > lim.max_hashtags:
+        return False
+    return lim.max_mentions is None or count_mentions(text) <= lim.max_mentions
+
+
+# --- the former table, for callers that still read it ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A channel's caption limit as :data:`LIMITS` gives it (the registry's, renamed)."""
+
+    max: int
+    unit: str
+    hashtags: int | None = None
+    label: str = ""
+
+
+class _Limits(Mapping[str, Limit]):
+    """Channel → :class:`Limit`, read from the registry each time (so a channel registered
+    later is there too). New code asks the registry (:func:`limit`) directly."""
+
+    def __getitem__(self, channel: str) -> Limit:
+        try:
+            lim = registry.caption_limit(channel)
+        except KeyError:
+            raise KeyError(channel) from None
+        return Limit(lim.max_length, lim.unit, lim.max_hashtags, registry.label(channel))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registry.captioned())
+
+    def __len__(self) -> int:
+        return len(registry.captioned())
+
+
+LIMITS: Mapping[str, Limit] = _Limits()
+#: The channels that have captions (the registry's, sorted).
+CHANNELS: tuple[str, ...] = registry.captioned()
