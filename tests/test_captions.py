@@ -430,7 +430,7 @@ def test_a_channel_registered_elsewhere_gets_fitted_captions_and_its_lint(board_
     c = made[board_channel]
     assert c.limit == 600 and c.length == len(c.text) <= 600 and c.fits
     assert len(cap.hashtags(c.text)) <= 1 and lot.url in c.text
-    assert "papan" in cap.LIMITS and cap.LIMITS["papan"].label == "Papan pengumuman"
+    assert cap.limit(board_channel).max_length == 600
     extra = "\n#satu #dua @kpknlbima @djkn " + "x" * 600
     found = lint_of(c.text + extra, lot, channel=board_channel)
     assert {f["message"] for f in found if f["level"] == "warn"} == {

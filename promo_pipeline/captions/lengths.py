@@ -4,14 +4,12 @@ The limits are the channel registry's (:mod:`promo_pipeline.publish.channels`: e
 declares a :class:`~promo_pipeline.publish.channels.base.CaptionLimit`), and so is the way each
 platform counts (``utf16`` for Telegram, Instagram and Facebook, ``weighted`` for X, ``utf8``
 bytes for Threads): :func:`measure` asks the channel's limit. Hashtags and @mentions are counted
-here, for the channels that limit them.
+here, for the channels that limit them. Other code reads limits from the registry too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from promo_pipeline.publish import channels as registry
 
@@ -59,37 +57,5 @@ def fits(channel: str, text: str) -> bool:
     return lim.max_mentions is None or count_mentions(text) <= lim.max_mentions
 
 
-# --- the former table, for callers that still read it ---------------------------------------
-
-
-@dataclass(frozen=True)
-class Limit:
-    """A channel's caption limit as :data:`LIMITS` gives it (the registry's, renamed)."""
-
-    max: int
-    unit: str
-    hashtags: int | None = None
-    label: str = ""
-
-
-class _Limits(Mapping[str, Limit]):
-    """Channel → :class:`Limit`, read from the registry each time (so a channel registered
-    later is there too). New code asks the registry (:func:`limit`) directly."""
-
-    def __getitem__(self, channel: str) -> Limit:
-        try:
-            lim = registry.caption_limit(channel)
-        except KeyError:
-            raise KeyError(channel) from None
-        return Limit(lim.max_length, lim.unit, lim.max_hashtags, registry.label(channel))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(registry.captioned())
-
-    def __len__(self) -> int:
-        return len(registry.captioned())
-
-
-LIMITS: Mapping[str, Limit] = _Limits()
 #: The channels that have captions (the registry's, sorted).
 CHANNELS: tuple[str, ...] = registry.captioned()
