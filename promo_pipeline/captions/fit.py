@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 from jinja2 import Template
 
-from promo_pipeline import formats
 from promo_pipeline.captions.data import (
     brand_data,
+    datetime_long,
     lot_data,
     office_data,
     office_tz,
@@ -204,14 +204,14 @@ def digest_captions(
         raise ValueError("a digest needs at least one lot")
     writer = writer or default_writer()
     tz = tz or office_tz(office)
-    ordered = sorted(lots, key=lambda lt: (lt.deposit_deadline or lt.ends_at, lt.id))
+    ordered = sorted(lots, key=lambda lt: (lt.deadline, lt.id))
     entries = []
     for lot in ordered:
         data = lot_data(lot, tz)
         data["title"] = (title_variants(lot.title, data["category"] or "Objek lelang")[0]
                          if len(lot.title) <= 90 else _short_title(lot.title, 90, data))
         entries.append(data)
-    first = ordered[0].deposit_deadline or ordered[0].ends_at
+    first = ordered[0].deadline
     base = {
         "brand": brand_data(brand),
         "office": office_data(office, ordered, tz),
@@ -220,7 +220,7 @@ def digest_captions(
         "week": week,
         "week_label": week_label(week),
         "count": len(ordered),
-        "first_deadline": formats.datetime_long(first, tz),
+        "first_deadline": datetime_long(first, tz),
     }
     out: dict[str, Caption] = {}
     for channel in channels:
