@@ -31,6 +31,7 @@ The parts, each one job:
 - :mod:`.fit` — captions per channel, fitted to each channel's limit;
 - :mod:`.mentions` — money figures, dates and links written in a caption;
 - :mod:`.personal` — personal data in a text (NIK, phone numbers, e-mail, "a.n." names);
+- :mod:`.wording` — fraud-marker wording and the anti-fraud line;
 - :mod:`.checks` — the lint: facts present and correct, personal data, wording, length.
 
 The names below load their module on first use, so importing this package is cheap (Jinja2,

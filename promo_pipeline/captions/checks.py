@@ -16,8 +16,6 @@ because posts store findings as JSON.
 
 from __future__ import annotations
 
-import heapq
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from promo_pipeline.captions import personal
 from promo_pipeline.captions.data import datetime_long, office_tz, rupiah
 from promo_pipeline.captions.lengths import count_hashtags, count_mentions, limit
 from promo_pipeline.captions.mentions import datetimes, figures, fold, links, norm_url
+from promo_pipeline.captions.wording import FRAUD_MARKERS, Folded, has_antifraud_line
 from promo_pipeline.lots import Lot
 from promo_pipeline.publish import channels as registry
 
@@ -43,107 +42,6 @@ MAX_CANDIDATES = 10_000
 #: Findings of one code listed for a caption; the rest are summed up in one more finding.
 MAX_PER_CODE = 20
 
-
-@dataclass(frozen=True)
-class _Marker:
-    """Wording DJKN names as a fraud marker: :attr:`pattern` (case-insensitive, on folded text).
-
-    Searched keyword first, so the search runs in C over text without the keyword: each
-    :attr:`finders` hit is a place where a match may contain the keyword (a necessary
-    condition), :attr:`starts` gives the places such a match may start (earliest first), and
-    :attr:`pattern` decides. The first hit that matches is the leftmost match of the pattern.
-    """
-
-    label: str
-    pattern: re.Pattern[str]
-    finders: tuple[re.Pattern[str], ...]
-    starts: Callable[[_Folded, int], list[int]]
-
-    def first(self, f: _Folded) -> tuple[int, int] | bool | None:
-        """The leftmost match's span, None, or False when it gave up (too many candidates)."""
-        seen = 0
-        hits = heapq.merge(*(finder.finditer(f.folded) for finder in self.finders),
-                           key=lambda m: m.start())
-        for hit in hits:
-            seen += 1
-            if seen > MAX_CANDIDATES:
-                return False
-            k = hit.start()
-            for start in self.starts(f, k):
-                m = self.pattern.match(f.folded, start)
-                if m and m.end() > k:
-                    return m.span()
-        return None
-
-
-@dataclass
-class _Folded:
-    """A caption, folded (:func:`~.mentions.fold`) and, when needed, reversed."""
-
-    text: str
-    folded: str
-    _reverse: str | None = None
-
-    def back(self, pattern: re.Pattern[str], k: int) -> int | None:
-        """Where *pattern*, matched backwards (over the reversed text) from *k*, starts."""
-        if self._reverse is None:
-            self._reverse = self.folded[::-1]
-        m = pattern.match(self._reverse, len(self.folded) - k)
-        return len(self.folded) - m.end() if m else None
-
-
-def _fixed(*backs: int) -> Callable[[_Folded, int], list[int]]:
-    return lambda f, k: [k - b for b in backs if k - b >= 0]
-
-
-def _backward(pattern: str, *, also_here: bool = False) -> Callable[[_Folded, int], list[int]]:
-    compiled = re.compile(pattern)
-
-    def starts(f: _Folded, k: int) -> list[int]:
-        start = f.back(compiled, k)
-        return [s for s in (start, k if also_here else None) if s is not None]
-
-    return starts
-
-
-def _starts_cicil(f: _Folded, k: int) -> list[int]:
-    if f.folded.startswith("muka", k):
-        return _backward_uang(f, k)
-    return [s for s in (k - 3, k - 2, k) if s >= 0]
-
-
-_backward_uang = _backward(r"\s+gnau(?!\w)")
-
-_FRAUD_MARKERS = (
-    _Marker("kata \u201cmurah\u201d",
-            re.compile(r"\b(?:ter|se|ber)?murah\w*"),
-            (re.compile(r"murah(?:(?<=\btermurah)|(?<=\bbermurah)|(?<=\bsemurah)"
-                        r"|(?<=\bmurah))"),),
-            _fixed(3, 2, 0)),
-    _Marker("\u201cdi bawah harga pasar\u201d",
-            re.compile(r"\b(?:di\s*bawah|jauh\s+di\s*bawah)\s+harga\s+(?:pasar|normal|wajar)\b"),
-            (re.compile(r"harga(?<=\sharga)\s+(?:pasar|normal|wajar)\b"),),
-            # "…di bawah " before the hit, read backwards: "jauh di bawah" starts earlier.
-            _backward(r"\s+hawab\s*id(?:\s+huaj(?!\w)|(?!\w))")),
-    _Marker("\u201charga miring\u201d",
-            re.compile(r"\bharga\s+miring\b"),
-            (re.compile(r"harga(?<!\wharga)\s+miring\b"),),
-            _fixed(0)),
-    _Marker("janji kemenangan",
-            re.compile(r"\b(?:pasti|dijamin|jaminan|garansi|auto|tentu)\s+menang\b|"
-                       r"\bmenang\s+(?:pasti|dijamin)\b"),
-            (re.compile(r"menang(?:(?<=\smenang)\b|(?<!\wmenang)\s+(?:pasti|dijamin)\b)"),),
-            _backward(r"\s+(?:itsap|nimajid|nanimaj|isnarag|otua|utnet)(?!\w)",
-                      also_here=True)),
-    _Marker("cicilan atau uang muka",
-            re.compile(r"\b(?:men|di)?cicil\w*|\bangsur\w*|\bkredit\b|\buang\s+muka\b|\bdp\b"),
-            (re.compile(r"cicil(?:(?<=\bmencicil)|(?<=\bdicicil)|(?<=\bcicil))"),
-             re.compile(r"angsur(?<!\wangsur)"), re.compile(r"kredit(?<!\wkredit)\b"),
-             re.compile(r"muka(?<=\smuka)\b"), re.compile(r"dp(?<!\wdp)\b")),
-            _starts_cicil),
-)
-_ANTIFRAUD_VA = (re.compile(r"virtual\s+account"), re.compile(r"va(?<!\wva)\b"))
-_ANTIFRAUD_PERSONAL = re.compile(r"rekening\s+pribadi")
 
 _PERSONAL_MESSAGES: dict[str, tuple[str, Callable[[str], str]]] = {
     personal.NIK: ("personal_nik", lambda t: (
@@ -178,13 +76,13 @@ class Context:
     _seen: set[tuple[str, str, str]] = field(default_factory=set)
     _per_code: Counter[str] = field(default_factory=Counter)
     _more: dict[str, str] = field(default_factory=dict)
-    _folded: _Folded | None = None
+    _folded: Folded | None = None
 
     @property
-    def folded(self) -> _Folded:
+    def folded(self) -> Folded:
         """The caption folded to lower case (same positions), for case-insensitive searches."""
         if self._folded is None:
-            self._folded = _Folded(self.text, fold(self.text))
+            self._folded = Folded(self.text, fold(self.text))
         return self._folded
 
     def add(self, level: str, code: str, message: str) -> None:
@@ -315,16 +213,15 @@ def _check_personal(c: Context) -> None:
 
 def _check_wording(c: Context) -> None:
     """No fraud-marker wording; the anti-fraud line is there."""
-    for marker in _FRAUD_MARKERS:
-        span = marker.first(c.folded)
+    for marker in FRAUD_MARKERS:
+        span = marker.first(c.folded, MAX_CANDIDATES)
         if span is False:
             c.more(WARN, "fraud_wording")
         elif span:
             c.add(WARN, "fraud_wording",
                   f"Hindari {marker.label} (\u201c{c.text[span[0]:span[1]]}\u201d): DJKN "
                   "menyebutnya sebagai ciri penipuan lelang.")
-    folded = c.folded.folded
-    if not (any(p.search(folded) for p in _ANTIFRAUD_VA) and _ANTIFRAUD_PERSONAL.search(folded)):
+    if not has_antifraud_line(c.folded.folded):
         c.add(WARN, "antifraud_missing",
               "Kalimat waspada penipuan tidak ada (setor jaminan hanya ke Virtual Account atas "
               "nama peserta; KPKNL tidak pernah meminta transfer ke rekening pribadi).")
