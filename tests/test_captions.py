@@ -95,7 +95,7 @@ def test_every_channel_fits_and_differs_sensibly() -> None:
     made = cap.lot_captions(lot, office=OFFICE, brand=BRAND, channels=cap.CHANNELS)
     for channel, c in made.items():
         assert cap.fits(channel, c.text), channel
-        assert c.length == cap.measure(channel, c.text) <= cap.LIMITS[channel].max
+        assert c.length == cap.measure(channel, c.text) <= cap.limit(channel).max_length
     assert made["facebook"].dropped == ()          # full
     assert "#LelangBima" in made["instagram"].text  # hashtag block
     assert cap.measure("x", made["x"].text) <= 280
@@ -404,3 +404,43 @@ def test_over_the_limit_warns(lot, good) -> None:
 
 def test_empty_caption_blocks(lot) -> None:
     assert codes(lint_of("   ", lot), "block") == {"empty"}
+
+
+# --- limits come from the channel registry -------------------------------------------------------
+
+
+@pytest.fixture
+def board_channel():
+    from promo_pipeline.publish import channels as registry
+
+    class BoardChannel(registry.Channel):
+        name = "papan"
+        label = "Papan pengumuman"
+        publishes = False
+        caption = registry.CaptionLimit(600, "chars", max_hashtags=1, max_mentions=1)
+
+    registry.register(BoardChannel)
+    yield "papan"
+    registry.unregister("papan")
+
+
+def test_a_channel_registered_elsewhere_gets_fitted_captions_and_its_lint(board_channel) -> None:
+    lot = make_lot()
+    made = cap.lot_captions(lot, office=OFFICE, brand=BRAND, channels=[board_channel])
+    c = made[board_channel]
+    assert c.limit == 600 and c.length == len(c.text) <= 600 and c.fits
+    assert len(cap.hashtags(c.text)) <= 1 and lot.url in c.text
+    assert cap.limit(board_channel).max_length == 600
+    extra = "\n#satu #dua @kpknlbima @djkn " + "x" * 600
+    found = lint_of(c.text + extra, lot, channel=board_channel)
+    assert {f["message"] for f in found if f["level"] == "warn"} == {
+        f"Keterangan Papan pengumuman {f'{len(c.text) + len(extra):,}'.replace(',', '.')} "
+        "karakter, melebihi batas 600.",
+        "2 tagar, melebihi batas Papan pengumuman 1 tagar.",
+        "2 sebutan akun (@), melebihi batas Papan pengumuman 1."}
+
+
+def test_mentions_are_counted_without_e_mail_addresses() -> None:
+    assert cap.count_mentions("@kpknlbima budi@example.com (@djkn) x@ @") == 2
+    assert not cap.fits("instagram", " ".join(f"@akun{i}" for i in range(21)))
+    assert cap.fits("instagram", " ".join(f"@akun{i}" for i in range(20)))

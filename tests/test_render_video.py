@@ -331,3 +331,35 @@ def test_text_in_the_bands_of_a_9_16_design_is_refused(tmp_path):
     tall = SMALL.replace("y = 200\nw = 250", "y = 20\nw = 250")
     with pytest.raises(TemplateError, match="safe zone"):
         _load(tmp_path, tall)
+
+
+# --- publishing (the export folder; the photo channels leave the clip out) ------------------------
+
+
+def test_the_export_folder_gets_the_clip_beside_the_stills_and_photo_channels_skip_it(mini, db):
+    from promo_pipeline.errors import PermanentPublishError
+    from promo_pipeline.publish.channels.base import DeliveryJob, SendContext
+    from promo_pipeline.publish.channels.export import ExportChannel
+    from promo_pipeline.publish.media import resolve_images
+
+    lot = store_lot(mini, db, make_lot(), [demo_photo(seed=5)])
+    images = render.render_lot(mini, db, lot, formats=["feed", "mini"], now=NOW)
+    rels = [i.path.relative_to(mini.output_dir).as_posix() for i in images]
+    assert sorted(r.rsplit(".", 1)[1] for r in rels) == ["jpg", "mp4"]
+    job = DeliveryJob(id=1, post_id=1, channel="export", idem_key="k",
+                      payload={"images": rels, "captions": {"telegram": "Lelang"},
+                               "lot_id": lot.id, "office_id": "bima", "version": 1})
+    ctx = SendContext(output_dir=mini.output_dir, save_checkpoint=lambda c: None,
+                      clock=lambda: datetime.now(UTC), sleep=lambda s: None)
+    assert [p.suffix for p in resolve_images(job, ctx)] == [".jpg"]
+    ExportChannel().send(job, ctx)
+    (folder,) = (mini.output_dir / "outbox").glob("*/*")
+    clip = next(i.path for i in images if i.path.suffix == ".mp4")
+    copied = next(folder.glob("*.mp4"))
+    assert copied.read_bytes() == clip.read_bytes() and len(list(folder.glob("*.jpg"))) == 1
+    fake = mini.output_dir / "images" / "fake.mp4"
+    fake.write_bytes(b"not a video at all")
+    bad = DeliveryJob(id=2, post_id=2, channel="export", idem_key="k2",
+                      payload={"images": ["images/fake.mp4"]})
+    with pytest.raises(PermanentPublishError, match="bukan MP4"):
+        resolve_images(bad, ctx, videos=True)

@@ -70,9 +70,9 @@ def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
     """Tampilkan satu unggahan: keterangan per kanal, pemeriksaan, perubahan, riwayat."""
     from babel.numbers import format_decimal
 
-    from promo_pipeline import captions as cap
     from promo_pipeline import present
     from promo_pipeline import queue as q
+    from promo_pipeline.publish import channels as registry
 
     post = q.get_post(app.db, post_id)
     if as_json:
@@ -101,9 +101,9 @@ def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
     if not post.images:
         echo("  (belum ada)")
     for channel, text in post.captions.items():
-        limit = cap.LIMITS.get(channel)
-        size = (f"{format_decimal(cap.measure(channel, text), locale='id')}"
-                f"/{format_decimal(limit.max, locale='id')}") if limit else ""
+        limit = registry.caption_limit(channel) if channel in registry.captioned() else None
+        size = (f"{format_decimal(limit.measure(text), locale='id')}"
+                f"/{format_decimal(limit.max_length, locale='id')}") if limit else ""
         echo(f"\n── {channel} ({size}) " + "─" * 20)
         echo(text)
     echo("\nPemeriksaan:")

@@ -25,12 +25,18 @@ def is_feed_ratio(size: tuple[int, int] | None) -> bool:
                 and FEED_RATIO_MIN - 0.01 <= size[0] / size[1] <= FEED_RATIO_MAX)
 
 
-def resolve_images(job: DeliveryJob, ctx: SendContext) -> list[Path]:
-    """The delivery's image files, checked: inside ``output_dir``, present, JPEG."""
-    if not job.images:
+#: A post's clip (a video design); photo channels leave it out, the export folder keeps it.
+VIDEO_SUFFIX = ".mp4"
+
+
+def resolve_images(job: DeliveryJob, ctx: SendContext, *, videos: bool = False) -> list[Path]:
+    """The delivery's image files, checked: inside ``output_dir``, present, JPEG (with
+    *videos*, also the post's MP4 clips; without, clips are left out)."""
+    wanted = [rel for rel in job.images if videos or not rel.endswith(VIDEO_SUFFIX)]
+    if not wanted:
         raise PermanentPublishError("unggahan tidak punya gambar", channel=job.channel)
     paths = []
-    for rel in job.images:
+    for rel in wanted:
         path = (ctx.output_dir / rel)
         if not fsutil.is_within(path, ctx.output_dir):
             raise PermanentPublishError(f"gambar di luar folder keluaran ditolak: {rel}",
@@ -39,8 +45,12 @@ def resolve_images(job: DeliveryJob, ctx: SendContext) -> list[Path]:
             raise PermanentPublishError(f"berkas gambar tidak ditemukan: {rel}",
                                         channel=job.channel)
         with path.open("rb") as fh:
-            if fh.read(3) != _JPEG_MAGIC:
-                raise PermanentPublishError(f"gambar bukan JPEG: {rel}", channel=job.channel)
+            head = fh.read(12)
+        if rel.endswith(VIDEO_SUFFIX):
+            if head[4:8] != b"ftyp":
+                raise PermanentPublishError(f"video bukan MP4: {rel}", channel=job.channel)
+        elif head[:3] != _JPEG_MAGIC:
+            raise PermanentPublishError(f"gambar bukan JPEG: {rel}", channel=job.channel)
         paths.append(path)
     return paths
 

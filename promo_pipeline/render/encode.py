@@ -6,7 +6,8 @@ High profile, yuv420p (BT.709, TV range, tagged), progressive, closed GOP, const
 ``moov`` before ``mdat`` (``+faststart``), no edit lists, AAC audio at most 48 kHz. The clip
 carries a **silent AAC track** rather than none: Telegram shows a soundless MP4 as a looping GIF
 without a seek bar, and Instagram publishes a video with a silent track like any other. B-frames
-are off, so the first frame has time 0 and no edit list is needed to say so.
+are off, so the first frame has time 0 and no edit list is needed to say so. Two encoder
+threads and a short lookahead keep a 1080×1920 encode under 300 MB (see benchmarks/README.md).
 
 Frames come in as yuv420p planes (Pillow ``L`` images as wide as the encoder's line sizes) and
 are encoded as they arrive; nothing holds the whole clip. The file is written beside its target
@@ -30,7 +31,7 @@ from promo_pipeline.errors import RenderError
 SAMPLE_RATE = 48_000
 AAC_FRAME = 1024
 #: Bump when an encoder setting changes the output (part of every clip's name).
-ENCODER_VERSION = "1"
+ENCODER_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class ClipWriter:
         cc.color_trc = av.video.reformatter.ColorTrc.BT709
         v.options = {"preset": settings.preset, "crf": str(settings.crf), "tune": settings.tune,
                      "profile": "high", "bf": "0", "g": str(round(fps * settings.keyint_seconds)),
-                     "x264-params": "open-gop=0:scenecut=0:rc-lookahead=5"}
+                     "x264-params": "open-gop=0:scenecut=0:rc-lookahead=2:sync-lookahead=0",
+                     "threads": "2"}
         a = self._out.add_stream("aac", rate=SAMPLE_RATE)
         a.layout = "mono"
         a.bit_rate = 32_000

@@ -19,10 +19,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, g, redirect, url_for
 
-from promo_pipeline import captions as cap
 from promo_pipeline import formats, present
 from promo_pipeline import queue as q
 from promo_pipeline.errors import NotFoundError
+from promo_pipeline.publish import channels as registry
 from promo_pipeline.review.app import cfg_of, get_db
 
 bp = Blueprint("review", __name__)
@@ -34,8 +34,7 @@ def capitalised(word: str) -> str:
 
 
 def channel_label(channel: str) -> str:
-    limit = cap.LIMITS.get(channel)
-    return limit.label if limit is not None and limit.label else channel
+    return registry.label(channel)
 
 
 def register_template_helpers(app: Flask) -> None:

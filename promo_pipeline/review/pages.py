@@ -15,6 +15,7 @@ from promo_pipeline import formats, present
 from promo_pipeline import queue as q
 from promo_pipeline.errors import PromoError
 from promo_pipeline.lots import Lot, get_lots
+from promo_pipeline.publish import channels as registry
 from promo_pipeline.review.app import cfg_of, get_db
 from promo_pipeline.review.blueprint import (
     bp,
@@ -38,8 +39,9 @@ ITEM_LABELS = {
 
 def _channel_limits() -> dict[str, dict[str, Any]]:
     """Per channel: ``max``, ``unit`` (how it is counted, for the live counter), ``hashtags``."""
-    return {ch: {"max": lim.max, "unit": lim.unit, "hashtags": lim.hashtags}
-            for ch, lim in cap.LIMITS.items()}
+    limits = {ch: registry.caption_limit(ch) for ch in registry.captioned()}
+    return {ch: {"max": lim.max_length, "unit": lim.unit, "hashtags": lim.max_hashtags}
+            for ch, lim in limits.items()}
 
 
 def _lot_link(url: str | None) -> str | None:

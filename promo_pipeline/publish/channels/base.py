@@ -25,8 +25,6 @@ platform refused for good) or ``UnconfirmedPublishError`` (the answer was lost).
 from __future__ import annotations
 
 import dataclasses
-import functools
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,13 +70,11 @@ class CaptionLimit:
         return self.measure(text) > self.max_length
 
 
-@functools.lru_cache(maxsize=512)
 def _weighted_length(text: str) -> int:
-    # twitter-text is exact but slow (~5 ms a caption) and compiles its emoji pattern on import
-    # (~0.3 s), which every CLI start would otherwise pay; captions are measured repeatedly.
-    from twitter_text import parse_tweet
+    # X's count (twitter-text's), in linear time; loaded on first use (see the module).
+    from promo_pipeline.captions.weighted import weighted_length
 
-    return int(parse_tweet(unicodedata.normalize("NFC", text)).weightedLength)
+    return weighted_length(text)
 
 
 # --- settings ([publish.<name>]) -----------------------------------------------------------------

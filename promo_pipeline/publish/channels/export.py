@@ -69,7 +69,7 @@ class ExportChannel(Channel):
         if found:
             logger.info("export: %s exists already; not written again", found)
             return self._result(found, ctx)
-        images = resolve_images(job, ctx)
+        images = resolve_images(job, ctx, videos=True)  # a post's clip goes beside its stills
         day = ctx.clock().astimezone(ZoneInfo(ctx.office_timezone)).date().isoformat()
         day_dir = root / day
         day_dir.mkdir(parents=True, exist_ok=True)

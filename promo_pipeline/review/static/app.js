@@ -23,7 +23,7 @@
     return n;
   }
 
-  // The same units as promo_pipeline.captions.LIMITS: utf16 (what Telegram counts, and what
+  // The same units as the channel registry's caption limits: utf16 (what Telegram counts, and what
   // String.length gives), weighted (X), utf8 (Threads, bytes).
   function measure(text, mode) {
     if (mode === "weighted") { return xLength(text.normalize("NFC")); }
