@@ -174,23 +174,6 @@ def test_flood_limit_is_counted_in_messages_not_requests(tmp_path, fake):
     assert all(d["attempts"] == 1 and d["failures"] == 0 for d in p.deliveries())
 
 
-def test_a_long_flood_wait_moves_the_delivery_to_a_later_run(tmp_path, fake):
-    p = make_project(tmp_path, ["telegram"], fake)
-    add_lot(p.db, "lot-1")
-    add_post(p.db, p.cfg, "lot-1")
-    fake.expect("telegram.sendPhoto", ("error", 429, {
-        "ok": False, "error_code": 429, "description": "Too Many Requests: retry after 600",
-        "parameters": {"retry_after": 600}}))
-    t = Sleeper()
-    first = publish(p.cfg, p.db, now=True, clock=t.clock, sleep=t.sleep, notify=False)
-    assert first.sent == 0 and first.waiting == 1 and t.delays == []
-    (d,) = p.deliveries()
-    assert d["status"] == "queued" and "429" in d["last_error"] and d["failures"] == 0
-    t.advance(seconds=601)
-    assert publish(p.cfg, p.db, clock=t.clock, sleep=t.sleep, notify=False).sent == 1
-    assert len(fake.telegram_posts()) == 1
-
-
 @pytest.mark.parametrize(("size", "why"), [((9000, 1100), "10000"), ((150, 3100), "20×")])
 def test_photo_limits_block_before_any_call(tmp_path, fake, size, why):
     p = make_project(tmp_path, ["telegram"], fake)

@@ -66,6 +66,7 @@ def test_long_retry_after_waits_for_a_later_run(tmp_path, tokens, fake):
     assert first.sent == 0 and first.waiting == 1 and t.delays == []
     (d,) = p.deliveries()
     assert d["status"] == "queued" and "429" in d["last_error"]
+    assert d["failures"] == 0  # waiting for Telegram's window is not a failed attempt
     assert datetime.fromisoformat(d["next_attempt_at"]) >= t.now + timedelta(seconds=600)
     assert publish(p.cfg, p.db, clock=t.clock, sleep=t.sleep, notify=False).sent == 0
     t.now += timedelta(seconds=601)

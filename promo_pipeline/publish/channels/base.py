@@ -51,6 +51,9 @@ class CaptionLimit:
     unit: Unit = "chars"
     max_hashtags: int | None = None
     max_mentions: int | None = None
+    #: True when the platform refuses a longer caption (a blocking finding); False when the
+    #: channel copes (Telegram sends the rest as text messages after the photos).
+    hard: bool = True
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -338,7 +341,9 @@ class Channel:
 
     def caption_problems(self, job: DeliveryJob) -> list[str]:
         """What in the caption this channel sends the platform would refuse."""
-        return self.caption.problems(job.caption.strip(), self.label) if self.caption else []
+        if self.caption is None or not self.caption.hard:
+            return []
+        return self.caption.problems(job.caption.strip(), self.label)
 
     def preflight(self, job: DeliveryJob, ctx: SendContext) -> None:
         """Re-check the blocking limits just before a send (the caption may have been edited

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from promo_pipeline.publish.telegram_bot import TelegramBot
 
 ALBUM_MAX = 10  # photos in one sendMediaGroup
-#: ``sendPhoto`` / ``sendMediaGroup`` caption: 1,024 UTF-16 units after entity parsing.
-CAPTION = CaptionLimit(1024, "utf16")
+#: ``sendPhoto`` / ``sendMediaGroup`` caption: 1,024 UTF-16 units after entity parsing. Not
+#: hard: a longer caption goes out as text message(s) right after the photos.
+CAPTION = CaptionLimit(1024, "utf16", hard=False)
 #: ``sendPhoto``: at most 10 MB, width + height at most 10,000, ratio at most 20; an album 2-10.
 MEDIA = MediaLimit(formats=("JPEG",), max_bytes=10 * 1024 * 1024, max_sides=10_000,
                    max_aspect=20.0, items=(2, ALBUM_MAX))
@@ -80,9 +81,6 @@ class TelegramChannel(Channel):
 
     def images(self, job: DeliveryJob, ctx: SendContext) -> list[Path]:
         return feed_images(resolve_images(job, ctx), limit=ALBUM_MAX, design=job.design)
-
-    def caption_problems(self, job: DeliveryJob) -> list[str]:
-        return []  # a caption over 1,024 units goes out as text message(s) after the photos
 
     def _bind(self, ctx: SendContext) -> None:
         self.bot.sleep = ctx.sleep
