@@ -313,3 +313,21 @@ def test_token_kinds_per_host(tmp_path, static, t, monkeypatch):
         assert run(p, t).sent == 1 and len(server.instagram) == 1
     finally:
         server.stop()
+
+
+def test_an_edited_caption_over_the_limits_cannot_be_approved(tmp_path, fake, static, t):
+    """The same limits are blocking lint findings: an Instagram caption edited to 31 hashtags
+    goes back to review and cannot be approved."""
+    from promo_pipeline import queue
+    from promo_pipeline.errors import TransitionError
+
+    p = ig(tmp_path, fake, static)
+    post_id = add_post(p.db, p.cfg, "lot-1")
+    tags = " ".join(f"#tag{i}" for i in range(31))
+    post = queue.edit_caption(p.db, p.cfg, post_id, "instagram", f"Lelang tanah {tags}",
+                              actor="sari")
+    assert post.status == "pending" and post.blocked
+    found = [f for f in post.lint if f["code"] == "too_many_hashtags"]
+    assert found and found[0]["level"] == "block" and found[0]["channel"] == "instagram"
+    with pytest.raises(TransitionError, match="belum bisa disetujui"):
+        queue.approve(p.db, post_id, actor="sari")

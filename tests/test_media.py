@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fake_platforms import make_jpeg
 
-from promo_pipeline.publish import channels as registry
 from promo_pipeline.captions.lengths import count_hashtags, count_mentions
+from promo_pipeline.publish import channels as registry
 from promo_pipeline.publish.channels.base import CaptionLimit, MediaFacts
 from promo_pipeline.publish.media import feed_images, measure
 from promo_pipeline.publish.telegram_bot import split_text, utf16_len

@@ -76,8 +76,8 @@ class CaptionLimit:
         return self.measure(text) > self.max_length
 
     def problems(self, text: str, label: str = "") -> list[str]:
-        """What in *text* the platform refuses, in Indonesian (empty: it fits). The one
-        caption rule: the outbox blocks a send on it, the review page shows it."""
+        """What in *text* the platform refuses, in Indonesian (empty: it fits): the outbox
+        blocks a send on it (the caption lint blocks approval on the same limits)."""
         where = f"Keterangan {label}".strip() if label else "Keterangan"
         found = []
         length = self.measure(text)
