@@ -114,21 +114,31 @@ class AdminRuleError(AccountError):
 
 
 class PublishError(PromoError):
-    """A channel refused or failed a delivery."""
+    """A channel refused or failed a delivery. *code*: the platform's own error code, when it
+    gave one (``"9/2207042"`` for Graph code 9, subcode 2207042; ``"429"`` for Telegram)."""
 
-    def __init__(self, message: str, *, channel: str | None = None):
+    def __init__(self, message: str, *, channel: str | None = None, code: str | None = None):
         super().__init__(message)
         self.channel = channel
+        self.code = code
 
 
 class RetryablePublishError(PublishError, RetryableError):
-    """Nothing can have been posted (refused connection, 429/5xx before acceptance): retry."""
+    """Nothing can have been posted (refused connection, a refusal that proves it): retry,
+    counted against the retry budget."""
 
     def __init__(
-        self, message: str, *, channel: str | None = None, retry_after: float | None = None
+        self, message: str, *, channel: str | None = None, retry_after: float | None = None,
+        code: str | None = None,
     ):
-        super().__init__(message, channel=channel)
+        super().__init__(message, channel=channel, code=code)
         self.retry_after = retry_after
+
+
+class RateLimitedPublishError(RetryablePublishError):
+    """Nothing was posted because a platform window is full (throttling, a daily quota, a
+    container still processing): wait *retry_after* seconds. Never counted against the retry
+    budget: waiting for a window is not a failure."""
 
 
 class PermanentPublishError(PublishError, PermanentError):

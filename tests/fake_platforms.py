@@ -1,25 +1,39 @@
 """Fake Telegram Bot API and Graph API (Facebook Page, Instagram) servers on 127.0.0.1.
 
-One :class:`FakePlatforms` server answers both APIs over real HTTP, checks what it receives the
-way the real platforms would (the upload must be a valid JPEG, the caption within the limits,
-the token right, Instagram fetches ``image_url`` itself) and counts every post it accepted. A
-*plan* injects faults per endpoint: an error answer, a 429 with ``retry_after``, or accepting a
-post and then losing the answer (hanging past the client's timeout, or dropping the
-connection). Also here: :class:`StaticServer`, which serves ``output_dir`` the way
-``public_base_url`` must, and helpers that build a project (config, database, lots, approved
-posts with real JPEG images) for the publishing tests.
+One :class:`FakePlatforms` server answers both APIs over real HTTP (or HTTPS, ``tls=True``),
+checks what it receives the way the real platforms do and counts every post it accepted:
+
+- Telegram (``fake_telegram.py``): valid photo uploads within the file limits (10 MB, width +
+  height ≤ 10,000, ratio ≤ 20), captions within 1,024, albums of 2-10, the flood limit of 20
+  messages a minute per chat (an album of 10 is 10 messages) answered with ``429`` and
+  ``retry_after``, groups upgraded to supergroups;
+- the Graph API (``fake_graph.py``): the token, and its kind per host (Facebook Login ``EAA…``
+  on the Facebook host, Instagram Login ``IG…`` on ``graph_host="instagram"``); Page photo and
+  feed posts and the Page's posts read back; Instagram fetching ``image_url`` itself and
+  refusing what Instagram refuses (JPEG only, 8 MiB, 4:5-1.91:1; widths outside 320-1440 are
+  recorded as violations), containers that take polls to finish, stay ``IN_PROGRESS``, fail
+  with a status text or expire after 24 hours, ``media_publish`` refusing unfinished, expired or
+  unknown containers, the 24-hour publishing limit, media read back with their permalink.
+
+A *plan* injects faults per endpoint (:meth:`FakePlatforms.expect`): an error answer before
+anything is accepted, or — the failures that make double posts — accepting the post and then
+answering an error (``("after_accept", status, body)``), hanging past the client's timeout,
+dropping the connection, or (over TLS) sending a broken TLS record. Time comes from
+:attr:`FakePlatforms.clock` (seconds), which tests may drive. :class:`StaticServer` serves
+``output_dir`` the way ``public_base_url`` must; the project helpers live in
+``publish_project.py`` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
+import os
 import re
+import ssl
 import threading
 import time
 from collections import defaultdict, deque
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from email.parser import BytesParser
 from email.policy import HTTP
 from functools import partial
@@ -28,33 +42,29 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import requests
-from PIL import Image
-
-TELEGRAM_TOKEN = "123456:TEST-telegram-SECRET-token"
-FACEBOOK_TOKEN = "EAA-test-facebook-SECRET"
-INSTAGRAM_TOKEN = "IGQ-test-instagram-SECRET"
-GRAPH_VERSION = "v21.0"
-
-
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def check_jpeg(data: bytes) -> str | None:
-    """None when *data* is a complete, decodable JPEG; else what is wrong."""
-    if not data.startswith(b"\xff\xd8\xff"):
-        return "not a JPEG"
-    try:
-        with Image.open(io.BytesIO(data), formats=["JPEG"]) as im:
-            im.load()
-    except Exception as exc:
-        return f"broken JPEG: {exc}"
-    return None
+from fake_graph import GraphHandler
+from fake_media import check_jpeg  # noqa: F401 - re-exported for the tests
+from fake_telegram import TelegramHandler
+from publish_project import (  # noqa: F401 - re-exported for the tests
+    FACEBOOK_TOKEN,
+    GRAPH_VERSION,
+    INSTAGRAM_LOGIN_TOKEN,
+    INSTAGRAM_TOKEN,
+    TELEGRAM_TOKEN,
+    Project,
+    add_lot,
+    add_post,
+    env_with_tokens,
+    make_jpeg,
+    promo,
+    write_config,
+)
 
 
 class _LoopbackServer:
     """A threaded HTTP server on 127.0.0.1 (random port) in a daemon thread."""
+
+    scheme = "http"
 
     def __init__(self, handler: Any):
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -72,47 +82,87 @@ class _LoopbackServer:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
 
 class FakePlatforms(_LoopbackServer):
-    """Telegram at ``/bot<token>/<method>``, the Graph API at ``/v21.0/...``."""
+    """Telegram at ``/bot<token>/<method>``, the Graph API at ``/vNN.N/...``.
 
-    def __init__(self) -> None:
+    *graph_host*: ``"facebook"`` (graph.facebook.com: Facebook Login tokens only) or
+    ``"instagram"`` (graph.instagram.com: Instagram Login tokens only). *tls*: serve HTTPS
+    with a throwaway CA (:attr:`ca_file`; the client trusts it only if told to).
+    """
+
+    def __init__(self, *, graph_host: str = "facebook", tls: bool = False) -> None:
         self.lock = threading.Lock()
+        self.clock: Callable[[], float] = time.time
         self.telegram: list[dict[str, Any]] = []      # accepted Telegram messages
+        self.tg_sent_at: dict[str, deque[float]] = defaultdict(deque)  # per chat, per message
         self.facebook: list[dict[str, Any]] = []      # published Page posts
         self.fb_unpublished: dict[str, dict[str, Any]] = {}
         self.containers: dict[str, dict[str, Any]] = {}
         self.instagram: list[dict[str, Any]] = []     # published Instagram media
         self.violations: list[str] = []               # limits broken by the client
         self.calls: list[str] = []                    # "POST telegram.sendPhoto", ...
-        self.plan: dict[str, deque] = defaultdict(deque)
+        self.plan: dict[str, deque[Any]] = defaultdict(deque)
         self.hang_seconds = 3.0
-        self.ig_quota_usage = 0
+        self.ig_quota_base = 0                        # posts made by other tools in the window
         self.ig_quota_total = 50
         self.ig_in_progress_polls = 0                 # polls answered IN_PROGRESS per container
         self.migrated_chats: dict[str, int] = {}      # Telegram group id -> its supergroup id
+        self.graph_host = graph_host
+        self.graph_versions: set[str] = set()
         self.tokens = {"telegram": TELEGRAM_TOKEN, "facebook": FACEBOOK_TOKEN,
-                       "instagram": INSTAGRAM_TOKEN}
+                       "instagram": INSTAGRAM_LOGIN_TOKEN if graph_host == "instagram"
+                       else INSTAGRAM_TOKEN}
         self._ids = 1000
         super().__init__(partial(_Handler, self))
+        self.ca_file: Path | None = None
+        if tls:
+            self._serve_tls()
+
+    def _serve_tls(self) -> None:
+        import tempfile
+
+        import trustme
+
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1")
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(ctx)
+        folder = Path(tempfile.mkdtemp(prefix="fake-ca-"))
+        self.ca_file = folder / "ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.scheme = "https"
 
     @property
     def graph_url(self) -> str:
         return f"{self.url}/{GRAPH_VERSION}"
 
     def expect(self, key: str, *behaviours: Any) -> None:
-        """Queue behaviours for the next calls of *key* (``"telegram.sendPhoto"``, ``"ig.media"``,
-        ``"ig.media_publish"``, ``"fb.photos"``, ``"fb.feed"``...). Each is ``"ok"``,
-        ``("error", status, body)``, ``"hang_after_accept"`` or ``"drop_after_accept"``."""
+        """Queue behaviours for the next calls of *key* (``"telegram.sendPhoto"``,
+        ``"ig.media"``, ``"ig.media_publish"``, ``"ig.node"``, ``"ig.container"`` (how the next
+        container turns out: ``"stuck"`` or ``("error", status_text)``), ``"fb.photos"``,
+        ``"fb.feed"`` …). Each is ``"ok"``, ``("error", status, body[, headers])`` (refused,
+        nothing accepted), ``("after_accept", status, body)``, ``"hang_after_accept"``,
+        ``"drop_after_accept"`` or ``"tls_garbage_after_accept"``."""
         with self.lock:
             self.plan[key].extend(behaviours)
+
+    def take(self, key: str) -> Any:
+        with self.lock:
+            plan = self.plan.get(key)
+            return plan.popleft() if plan else "ok"
 
     def next_id(self) -> str:
         with self.lock:
             self._ids += 1
             return str(self._ids)
+
+    def violation(self, text: str) -> None:
+        with self.lock:
+            self.violations.append(text)
 
     @property
     def total_posts(self) -> int:
@@ -122,8 +172,13 @@ class FakePlatforms(_LoopbackServer):
         """Photo posts (sendPhoto / sendMediaGroup), not follow-up text messages."""
         return [m for m in self.telegram if m["method"] != "sendMessage"]
 
+    def ig_usage(self) -> int:
+        """Posts published in the rolling 24 hours (ours and other tools')."""
+        now = self.clock()
+        return self.ig_quota_base + sum(1 for m in self.instagram if now - m["at"] < 86400)
 
-class _Handler(BaseHTTPRequestHandler):
+
+class _Handler(TelegramHandler, GraphHandler, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def __init__(self, fake: FakePlatforms, *args: Any, **kwargs: Any):
@@ -170,11 +225,21 @@ class _Handler(BaseHTTPRequestHandler):
     def _behaviour(self, key: str) -> Any:
         with self.fake.lock:
             self.fake.calls.append(f"{self.command} {key}")
-            plan = self.fake.plan.get(key)
-            return plan.popleft() if plan else "ok"
+        return self.fake.take(key)
+
+    @staticmethod
+    def refusal(behaviour: Any) -> tuple[Any, ...] | None:
+        """``("error", status, body[, headers])``: refuse before accepting anything."""
+        if isinstance(behaviour, tuple) and behaviour[0] == "error":
+            return tuple(behaviour[1:])
+        return None
 
     def _lose_answer(self, behaviour: Any) -> bool:
-        """After accepting: hang or drop instead of answering. True when the answer is lost."""
+        """After accepting: answer an error, hang, drop, or break TLS instead of the success
+        answer. True when the success answer is not sent."""
+        if isinstance(behaviour, tuple) and behaviour[0] == "after_accept":
+            self._json(behaviour[1], behaviour[2])
+            return True
         if behaviour == "hang_after_accept":
             time.sleep(self.fake.hang_seconds)
             self.close_connection = True
@@ -183,11 +248,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return True
+        if behaviour == "tls_garbage_after_accept":
+            # An application-data record the client cannot decrypt: a TLS error while the
+            # client reads the answer, after its whole request was read here.
+            os.write(self.connection.fileno(), b"\x17\x03\x03\x00\x20" + os.urandom(32))
+            time.sleep(0.2)
+            self.close_connection = True
+            return True
         return False
-
-    def _violation(self, text: str) -> None:
-        with self.fake.lock:
-            self.fake.violations.append(text)
 
     # -- routing --
     def do_POST(self) -> None:
@@ -201,211 +269,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body() if method == "POST" else b""
         m = re.fullmatch(r"/bot([^/]+)/(\w+)", parts.path)
         if m:
-            return self._telegram(m.group(1), m.group(2), body)
-        m = re.fullmatch(rf"/{GRAPH_VERSION}/([^/]+)(?:/(\w+))?", parts.path)
+            return self.telegram_call(m.group(1), m.group(2), body)
+        m = re.fullmatch(r"/(v\d+\.\d+)/([^/]+)(?:/(\w+))?", parts.path)
         if m:
-            return self._graph(method, m.group(1), m.group(2), body, parse_qs(parts.query))
+            with self.fake.lock:
+                self.fake.graph_versions.add(m.group(1))
+            return self.graph_call(method, m.group(2), m.group(3), body,
+                                   parse_qs(parts.query))
         self._json(404, {"error": "no such endpoint"})
-
-    # -- Telegram --
-    def _telegram(self, token: str, method: str, body: bytes) -> None:
-        fake = self.fake
-        behaviour = self._behaviour(f"telegram.{method}")
-        if token != fake.tokens["telegram"]:
-            return self._json(401, {"ok": False, "error_code": 401,
-                                    "description": "Unauthorized"})
-        if isinstance(behaviour, tuple) and behaviour[0] == "error":
-            return self._json(behaviour[1], behaviour[2])
-        fields, files = self._form(body)
-        new_chat = fake.migrated_chats.get(fields.get("chat_id", ""))
-        if new_chat is not None:  # a group upgraded to a supergroup refuses every message
-            return self._json(400, {
-                "ok": False, "error_code": 400,
-                "description": "Bad Request: group chat was upgraded to a supergroup chat",
-                "parameters": {"migrate_to_chat_id": new_chat}})
-        record: dict[str, Any] = {"method": method, "chat_id": fields.get("chat_id")}
-        if method == "sendPhoto":
-            photo = files.get("photo", b"")
-            problem = check_jpeg(photo)
-            caption = fields.get("caption", "")
-            if problem or _utf16(caption) > 1024:
-                reason = problem or "Bad Request: message caption is too long"
-                self._violation(f"sendPhoto: {reason}")
-                return self._json(400, {"ok": False, "error_code": 400, "description": reason})
-            record.update(caption=caption, photos=[hashlib.sha256(photo).hexdigest()])
-        elif method == "sendMediaGroup":
-            media = json.loads(fields.get("media", "[]"))
-            if not 2 <= len(media) <= 10:
-                self._violation("sendMediaGroup: needs 2-10 items")
-                return self._json(400, {"ok": False, "error_code": 400,
-                                        "description": "Bad Request: wrong number of items"})
-            photos = []
-            for i, item in enumerate(media):
-                data = files.get(item["media"].removeprefix("attach://"), b"")
-                problem = check_jpeg(data)
-                if problem or _utf16(item.get("caption", "")) > 1024 or (
-                        i > 0 and item.get("caption")):
-                    self._violation(f"sendMediaGroup item {i}: {problem or 'caption'}")
-                    return self._json(400, {"ok": False, "error_code": 400,
-                                            "description": f"Bad Request: item {i}"})
-                photos.append(hashlib.sha256(data).hexdigest())
-            record.update(caption=media[0].get("caption", ""), photos=photos)
-        elif method == "sendMessage":
-            text = fields.get("text", "")
-            if not 1 <= _utf16(text) <= 4096:
-                self._violation("sendMessage: text length")
-                return self._json(400, {"ok": False, "error_code": 400,
-                                        "description": "Bad Request: message is too long"})
-            record.update(text=text)
-        else:
-            return self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
-        with fake.lock:
-            record["message_id"] = len(fake.telegram) + 1
-            fake.telegram.append(record)
-        if self._lose_answer(behaviour):
-            return None
-        if method == "sendMediaGroup":
-            result: Any = [{"message_id": record["message_id"] * 100 + i}
-                           for i in range(len(record["photos"]))]
-        else:
-            result = {"message_id": record["message_id"], "chat": {"id": record["chat_id"]}}
-        return self._json(200, {"ok": True, "result": result})
-
-    # -- Graph API --
-    def _graph_error(self, status: int, code: int, message: str, **extra: Any) -> None:
-        self._json(status, {"error": {"message": message, "type": "OAuthException",
-                                      "code": code, "fbtrace_id": "Afake", **extra}})
-
-    def _graph(self, method: str, node: str, edge: str | None, body: bytes,
-               query: dict[str, list[str]]) -> None:
-        fake = self.fake
-        fields, files = self._form(body)
-        token = fields.get("access_token") or (query.get("access_token") or [""])[0]
-        auth = self.headers.get("Authorization", "")
-        if auth.startswith("Bearer "):
-            token = auth.removeprefix("Bearer ")
-        is_ig = node.startswith("ig") or node in fake.containers
-        key = f"{'ig' if is_ig else 'fb'}.{edge or 'node'}"
-        behaviour = self._behaviour(key)
-        expected = fake.tokens["instagram" if is_ig else "facebook"]
-        if token != expected:
-            return self._graph_error(400, 190, "Error validating access token: Session has "
-                                     "expired on Friday, 14-Mar-26 09:00:00 PDT.",
-                                     error_subcode=463)
-        if isinstance(behaviour, tuple) and behaviour[0] == "error":
-            return self._json(behaviour[1], behaviour[2])
-        if is_ig:
-            return self._instagram(method, node, edge, fields, behaviour)
-        return self._facebook(method, node, edge, fields, files, behaviour)
-
-    def _facebook(self, method: str, page: str, edge: str | None, fields: dict[str, str],
-                  files: dict[str, bytes], behaviour: Any) -> None:
-        fake = self.fake
-        if method == "POST" and edge == "photos":
-            data = files.get("source", b"")
-            problem = check_jpeg(data)
-            if problem or len(fields.get("message", "")) > 63206:
-                self._violation(f"fb photos: {problem or 'message too long'}")
-                return self._graph_error(400, 324, f"Invalid image: {problem}")
-            pid = fake.next_id()
-            digest = hashlib.sha256(data).hexdigest()
-            if fields.get("published") == "false":
-                with fake.lock:
-                    fake.fb_unpublished[pid] = {"photo": digest}
-                return self._json(200, {"id": pid})
-            with fake.lock:
-                fake.facebook.append({"page": page, "message": fields.get("message", ""),
-                                      "photos": [digest], "id": f"{page}_{pid}"})
-            if self._lose_answer(behaviour):
-                return None
-            return self._json(200, {"id": pid, "post_id": f"{page}_{pid}"})
-        if method == "POST" and edge == "feed":
-            photos = []
-            for k in sorted(k for k in fields if k.startswith("attached_media[")):
-                fbid = json.loads(fields[k])["media_fbid"]
-                if fbid not in fake.fb_unpublished:
-                    self._violation(f"fb feed: unknown media {fbid}")
-                    return self._graph_error(400, 100, "Invalid media_fbid")
-                photos.append(fake.fb_unpublished[fbid]["photo"])
-            pid = f"{page}_{fake.next_id()}"
-            with fake.lock:
-                fake.facebook.append({"page": page, "message": fields.get("message", ""),
-                                      "photos": photos, "id": pid})
-            if self._lose_answer(behaviour):
-                return None
-            return self._json(200, {"id": pid})
-        return self._graph_error(400, 100, "Unsupported request")
-
-    def _instagram(self, method: str, node: str, edge: str | None, fields: dict[str, str],
-                   behaviour: Any) -> None:
-        fake = self.fake
-        if method == "GET" and edge == "content_publishing_limit":
-            return self._json(200, {"data": [{"quota_usage": fake.ig_quota_usage, "config": {
-                "quota_total": fake.ig_quota_total, "quota_duration": 86400}}]})
-        if method == "GET" and edge is None and node in fake.containers:
-            c = fake.containers[node]
-            with fake.lock:
-                c["polls"] += 1
-                status = c["status"]
-                if status == "FINISHED" and c["polls"] <= fake.ig_in_progress_polls:
-                    status = "IN_PROGRESS"
-            return self._json(200, {"status_code": status, "id": node})
-        if method == "POST" and edge == "media":
-            caption = fields.get("caption", "")
-            if len(caption) > 2200 or caption.count("#") > 30:
-                self._violation("ig media: caption over limits")
-                return self._graph_error(400, 100, "The caption is too long",
-                                         error_subcode=2207028)
-            if fields.get("media_type") == "CAROUSEL":
-                children = fields.get("children", "").split(",")
-                if not 2 <= len(children) <= 10 or any(
-                        ch not in fake.containers for ch in children):
-                    self._violation("ig carousel: bad children")
-                    return self._graph_error(400, 100, "Invalid children")
-                cid = "ig" + fake.next_id()
-                with fake.lock:
-                    fake.containers[cid] = {"status": "FINISHED", "caption": caption,
-                                            "children": children, "polls": 0,
-                                            "images": [fake.containers[c]["image"]
-                                                       for c in children]}
-                return self._json(200, {"id": cid})
-            image_url = fields.get("image_url", "")
-            try:  # Instagram cURLs the image: it must be publicly reachable and a JPEG
-                resp = requests.get(image_url, timeout=5)
-                data = resp.content if resp.status_code == 200 else b""
-            except requests.RequestException:
-                data = b""
-            problem = check_jpeg(data)
-            if problem:
-                self._violation(f"ig media: {image_url}: {problem}")
-                return self._graph_error(400, 9004, "Media fetch failed",
-                                         error_subcode=2207052)
-            cid = "ig" + fake.next_id()
-            with fake.lock:
-                fake.containers[cid] = {"status": "FINISHED", "caption": caption, "polls": 0,
-                                        "image": hashlib.sha256(data).hexdigest(),
-                                        "carousel_item": fields.get("is_carousel_item")}
-            return self._json(200, {"id": cid})
-        if method == "POST" and edge == "media_publish":
-            cid = fields.get("creation_id", "")
-            c = fake.containers.get(cid)
-            if c is None or c.get("carousel_item"):
-                self._violation(f"ig media_publish: bad creation_id {cid}")
-                return self._graph_error(400, 100, "Invalid creation_id")
-            if c["status"] == "PUBLISHED":
-                self._violation(f"ig media_publish: container {cid} published twice")
-                return self._graph_error(400, 9007, "Media already published")
-            media_id = "media" + fake.next_id()
-            with fake.lock:
-                c["status"] = "PUBLISHED"
-                fake.instagram.append({"container": cid, "id": media_id,
-                                       "caption": c["caption"],
-                                       "images": c.get("images") or [c["image"]]})
-                fake.ig_quota_usage += 1
-            if self._lose_answer(behaviour):
-                return None
-            return self._json(200, {"id": media_id})
-        return self._graph_error(400, 100, "Unsupported request")
 
 
 class FakeBoard(_LoopbackServer):
@@ -466,157 +337,3 @@ class StaticServer(_LoopbackServer):
 class _QuietStatic(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
-
-
-# --- a project to publish from -------------------------------------------------------------------
-
-
-def make_jpeg(path: Path, size: tuple[int, int], color: tuple[int, int, int]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    im = Image.new("RGB", size, color)
-    for x in range(0, size[0], 40):  # some structure, so files differ and are real JPEGs
-        im.paste((255 - color[0], color[1], 255 - color[2]), (x, 0, x + 8, size[1]))
-    im.save(path, "JPEG", quality=80)
-    return path
-
-
-def write_config(root: Path, *, channels: list[str], fake_url: str | None = None,
-                 public_base_url: str = "", slots: list[str] | None = None,
-                 timeout: float = 2.0, extra: str = "") -> Path:
-    """A config.toml for one office (KPKNL Bima, WITA) publishing to *channels*."""
-    slots = [] if slots is None else slots
-    lines = [
-        "[[offices]]",
-        'id = "off-bima"',
-        'name = "KPKNL Bima"',
-        'timezone = "Asia/Makassar"',
-        "",
-        "[storage]",
-        'database = "data/promo.db"',
-        'media_dir = "data/media"',
-        'output_dir = "data/out"',
-        "",
-        "[publish]",
-        f"channels = {json.dumps(channels)}",
-        f"slots = {json.dumps(slots)}",
-        f"timeout = {timeout}",
-        "retries = 3",
-        "backoff_base = 0.2",
-        "max_wait = 5",
-    ]
-    if fake_url:
-        lines += [
-            "",
-            "[publish.telegram]",
-            'chat_id = "@kpknlbima"',
-            f'api_base = "{fake_url}"',
-            "min_interval = 0",
-            "",
-            "[publish.facebook]",
-            'page_id = "pg100"',
-            f'api_base = "{fake_url}/{GRAPH_VERSION}"',
-            "",
-            "[publish.instagram]",
-            'user_id = "igu200"',
-            f'api_base = "{fake_url}/{GRAPH_VERSION}"',
-            f'public_base_url = "{public_base_url}"',
-            "poll_interval = 0.01",
-            "poll_max = 5",
-        ]
-    path = root / "config.toml"
-    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
-    return path
-
-
-def add_lot(db: Any, lot_id: str, *, ends_in: timedelta = timedelta(days=5),
-            now: datetime | None = None, status: str = "active") -> None:
-    from promo_pipeline import store
-    from promo_pipeline.lots import Lot, lot_to_row
-
-    now = now or datetime.now(UTC)
-    wib = now.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Jakarta"))
-    lot = Lot(id=lot_id, office_id="off-bima", office_name="KPKNL Bima",
-              title=f"Sebidang tanah SHM {lot_id}", limit_value=98_500_000, deposit=20_000_000,
-              ends_at=(wib + ends_in).replace(microsecond=0),
-              url=f"https://lelang.go.id/kpknl/off-bima/detail-auction/{lot_id}", status=status)
-    row = lot_to_row(lot)
-    row.update(first_seen_at=now.isoformat(), last_seen_at=now.isoformat())
-    with store.write_tx(db):
-        db["lots"].upsert(row, pk="id")
-
-
-def add_post(db: Any, cfg: Any, lot_id: str, *, images: int = 1, story: bool = True,
-             status: str = "approved", caption: str | None = None, kind: str = "lot",
-             version: int = 1, color: tuple[int, int, int] = (22, 48, 107)) -> int:
-    """An approved post for *lot_id* with real JPEGs: *images* feed images (+ a story)."""
-    from promo_pipeline import store
-
-    out = cfg.output_dir
-    rels = []
-    for i in range(images):
-        p = make_jpeg(out / "render" / lot_id / f"feed-{i}.jpg", (432, 540),
-                      (color[0], (color[1] + 40 * i) % 256, color[2]))
-        rels.append(p.relative_to(out).as_posix())
-    if story:
-        p = make_jpeg(out / "render" / lot_id / "story.jpg", (432, 768), color)
-        rels.append(p.relative_to(out).as_posix())
-    text = caption if caption is not None else (
-        f"LELANG Sebidang tanah SHM {lot_id}\nNilai limit Rp98.500.000\n"
-        f"https://lelang.go.id/kpknl/off-bima/detail-auction/{lot_id}\n#LelangNegara")
-    captions = {"instagram": text, "facebook": text, "telegram": text, "x": text[:200]}
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    with store.write_tx(db):
-        db["posts"].insert({
-            "kind": kind, "dedupe_key": f"{kind}:{lot_id}:{version}", "lot_id": lot_id,
-            "lot_ids": json.dumps([lot_id]), "office_id": "off-bima", "version": version,
-            "content_hash": "h", "status": status, "images": json.dumps(rels),
-            "captions": json.dumps(captions), "lint": "[]", "blocking": 0,
-            "approved_by": "sari" if status == "approved" else None,
-            "approved_at": now if status == "approved" else None,
-            "created_at": now, "updated_at": now,
-        })
-        return db.execute("select last_insert_rowid()").fetchone()[0]
-
-
-class Project:
-    """A project folder with its config, database and (optionally) fake platforms."""
-
-    def __init__(self, root: Path, cfg_path: Path):
-        from promo_pipeline import config, database
-
-        self.root = root
-        self.cfg_path = cfg_path
-        self.cfg = config.load(cfg_path)
-        self.db = database.connect(self.cfg.database_path)
-
-    def close(self) -> None:
-        self.db.conn.close()
-
-    def deliveries(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.db["deliveries"].rows_where(order_by="id")]
-
-    def post_status(self, post_id: int) -> str:
-        return self.db["posts"].get(post_id)["status"]
-
-
-def env_with_tokens(**extra: str) -> dict[str, str]:
-    """The environment for a `promo` subprocess: tokens set, no crash point unless given."""
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMO_")}
-    env.update(PROMO_TELEGRAM_TOKEN=TELEGRAM_TOKEN, PROMO_FACEBOOK_TOKEN=FACEBOOK_TOKEN,
-               PROMO_INSTAGRAM_TOKEN=INSTAGRAM_TOKEN)
-    env.update(extra)
-    return env
-
-
-def promo(project: Project, *args: str, env: dict[str, str] | None = None,
-          timeout: float = 60) -> Any:
-    """Run the real `promo` command (``python -m promo_pipeline``) in a subprocess."""
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "promo_pipeline", "--config", str(project.cfg_path), *args],
-        capture_output=True, text=True, timeout=timeout, env=env or env_with_tokens(),
-        cwd=project.root)

@@ -395,11 +395,16 @@ def test_missing_antifraud_line_warns(lot, good) -> None:
     assert codes(lint_of(text, lot)) == {"antifraud_missing"}
 
 
-def test_over_the_limit_warns(lot, good) -> None:
+def test_over_the_limit_warns_or_blocks(lot, good) -> None:
+    # Telegram sends a long caption as text messages after the photo: a warning.
     found = lint_of(good + "\n" + "kata " * 300, lot, channel="telegram")
     assert "over_limit" in codes(found, "warn")
+    # Instagram refuses more than 30 hashtags (or 2,200 characters, 20 mentions): an edited
+    # caption over its limits cannot be approved (issue 11).
     tags = " ".join(f"#t{i}" for i in range(31))
-    assert "too_many_hashtags" in codes(lint_of(f"{good}\n{tags}", lot), "warn")
+    assert "too_many_hashtags" in codes(lint_of(f"{good}\n{tags}", lot), "block")
+    mentions = " ".join(f"@akun{i}" for i in range(21))
+    assert "too_many_mentions" in codes(lint_of(f"{good}\n{mentions}", lot), "block")
 
 
 def test_empty_caption_blocks(lot) -> None:

@@ -21,7 +21,7 @@ def test_registry_declares_every_channel():
 
     assert registry.publishing() == ("export", "facebook", "instagram", "telegram")
     assert registry.captioned() == ("facebook", "instagram", "telegram", "threads", "x")
-    assert registry.caption_limit("telegram") == registry.CaptionLimit(1024, "utf16")
+    assert registry.caption_limit("telegram") == registry.CaptionLimit(1024, "utf16", hard=False)
     assert registry.caption_limit("x").unit == "weighted"
     assert registry.caption_limit("threads") == registry.CaptionLimit(500, "utf8")
     ig = registry.caption_limit("instagram")

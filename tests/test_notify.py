@@ -186,7 +186,8 @@ def test_telegram_flood_limit_is_waited_out(tmp_path, fake):
     long_flood = {**flood, "parameters": {"retry_after": 600}}
     fake.expect("telegram.sendMessage", ("error", 429, long_flood))
     result = notify.send_telegram(p.cfg, "Ada 1 unggahan baru", sleep=slept.append)
-    assert result.startswith("gagal: Telegram membatasi laju kiriman (429)")
+    assert result.startswith("gagal: Telegram (sendMessage): Telegram membatasi laju kiriman")
+    assert "[kode 429]" in result
     assert slept == [3.0] and len(fake.telegram) == 1
 
 
@@ -205,7 +206,8 @@ def test_telegram_notification_refused_is_reported_plainly(tmp_path, fake):
     fake.expect("telegram.sendMessage", ("error", 403, {
         "ok": False, "error_code": 403, "description": "Forbidden: bot was kicked from the group"}))
     result = notify.run_finished(p.cfg, queued=1)["telegram"]
-    assert result.startswith("gagal: bot Telegram tidak punya izin mengirim ke -100200")
+    assert result.startswith("gagal: Telegram (sendMessage): bot tidak punya izin mengirim")
+    assert "chat -100200" in result
     assert "kicked" in result and TELEGRAM_TOKEN not in result and fake.telegram == []
 
 

@@ -237,20 +237,23 @@ def _check_length(c: Context) -> None:
     except KeyError:
         return
     label = registry.label(c.channel)
+    # A limit the platform refuses, on a channel that publishes, blocks approval: the post
+    # would fail there (the outbox checks the same limits again before sending).
+    severity = BLOCK if lim.hard and registry.get(c.channel).publishes else WARN
     length = lim.measure(c.text)
     if length > lim.max_length:
-        c.add(WARN, "over_limit",
+        c.add(severity, "over_limit",
               f"Keterangan {label} {_num(length)} karakter, melebihi batas "
               f"{_num(lim.max_length)}.")
     if lim.max_hashtags is not None:
         tags = count_hashtags(c.text)
         if tags > lim.max_hashtags:
-            c.add(WARN, "too_many_hashtags",
+            c.add(severity, "too_many_hashtags",
                   f"{tags} tagar, melebihi batas {label} {lim.max_hashtags} tagar.")
     if lim.max_mentions is not None:
         mentions = count_mentions(c.text)
         if mentions > lim.max_mentions:
-            c.add(WARN, "too_many_mentions",
+            c.add(severity, "too_many_mentions",
                   f"{mentions} sebutan akun (@), melebihi batas {label} {lim.max_mentions}.")
 
 

@@ -18,6 +18,7 @@ import click
 
 from promo_pipeline import __version__, database
 from promo_pipeline import config as config_mod
+from promo_pipeline.config.secrets import RedactingFilter, secret_values
 from promo_pipeline.errors import PromoError
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,9 @@ def setup_logging(verbose: int, quiet: bool) -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # urllib3's debug lines (-vv) carry request paths, and the Telegram token is part of every
+    # Bot API path: scrub every secret from whatever this handler writes.
+    handler.addFilter(RedactingFilter(secret_values()))
     handler._promo = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level if verbose else max(level, logging.WARNING))

@@ -15,16 +15,29 @@ from promo_pipeline.publish import channels as channel_registry
 @cli.command("publish")
 @click.option("--now", "ignore_slots", is_flag=True,
               help="Kirim semua unggahan yang disetujui sekarang, tanpa menunggu slot publikasi.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Hanya periksa kanal (pengaturan, token, versi Graph API); tidak mengirim.")
 @click.option("--json", "as_json", is_flag=True, help="Cetak ringkasan sebagai JSON.")
 @pass_app
-def publish_cmd(app: AppContext, ignore_slots: bool, as_json: bool) -> None:
+def publish_cmd(app: AppContext, ignore_slots: bool, check_only: bool, as_json: bool) -> None:
     """Kirim unggahan yang disetujui dan sudah waktunya (slot publikasi, --now: segera).
 
-    Tidak pernah mengirim dua kali: pengiriman yang jawabannya hilang menjadi "belum pasti"
-    dan menunggu keputusan manusia (promo queue resolve).
+    Tidak pernah mengirim dua kali: pengiriman yang mungkin sudah tayang menjadi "belum
+    pasti"; Instagram dan Facebook diperiksa otomatis, selebihnya menunggu keputusan manusia
+    (promo queue resolve). --check: satu baris per kanal, tanpa mengirim apa pun.
     """
     from promo_pipeline.lock import project_lock
     from promo_pipeline.publish import publish
+
+    if check_only:
+        from promo_pipeline.publish.check import check_publishing
+
+        lines = check_publishing(app.config)
+        if as_json:
+            emit_json([c.to_json() for c in lines])
+        for c in lines if not as_json else ():
+            click.echo(c.line(), err=c.level == "fail")
+        sys.exit(1 if any(c.level == "fail" for c in lines) else 0)
 
     with project_lock(app.config, what="promo publish"):
         summary = publish(app.config, app.db, now=ignore_slots)

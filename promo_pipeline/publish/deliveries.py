@@ -87,6 +87,14 @@ def m001_deliveries(db: Database) -> None:
         {"office_id": str, "slot_at": str, "served_at": str}, pk=("office_id", "slot_at"))
 
 
+@migrations()
+def m002_failures(db: Database) -> None:
+    # Attempts that failed in a way that uses the retry budget. A claim that ends waiting for a
+    # platform's window (a throttle, a daily quota, a container still processing) is an
+    # attempt but not a failure.
+    db.table("deliveries").add_column("failures", int, not_null_default=0)
+
+
 # --- records --------------------------------------------------------------------------------------
 
 
@@ -100,6 +108,7 @@ class Delivery:
     idem_key: str
     status: str
     attempts: int = 0
+    failures: int = 0
     next_attempt_at: str | None = None
     remote_id: str | None = None
     remote_url: str | None = None
@@ -126,7 +135,8 @@ class Delivery:
         return out
 
 
-_PUBLIC = ("id", "post_id", "channel", "status", "attempts", "next_attempt_at", "remote_id",
+_PUBLIC = ("id", "post_id", "channel", "status", "attempts", "failures", "next_attempt_at",
+           "remote_id",
            "remote_url", "last_error", "created_at", "updated_at", "claimed_at", "sent_at",
            "resolved_by", "resolved_at")
 _COLUMNS = frozenset(f for f in Delivery.__dataclass_fields__ if f != "id")
@@ -175,6 +185,7 @@ def _delivery(row: Mapping[str, Any]) -> Delivery:
     values["payload"] = _loads(row["payload"])
     values["checkpoint"] = _loads(row["checkpoint"])
     values["attempts"] = row["attempts"] or 0
+    values["failures"] = (row["failures"] if "failures" in row.keys() else 0) or 0
     return Delivery(**values)
 
 
@@ -246,6 +257,28 @@ def next_retry(db: Database, post_ids: Collection[int]) -> datetime | None:
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
+def to_look(db: Database, now: datetime) -> list[Delivery]:
+    """Unconfirmed deliveries whose next automatic look at the platform is due, oldest first
+    (``next_attempt_at`` of an unconfirmed delivery: when to look; null: a human decides)."""
+    return [_delivery(r) for r in db.query(
+        "select * from deliveries where status = 'unconfirmed' and next_attempt_at is not null "
+        "and next_attempt_at <= ? order by id", [iso_us(now)])]
+
+
+def next_look(db: Database) -> datetime | None:
+    """When the earliest automatic look at an unconfirmed delivery is due."""
+    row = db.execute("select min(next_attempt_at) from deliveries "
+                     "where status = 'unconfirmed'").fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+def sent_since(db: Database, channel: str, since: datetime) -> list[datetime]:
+    """When *channel*'s deliveries were sent since *since* (for rolling-window quotas)."""
+    return [datetime.fromisoformat(r[0]) for r in db.execute(
+        "select sent_at from deliveries where channel = ? and status = 'sent' "
+        "and sent_at >= ? order by sent_at", [channel, iso(since)])]
+
+
 def count_queued(db: Database, post_ids: Collection[int]) -> int:
     """How many deliveries of *post_ids* wait in the outbox."""
     row = db.execute(
@@ -296,7 +329,7 @@ def take_content(db: Database, delivery: Delivery, idem_key: str,
     """A delivery that has not started takes the post's current content and is ``queued``
     (a ``cancelled`` one again from its first attempt)."""
     fresh: dict[str, Any] = {} if delivery.status == QUEUED else {
-        "attempts": 0, "next_attempt_at": None, "last_error": None}
+        "attempts": 0, "failures": 0, "next_attempt_at": None, "last_error": None}
     return move(db, delivery.id, delivery.status, QUEUED, now, note=note, idem_key=idem_key,
                 payload=json.dumps(payload, ensure_ascii=False), **fresh)
 
@@ -329,6 +362,24 @@ def move(db: Database, delivery_id: int, frm: str, to: str, now: datetime, *,
         return False
     _event(db, delivery_id, frm, to, actor, note, now)
     return True
+
+
+def defer(db: Database, delivery_id: int, at: datetime, why: str, now: datetime) -> bool:
+    """A queued delivery waits until *at* for a platform's window (no claim, no attempt)."""
+    cur = db.execute("update deliveries set next_attempt_at = ?, last_error = ?, updated_at = ? "
+                     "where id = ? and status = 'queued'",
+                     [iso_us(at), why, iso(now), delivery_id])
+    return cur.rowcount == 1
+
+
+def schedule(db: Database, delivery_id: int, status: str, at: datetime | None,
+             now: datetime) -> bool:
+    """Set when a delivery in *status* is next taken up (a retry, or the next automatic look
+    at an unconfirmed one; None: not by itself). Not a move: no event is recorded."""
+    cur = db.execute("update deliveries set next_attempt_at = ?, updated_at = ? "
+                     "where id = ? and status = ?",
+                     [iso_us(at) if at else None, iso(now), delivery_id, status])
+    return cur.rowcount == 1
 
 
 def save_checkpoint(db: Database, delivery_id: int, checkpoint: Mapping[str, Any],

@@ -1,45 +1,104 @@
-"""A Graph API client (Facebook Pages and Instagram), with Meta's error codes sorted by meaning.
+"""A Graph API client (Facebook Pages and Instagram); what Meta's answers prove is in
+:mod:`~promo_pipeline.publish.graph_errors`.
+
+Settings read: none (the channels pass their ``api_base`` and token).
 
 The token goes in the request body (POST) or the ``Authorization`` header (GET), never in a
-URL. An error answer becomes one of the outbox's kinds: token codes (102, 190, 463, 467, HTTP
-401) and permission codes (3, 10, 200-299) are permanent; throttling (codes 4, 9, 17, 32, 613,
-80001/2/4, subcode 2207042, HTTP 429) is retryable after the platform's wait (``Retry-After``,
-the business-use-case header, else 15 minutes); ``is_transient``, codes 1/2 and HTTP
-500/502/503 are retryable; other 4xx are refused; anything else on a step that may publish is
-unconfirmed.
+URL. An error answer becomes one of the outbox's kinds through the platform's table; throttles
+wait for the time Meta names (``Retry-After``, the business-use-case header), else the table's.
+
+Versions and hosts: :data:`GRAPH_VERSION` is the default, :data:`VERSIONS` says until when
+each version is available (Graph API changelog, https://developers.facebook.com/docs/graph-api/changelog/versions/).
+Facebook Login tokens (``EAA…``) work on ``graph.facebook.com``; Instagram Login tokens
+(``IG…``) only on ``graph.instagram.com`` (IG Container reference, "Host URL"); a wrong pairing
+fails with code 190 "Cannot parse access token".
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from datetime import date
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 
 from promo_pipeline.config.secrets import Redactor
-from promo_pipeline.errors import (
-    PermanentPublishError,
-    RetryablePublishError,
-    UnconfirmedPublishError,
-)
+from promo_pipeline.errors import PublishError
+from promo_pipeline.publish.errortable import Kind, Table, code_text, error_for
 from promo_pipeline.publish.transport import Http, json_object, retry_after_header
 
-#: Graph API error codes that mean "too many calls / posts for now".
-LIMIT_CODES = {4, 9, 17, 32, 613, 80001, 80002, 80004}
-LIMIT_SUBCODES = {2207042}
-TOKEN_CODES = {102, 190, 463, 467}
-DEFAULT_LIMIT_WAIT = 15 * 60.0
+#: The Graph API version used when a channel's ``api_base`` does not name one.
+GRAPH_VERSION = "v26.0"
+#: Version → (introduced, available until; None = not announced yet), from Meta's changelog
+#: as stored on 2026-12 (v26.0 introduced 29 July 2026).
+VERSIONS: dict[str, tuple[date, date | None]] = {
+    "v26.0": (date(2026, 7, 29), None),
+    "v25.0": (date(2026, 2, 18), date(2028, 7, 29)),
+    "v24.0": (date(2025, 10, 8), date(2028, 2, 18)),
+    "v23.0": (date(2025, 5, 29), date(2027, 10, 8)),
+    "v22.0": (date(2025, 1, 21), date(2027, 5, 20)),
+    "v21.0": (date(2024, 10, 2), date(2027, 1, 21)),
+    "v20.0": (date(2024, 5, 21), date(2026, 9, 24)),
+    "v19.0": (date(2024, 1, 23), date(2026, 5, 21)),
+    "v18.0": (date(2023, 9, 12), date(2026, 1, 26)),
+    "v17.0": (date(2023, 5, 23), date(2025, 9, 12)),
+}
+FACEBOOK_HOST = "graph.facebook.com"
+INSTAGRAM_HOST = "graph.instagram.com"
+
+TokenKind = Literal["facebook", "instagram", "unknown"]
+_VERSION = re.compile(r"/(v\d+\.\d+)(?:/|$)")
+
+
+def api_version(api_base: str) -> str | None:
+    """The ``vNN.N`` in an API base URL, if any."""
+    m = _VERSION.search(urlsplit(api_base).path)
+    return m.group(1) if m else None
+
+
+def token_kind(token: str) -> TokenKind:
+    """Which login made *token*: Facebook Login (``EAA…``), Instagram Login (``IG…``)."""
+    if token.startswith("EAA"):
+        return "facebook"
+    if token.startswith("IG"):
+        return "instagram"
+    return "unknown"
+
+
+def host_kind(api_base: str) -> TokenKind:
+    """Which tokens the host of *api_base* takes (``unknown`` for any other host)."""
+    host = (urlsplit(api_base).hostname or "").lower()
+    if host == FACEBOOK_HOST:
+        return "facebook"
+    if host == INSTAGRAM_HOST:
+        return "instagram"
+    return "unknown"
+
+
+def pairing_problem(token: str, api_base: str) -> str | None:
+    """An Indonesian sentence when the token cannot work on this host, else None."""
+    tk, hk = token_kind(token), host_kind(api_base)
+    if "unknown" in (tk, hk) or tk == hk:
+        return None
+    if tk == "instagram":
+        return (f"token Instagram Login (IG…) hanya berlaku di {INSTAGRAM_HOST}, bukan "
+                f"{FACEBOOK_HOST}: ubah api_base atau pakai token Facebook Login (EAA…)")
+    return (f"token Facebook Login (EAA…) tidak berlaku di {INSTAGRAM_HOST}: ubah api_base ke "
+            f"https://{FACEBOOK_HOST}/{GRAPH_VERSION} atau pakai token Instagram Login (IG…)")
 
 
 class GraphAPI:
-    """Calls to one Graph API base (``https://graph.facebook.com/v21.0``) with one token."""
+    """Calls to one Graph API base (``https://graph.facebook.com/v26.0``) with one token."""
 
     def __init__(self, platform: str, channel: str, api_base: str, token: str, *,
-                 token_env: str, timeout: float) -> None:
+                 token_env: str, timeout: float, table: Table) -> None:
         self.platform = platform
         self.channel = channel
         self.base = api_base.rstrip("/")
         self.token_env = token_env
+        self.table = table
         self.redact = Redactor([token])
         self.http = Http(platform, channel, timeout, self.redact)
         self._token = token
@@ -62,41 +121,36 @@ class GraphAPI:
 
     def answer(self, resp: requests.Response, what: str, *, irreversible: bool
                ) -> dict[str, Any]:
-        """The body of a successful answer; else the error kind the answer proves."""
+        """The body of a successful answer; else the error the platform's table says."""
         body = json_object(resp)
         if resp.status_code == 200 and body is not None and "error" not in body:
             return body
+        raise self.error(resp, body, what, irreversible=irreversible)
+
+    def error(self, resp: requests.Response, body: dict[str, Any] | None, what: str, *,
+              irreversible: bool) -> PublishError:
         found = (body or {}).get("error")
         err: dict[str, Any] = found if isinstance(found, dict) else {}
-        code = err.get("code")
-        sub = err.get("error_subcode")
-        msg = self.redact(err.get("error_user_msg") or err.get("message")
-                          or resp.reason or "tanpa keterangan")
-        status = resp.status_code
-        label = f"{self.platform} ({what})"
-        channel = self.channel
-        if code in TOKEN_CODES or status == 401:
-            raise PermanentPublishError(
-                f"token akses {self.platform} kedaluwarsa atau tidak sah: {msg}; buat token baru "
-                f"({self.token_env}) lalu kirim ulang", channel=channel)
-        if code == 10 or code == 3 or (isinstance(code, int) and 200 <= code <= 299):
-            raise PermanentPublishError(
-                f"{self.platform} menolak karena izin kurang: {msg}", channel=channel)
-        if code in LIMIT_CODES or sub in LIMIT_SUBCODES or status == 429:
-            wait = retry_after_header(resp) or buc_wait(resp) or DEFAULT_LIMIT_WAIT
-            raise RetryablePublishError(f"batas kiriman {label} tercapai: {msg}",
-                                        channel=channel, retry_after=wait)
-        if err.get("is_transient") or code in (1, 2) or status in (500, 502, 503):
-            raise RetryablePublishError(f"{label} sedang bermasalah ({status}): {msg}",
-                                        channel=channel, retry_after=retry_after_header(resp))
-        if 400 <= status < 500:
-            raise PermanentPublishError(f"{label} menolak kiriman: {msg}", channel=channel)
-        if not irreversible:
-            raise RetryablePublishError(f"jawaban {label} tidak jelas ({status}): {msg}",
-                                        channel=channel)
-        raise UnconfirmedPublishError(
-            f"jawaban {label} tidak jelas ({status}: {msg}); unggahan mungkin sudah tayang — "
-            "periksa akun sebelum mengirim ulang", channel=channel)
+        code, sub = err.get("code"), err.get("error_subcode")
+        code = code if isinstance(code, int) else None
+        sub = sub if isinstance(sub, int) else None
+        own = err.get("error_user_msg") or err.get("message") or resp.reason or ""
+        rule = self.table.rule(status=resp.status_code, code=code, subcode=sub,
+                               text=str(own), is_transient=err.get("is_transient") is True)
+        kind = self.table.kind_of(rule, irreversible=irreversible)
+        wait = None
+        if kind is Kind.WAIT:
+            wait = retry_after_header(resp) or buc_wait(resp)
+        hint = ""
+        if code in (102, 190) or resp.status_code == 401:
+            hint = f"perbarui {self.token_env} lalu kirim ulang"
+            problem = pairing_problem(self._token, self.base)
+            if problem:
+                hint = f"{problem}; {hint}"
+        return error_for(self.table, rule, irreversible=irreversible, what=what,
+                         detail=self.redact(own), channel=self.channel,
+                         code=code_text(code, sub) or str(resp.status_code), wait=wait,
+                         hint=hint)
 
 
 def buc_wait(resp: requests.Response) -> float | None:

@@ -1,17 +1,26 @@
 """Which image files of an approved post go out: checked, and one design in feed ratios.
 
-Pure file work (Pillow is imported only to read an image's size). Used by every channel that
-uploads images; the export channel copies them all.
+Settings read: ``storage.output_dir`` (through the send context).
+
+Pure file work (Pillow is imported only to read an image's header). Used by every channel that
+uploads images; the export channel copies them all. :func:`check_limits` is the blocking check
+every channel runs just before a send: the caption and the chosen images against the
+channel's :class:`~promo_pipeline.publish.channels.base.CaptionLimit` and
+:class:`~promo_pipeline.publish.channels.base.MediaLimit`.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from promo_pipeline import fsutil
 from promo_pipeline.errors import PermanentPublishError
-from promo_pipeline.publish.channels.base import DeliveryJob, SendContext
+from promo_pipeline.publish.channels.base import DeliveryJob, MediaFacts, SendContext
+
+if TYPE_CHECKING:
+    from promo_pipeline.publish.channels.base import Channel
 
 #: Feed aspect ratios (width / height) Instagram accepts: 4:5 to 1.91:1.
 FEED_RATIO_MIN = 0.8
@@ -64,6 +73,31 @@ def image_size(path: Path) -> tuple[int, int] | None:
             return im.size
     except (OSError, ValueError):
         return None
+
+
+def measure(path: Path) -> MediaFacts:
+    """An image's format, bytes and size, from its header (no pixels decoded)."""
+    from PIL import Image
+
+    size = path.stat().st_size
+    try:
+        with Image.open(path) as im:
+            return MediaFacts(path.name, im.format, size, im.width, im.height)
+    except (OSError, ValueError):
+        return MediaFacts(path.name, None, size, 0, 0)
+
+
+def check_limits(channel: Channel, job: DeliveryJob, ctx: SendContext) -> None:
+    """Refuse, before any call, what the platform would refuse: the caption the channel sends
+    and the images it chose, against the channel's documented limits."""
+    found = list(channel.caption_problems(job))
+    if channel.media is not None:
+        chosen = channel.images(job, ctx)
+        found += channel.media.problems([measure(p) for p in chosen], channel.label)
+    if found:
+        raise PermanentPublishError(
+            f"diblokir sebelum dikirim ke {channel.label}: {'; '.join(found)} — perbaiki lalu "
+            "setujui dan kirim ulang", channel=job.channel)
 
 
 #: The renderer names files ``<design>[-<slide>]-<hash16>.jpg``.

@@ -13,9 +13,11 @@ runs one publish: claim, send, record.
 A delivery's life (``deliveries``, migration set ``"publish"``)::
 
     queued ──claim──▶ sending ──▶ sent
-       ▲                 ├──▶ queued again   (nothing can have been posted: refused, 429, 5xx)
-       │                 ├──▶ failed         (the platform refused: token, permission, caption)
-       │                 └──▶ unconfirmed    (sent, answer lost: a human decides)
+       ▲   ▲             ├──▶ queued again   (nothing can have been posted: a refusal that
+       │   │             │                    proves it; a full window waits, not a failure)
+       │   │             ├──▶ failed         (the platform refused: token, permission, caption)
+       │   │             └──▶ unconfirmed    (may be live: answer lost, 5xx, codes 1/2 …)
+       │   └── looked up on the platform: not there ──┘   found ──▶ sent
        └── human "send again" (failed / unconfirmed);  human "mark sent" (unconfirmed / failed)
     queued ──▶ cancelled (the auction ended, or the channel was removed from the config)
 
@@ -24,8 +26,14 @@ A delivery's life (``deliveries``, migration set ``"publish"``)::
 - The claim is ``UPDATE … SET status='sending' WHERE id=? AND status='queued'`` in a
   ``BEGIN IMMEDIATE`` transaction and must change exactly one row; only then is the network
   touched. A delivery still in ``sending`` when the next publish starts was interrupted mid-call
-  (crash, kill, power cut) and becomes ``unconfirmed`` — never re-sent automatically. The export
-  channel is the exception: its result is a folder, so it is checked on disk instead.
+  (crash, kill, power cut): it is looked up where the platform allows (the export folder on
+  disk, Instagram's container, the Facebook Page), else ``unconfirmed`` — never re-sent blindly
+  (:mod:`~promo_pipeline.publish.reconcile`).
+- Before the claim the channel says whether its platform's window allows the post now
+  (:meth:`~promo_pipeline.publish.channels.base.Channel.window`: Telegram's messages a minute,
+  Instagram's 24-hour publishing limit); if not, the delivery waits without an attempt. A
+  platform's "wait" answer after the claim (:class:`~promo_pipeline.errors.RateLimitedPublishError`)
+  moves it the same way; only real failures use ``publish.retries``.
 - A post becomes ``published`` when all its deliveries are ``sent``; ``failed`` when one failed
   (the platform's reason in plain words); ``unconfirmed`` when one is unconfirmed.
 - Nothing goes out after the auction has ended (or its deposit deadline passed): such posts are
@@ -57,11 +65,12 @@ from promo_pipeline.config.secrets import (
 )
 from promo_pipeline.errors import (
     PermanentPublishError,
+    RateLimitedPublishError,
     RetryablePublishError,
     UnconfirmedPublishError,
 )
 from promo_pipeline.publish import channels as registry
-from promo_pipeline.publish import deliveries, settle
+from promo_pipeline.publish import deliveries, reconcile, settle
 from promo_pipeline.publish.channels import Channel, DeliveryJob, SendContext
 from promo_pipeline.publish.channels.base import check_enabled
 from promo_pipeline.publish.deliveries import (
@@ -81,9 +90,6 @@ from promo_pipeline.publish.slots import Due, due_offices, mark_served
 logger = logging.getLogger(__name__)
 
 _MAX_ROUNDS = 50  # a bound on in-run retry rounds, whatever the clock does
-_INTERRUPTED = ("proses berhenti di tengah pengiriman (mati mendadak atau dihentikan); "
-                "unggahan mungkin sudah tayang — periksa akun, lalu tandai terkirim atau "
-                "kirim ulang")
 
 
 def make_channels(cfg: Config) -> dict[str, Channel]:
@@ -109,7 +115,8 @@ def backoff_delay(attempt: int, base: float, retry_after: float | None, *,
     return min(delay, cap)
 
 
-def _job(d: Delivery) -> DeliveryJob:
+def job_of(d: Delivery) -> DeliveryJob:
+    """The channel's view of a delivery."""
     return DeliveryJob(id=d.id, post_id=d.post_id, channel=d.channel, idem_key=d.idem_key,
                        payload=dict(d.payload), checkpoint=dict(d.checkpoint),
                        attempts=d.attempts)
@@ -132,44 +139,17 @@ class _Runner:
                 deliveries.save_checkpoint(self.db, job.id, cp, self.clock())
             job.checkpoint = dict(cp)
 
+        def sent_since(since: datetime) -> list[datetime]:
+            return deliveries.sent_since(self.db, job.channel, since)
+
         tz = self.cfg.timezone_of(job.payload.get("office_id"))
         return SendContext(output_dir=self.cfg.output_dir, save_checkpoint=save,
-                           clock=self.clock, sleep=self.sleep, office_timezone=tz)
+                           clock=self.clock, sleep=self.sleep, office_timezone=tz,
+                           sent_since=sent_since)
 
-    def _settle(self, post_id: int) -> None:
+    def settle(self, post_id: int) -> None:
         if settle.settle_post(self.db, post_id) == "published":
             self.summary.published_posts.append(post_id)
-
-    # -- before sending --
-    def recover_interrupted(self) -> None:
-        """Deliveries left in ``sending`` by a crash: checked (export) or made unconfirmed."""
-        for d in deliveries.with_status(self.db, SENDING):
-            job = _job(d)
-            now = self.clock()
-            channel = self.channels.get(d.channel)
-            checkable = channel is not None and channel.can_reconcile
-            found = channel.reconcile(job, self.ctx(job)) if channel and checkable else None
-            with store.write_tx(self.db):
-                if found is not None:
-                    deliveries.move(self.db, d.id, SENDING, SENT, now,
-                                    note="ditemukan sudah terkirim setelah proses terhenti",
-                                    remote_id=found.remote_id, remote_url=found.remote_url,
-                                    sent_at=deliveries.iso(now), last_error=None)
-                    outcome = DeliveryOutcome(d.id, d.post_id, d.channel, SENT,
-                                              found.remote_id, found.remote_url)
-                elif checkable:
-                    deliveries.move(self.db, d.id, SENDING, QUEUED, now,
-                                    note="belum tertulis; diantrekan")
-                    outcome = DeliveryOutcome(d.id, d.post_id, d.channel, QUEUED)
-                else:
-                    deliveries.move(self.db, d.id, SENDING, UNCONFIRMED, now,
-                                    note=_INTERRUPTED, last_error=_INTERRUPTED)
-                    outcome = DeliveryOutcome(d.id, d.post_id, d.channel, UNCONFIRMED,
-                                              error=_INTERRUPTED)
-            logger.warning("delivery %s (%s, post %s) was interrupted mid-send: now %s",
-                           d.id, d.channel, d.post_id, outcome.status)
-            self.summary.recovered.append(outcome)
-            self._settle(d.post_id)
 
     def cancel_unconfigured(self) -> None:
         for d in deliveries.with_status(self.db, QUEUED):
@@ -179,15 +159,18 @@ class _Runner:
                 deliveries.move(self.db, d.id, QUEUED, CANCELLED, self.clock(),
                                 note="channel removed from publish.channels",
                                 last_error=f"kanal {d.channel} tidak lagi dikonfigurasi")
-            self._settle(d.post_id)
+            self.settle(d.post_id)
 
     # -- sending --
     def due(self) -> list[Delivery]:
         return [d for d in deliveries.due(self.db, self.clock(), settle.approved_ids(self.db))
                 if d.channel in self.channels]
 
-    def next_retry(self) -> datetime | None:
-        return deliveries.next_retry(self.db, settle.approved_ids(self.db))
+    def next_wake(self) -> datetime | None:
+        """When the next queued delivery or automatic look is due."""
+        times = [t for t in (deliveries.next_retry(self.db, settle.approved_ids(self.db)),
+                             deliveries.next_look(self.db)) if t is not None]
+        return min(times) if times else None
 
     def claim(self, d: Delivery) -> bool:
         """Take the delivery (``queued`` → ``sending``) in one write transaction, after checking
@@ -204,16 +187,42 @@ class _Runner:
                 return False
             return deliveries.claim(self.db, d.id, now)
 
+    def wait_for_window(self, channel: Channel, d: Delivery) -> DeliveryOutcome | None:
+        """Before the claim: a delivery the platform's window does not allow yet waits."""
+        job = job_of(d)
+        try:
+            wait, why = channel.window(job, self.ctx(job))
+        except Exception as exc:  # a window is advice: when it cannot be read, the send says
+            logger.warning("delivery %s: window of %s unknown: %s", d.id, d.channel,
+                           self.redact(exc))
+            return None
+        if wait <= 0:
+            return None
+        now = self.clock()
+        at = now + timedelta(seconds=wait)
+        with store.write_tx(self.db):
+            deliveries.defer(self.db, d.id, at, why, now)
+        logger.info("delivery %s (%s): waits %.0f s: %s", d.id, d.channel, wait, why)
+        return DeliveryOutcome(d.id, d.post_id, d.channel, QUEUED, error=why,
+                               retry_at=deliveries.iso(at))
+
     def deliver(self, d: Delivery) -> DeliveryOutcome | None:
         channel = self.channels[d.channel]
+        waiting = self.wait_for_window(channel, d)
+        if waiting is not None:
+            return waiting
         if not self.claim(d):
             return None
         crash.point("after_delivery_claimed")
-        job = _job(deliveries.get(self.db, d.id))
+        current = deliveries.get(self.db, d.id)
+        job = job_of(current)
         try:
             result = channel.send(job, self.ctx(job))
+        except RateLimitedPublishError as exc:
+            return self._wait(job, self.redact(exc), exc.retry_after)
         except RetryablePublishError as exc:
-            return self._retry_or_fail(job, self.redact(exc), exc.retry_after)
+            return self._retry_or_fail(job, current.failures, self.redact(exc),
+                                       exc.retry_after)
         except PermanentPublishError as exc:
             return self._finish(job, FAILED, error=self.redact(exc))
         except UnconfirmedPublishError as exc:
@@ -227,33 +236,47 @@ class _Runner:
         return self._finish(job, SENT, remote_id=result.remote_id, remote_url=result.remote_url)
 
     def _finish(self, job: DeliveryJob, to: str, *, error: str | None = None,
-                remote_id: str | None = None, remote_url: str | None = None) -> DeliveryOutcome:
+                remote_id: str | None = None, remote_url: str | None = None,
+                **extra: Any) -> DeliveryOutcome:
         now = self.clock()
-        cols: dict[str, Any] = {"last_error": error}
+        cols: dict[str, Any] = {"last_error": error, **extra}
         if to == SENT:
             cols.update(remote_id=remote_id, remote_url=remote_url,
                         sent_at=deliveries.iso(now), next_attempt_at=None)
+        elif to == UNCONFIRMED:
+            at = reconcile.first_look_at(self.channels.get(job.channel), now)
+            cols["next_attempt_at"] = deliveries.iso_us(at) if at else None
         with store.write_tx(self.db):
             deliveries.move(self.db, job.id, SENDING, to, now, note=error, **cols)
         level = logging.INFO if to == SENT else logging.WARNING
         logger.log(level, "delivery %s (%s, post %s): %s%s", job.id, job.channel, job.post_id,
                    to, f": {error}" if error else "")
-        self._settle(job.post_id)
+        self.settle(job.post_id)
         return DeliveryOutcome(job.id, job.post_id, job.channel, to, remote_id, remote_url, error)
 
-    def _retry_or_fail(self, job: DeliveryJob, error: str,
+    def _retry_or_fail(self, job: DeliveryJob, failures: int, error: str,
                        retry_after: float | None) -> DeliveryOutcome:
-        attempts = job.attempts or 1  # the claim counted this attempt already
-        if attempts > self.cfg.publish.retries:
-            return self._finish(job, FAILED, error=f"gagal setelah {attempts} percobaan: {error}")
-        delay = backoff_delay(attempts, self.cfg.publish.backoff_base, retry_after)
+        failures += 1
+        if failures > self.cfg.publish.retries:
+            return self._finish(job, FAILED, error=f"gagal setelah {failures} percobaan: {error}",
+                                failures=failures)
+        delay = backoff_delay(failures, self.cfg.publish.backoff_base, retry_after)
+        return self._requeue(job, delay, error, f"dicoba lagi dalam {delay:.0f} dtk",
+                             failures=failures)
+
+    def _wait(self, job: DeliveryJob, error: str, retry_after: float | None) -> DeliveryOutcome:
+        """A full window: back to the queue until it opens, not counted as a failure."""
+        delay = max(0.0, float(retry_after or 0.0))
+        return self._requeue(job, delay, error, f"menunggu batas platform {delay:.0f} dtk")
+
+    def _requeue(self, job: DeliveryJob, delay: float, error: str, note: str,
+                 **cols: Any) -> DeliveryOutcome:
         now = self.clock()
         at = now + timedelta(seconds=delay)
         with store.write_tx(self.db):
-            deliveries.move(self.db, job.id, SENDING, QUEUED, now,
-                            note=f"dicoba lagi dalam {delay:.0f} dtk", last_error=error,
-                            next_attempt_at=deliveries.iso_us(at))
-        logger.info("delivery %s (%s): retry in %.1f s: %s", job.id, job.channel, delay, error)
+            deliveries.move(self.db, job.id, SENDING, QUEUED, now, note=f"{note}: {error}",
+                            last_error=error, next_attempt_at=deliveries.iso_us(at), **cols)
+        logger.info("delivery %s (%s): %s: %s", job.id, job.channel, note, error)
         return DeliveryOutcome(job.id, job.post_id, job.channel, QUEUED, error=error,
                                retry_at=deliveries.iso(at))
 
@@ -261,7 +284,8 @@ class _Runner:
     def prepare(self, *, ignore_slots: bool) -> Due:
         """Everything before sending: recover, expire, enqueue what is due; returns the slots."""
         db, cfg, summary = self.db, self.cfg, self.summary
-        self.recover_interrupted()
+        reconcile.recover_interrupted(self)
+        reconcile.look_unconfirmed(self)
         before = settle.approved_ids(db)
         queue.apply_lot_states(db, now=self.clock())
         expire_ended(db, self.clock())
@@ -275,20 +299,23 @@ class _Runner:
         summary.enqueued = enqueue_approved(db, cfg, office_ids=list(due.offices),
                                             clock=self.clock)
         for post_id in deliveries.posts_with_deliveries(db, settle.approved_ids(db)):
-            self._settle(post_id)  # a crash between 'sent' and the post's own mark
+            self.settle(post_id)  # a crash between 'sent' and the post's own mark
         return due
 
     def send_due(self) -> None:
         """Send what is due, waiting in-run for retries due within ``publish.max_wait``."""
         rows = self.due()
-        if rows or self.summary.recovered or self.summary.expired_posts:
-            self.summary.run_id = runs.start_run(self.db, "publish")
-        for _ in range(_MAX_ROUNDS):
+        summary = self.summary
+        if rows or summary.recovered or summary.expired_posts or summary.outcomes:
+            summary.run_id = runs.start_run(self.db, "publish")
+        for round_ in range(_MAX_ROUNDS):
+            if round_:
+                reconcile.look_unconfirmed(self)
             for d in rows:
                 outcome = self.deliver(d)
                 if outcome is not None:
-                    self.summary.outcomes.append(outcome)
-            nxt = self.next_retry()
+                    summary.outcomes.append(outcome)
+            nxt = self.next_wake()
             if nxt is None:
                 break
             wait = (nxt - self.clock()).total_seconds()
@@ -297,6 +324,8 @@ class _Runner:
             if wait > 0:
                 self.sleep(wait)
             rows = self.due()
+            if summary.run_id is None and (rows or deliveries.to_look(self.db, self.clock())):
+                summary.run_id = runs.start_run(self.db, "publish")
 
     def record(self, started: float) -> None:
         """The run's counts: in the summary and in the ``runs`` table."""

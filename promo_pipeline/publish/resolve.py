@@ -2,11 +2,14 @@
 
 Settings read: none.
 
-An ``unconfirmed`` delivery may be live; only a person who looked at the channel can say. "Sent"
-marks it ``sent`` (the post becomes ``published`` once all its channels are sent). "Send again"
-(also for a ``failed`` one) queues it for the next ``promo publish`` and returns the post to
-``approved`` — refused once the auction has ended. Used by ``promo queue resolve`` and the
-review page.
+An ``unconfirmed`` delivery may be live. Where the platform can be asked (Instagram, Facebook,
+the export folder) the outbox looks by itself (:mod:`~promo_pipeline.publish.reconcile`); for
+Telegram, or when the platform cannot tell, only a person who looked at the channel can say.
+"Sent" marks it ``sent`` (the post becomes ``published`` once all its channels are sent).
+"Send again" (also for a ``failed`` one) queues it for the next ``promo publish`` and returns
+the post to ``approved`` — refused once the auction has ended; Instagram and Facebook still
+look at the platform once more before anything is resent. Used by ``promo queue resolve`` and
+the review page.
 """
 
 from __future__ import annotations
@@ -60,11 +63,10 @@ def resolve_unconfirmed(
         note = f"dikirim ulang atas permintaan {actor}"
         with store.write_tx(db):
             deliveries.move(db, delivery_id, found.status, QUEUED, now, actor=actor, note=note,
-                            attempts=0, next_attempt_at=None, resolved_by=actor,
+                            attempts=0, failures=0, next_attempt_at=None, resolved_by=actor,
                             resolved_at=stamp)
-            if post.status in (queue.UNCONFIRMED, queue.FAILED) and not settle.move_post(
-                    db, found.post_id, queue.APPROVED, actor=actor,
-                    reason=f"{found.channel}: {note}"):
+            if post.status in (queue.UNCONFIRMED, queue.FAILED) and not settle.reopen(
+                    db, found.post_id, actor=actor, reason=f"{found.channel}: {note}"):
                 raise TransitionError(
                     f"unggahan #{found.post_id} tidak dapat dikembalikan ke antrean kirim")
     logger.info("delivery %s resolved by %s: %s", delivery_id, actor, "sent" if sent else "resend")

@@ -70,6 +70,17 @@ def move_post(db: Database, post_id: int, to: str, *, actor: str, reason: str | 
     return True
 
 
+def reopen(db: Database, post_id: int, *, actor: str, reason: str) -> bool:
+    """A post whose delivery goes out again returns to ``approved`` (from unconfirmed or
+    failed); True when it is approved now. Run it in the caller's write transaction."""
+    post = get_post(db, post_id)
+    if post.status == APPROVED:
+        return True
+    if post.status not in (queue.UNCONFIRMED, queue.FAILED):
+        return False
+    return move_post(db, post_id, APPROVED, actor=actor, reason=reason)
+
+
 def post_outcome(statuses: list[str]) -> str | None:
     """The post status its deliveries imply, or None while some are still on their way."""
     live = [s for s in statuses if s != CANCELLED]

@@ -4,17 +4,24 @@ A retried POST is how double posts happen, so urllib3 never retries anything her
 (``Retry(total=0)``) and redirects are not followed: every retry decision belongs to the
 outbox. :class:`Http` turns a failed request into one of the outbox's error kinds:
 
-- nothing can have reached the server (refused, DNS, connect timeout, TLS handshake, proxy) →
-  :class:`~promo_pipeline.errors.RetryablePublishError`;
-- the request went out and the answer was lost (read timeout, connection dropped) →
-  :class:`~promo_pipeline.errors.UnconfirmedPublishError` for a step that may publish
-  (*irreversible*), else retryable.
+- nothing can have reached the server (refused, DNS, connect timeout, a TLS failure *during
+  the handshake*, proxy) → :class:`~promo_pipeline.errors.RetryablePublishError`;
+- the request went out and the answer was lost (read timeout, connection dropped, a TLS error
+  while the answer was read) → :class:`~promo_pipeline.errors.UnconfirmedPublishError` for a
+  step that may publish (*irreversible*), else retryable.
+
+urllib3 raises the same ``SSLError`` for a failed handshake and for a TLS error after the
+body went out (a bad record, a reset inside TLS); only the first proves nothing was sent, so
+:func:`nothing_sent` looks at where the TLS error was raised (:func:`tls_before_request`).
 
 Messages are in Indonesian for the reviewers, with every secret redacted.
 """
 
 from __future__ import annotations
 
+import ssl
+import traceback
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -43,16 +50,50 @@ def make_session() -> requests.Session:
 
 
 def nothing_sent(exc: requests.RequestException) -> bool:
-    """True when the request provably never reached the server (refused, DNS, connect timeout)."""
-    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return True
-    if isinstance(exc, requests.exceptions.ProxyError):
+    """True when the request provably never reached the server (refused, DNS, connect timeout,
+    a failed TLS handshake)."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return tls_before_request(exc)
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.ProxyError):
         return True
     reason = exc.args[0] if exc.args else None
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     # NameResolutionError is a NewConnectionError: both fail before a byte is sent.
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+#: Functions a TLS error passes through when it happens before any byte of the request is
+#: written: urllib3 connects (and shakes hands) in ``_validate_conn``, "called right before a
+#: request is made"; ``do_handshake`` and the host-name check are the handshake itself.
+_BEFORE_REQUEST = frozenset({"_validate_conn", "do_handshake", "_match_hostname"})
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """*exc* and everything it wraps (``args[0]``, urllib3's ``reason``, causes, contexts)."""
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo and len(seen) < 32:
+        err = todo.pop()
+        if id(err) in seen:
+            continue
+        seen.add(id(err))
+        yield err
+        for inner in (getattr(err, "reason", None), *(err.args[:1] if err.args else ()),
+                      err.__cause__, err.__context__):
+            if isinstance(inner, BaseException):
+                todo.append(inner)
+
+
+def tls_before_request(exc: BaseException) -> bool:
+    """True when a TLS failure provably happened before the request was written (handshake,
+    certificate or host name); False for one while the answer was read, or when unsure."""
+    for err in _causes(exc):
+        if isinstance(err, ssl.SSLError | ssl.CertificateError) and err.__traceback__:
+            names = {frame.name for frame in traceback.extract_tb(err.__traceback__)}
+            if names & _BEFORE_REQUEST:
+                return True
+    return False
 
 
 def retry_after_header(resp: requests.Response) -> float | None:
@@ -122,7 +163,9 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, requests.ConnectTimeout):
         return "waktu tunggu koneksi habis"
     if isinstance(exc, requests.exceptions.SSLError):
-        return "gagal jabat tangan TLS"
+        if tls_before_request(exc):
+            return "gagal jabat tangan TLS"
+        return "galat TLS setelah permintaan terkirim"
     if isinstance(exc, requests.ConnectionError):
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, MaxRetryError):

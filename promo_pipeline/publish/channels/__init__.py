@@ -26,6 +26,8 @@ from promo_pipeline.publish.channels.base import (
     CaptionLimit,
     Channel,
     DeliveryJob,
+    Look,
+    MediaLimit,
     SendContext,
     SendResult,
     Unit,
@@ -117,7 +119,8 @@ def _discover() -> None:
 _discover()
 
 __all__ = [
-    "CaptionLimit", "Channel", "DeliveryJob", "SendContext", "SendResult", "Unit",
+    "CaptionLimit", "Channel", "DeliveryJob", "Look", "MediaLimit", "SendContext", "SendResult",
+    "Unit",
     "caption_limit", "captioned", "env_secrets", "get", "label", "names", "publishing",
     "register", "sections", "unregister",
 ]

@@ -6,14 +6,17 @@ as data that config, captions, the CLI and the outbox read without sending anyth
 - :attr:`Channel.name` — the name used in ``publish.channels`` / ``captions.channels``;
 - :attr:`Channel.label` — how staff see it (``Telegram``);
 - :attr:`Channel.caption` — its :class:`CaptionLimit` (None: no caption of its own);
+- :attr:`Channel.media` — its :class:`MediaLimit` (formats, size, ratio, album size);
 - :attr:`Channel.publishes` — False for a caption-only channel (``x``, ``threads``);
 - :attr:`Channel.env_secrets` — the environment variables holding its tokens;
 - :attr:`Channel.section` — the settings dataclass of ``[publish.<name>]`` (fields declared
   with :func:`setting`, which says which are required, URLs or bounded);
 
-and implements :meth:`Channel.send` (and :meth:`Channel.reconcile` where it can check an
-interrupted send locally). This module imports nothing heavy: HTTP clients and Pillow are
-imported when a channel is opened to send.
+and implements :meth:`Channel.send`, and where the platform lets us look,
+:meth:`Channel.look` (did an uncertain send go out?) and :meth:`Channel.window` (how long until
+the platform's limits allow the next post). Both limits are blocking: :meth:`Channel.preflight`
+re-checks them just before a send. This module imports nothing heavy: HTTP clients and Pillow
+are imported when a channel is opened to send.
 
 A channel sends one delivery and either returns a :class:`SendResult` or raises one of the
 three :class:`~promo_pipeline.errors.PublishError` kinds; which one is what keeps the outbox
@@ -48,6 +51,9 @@ class CaptionLimit:
     unit: Unit = "chars"
     max_hashtags: int | None = None
     max_mentions: int | None = None
+    #: True when the platform refuses a longer caption (a blocking finding); False when the
+    #: channel copes (Telegram sends the rest as text messages after the photos).
+    hard: bool = True
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -68,6 +74,100 @@ class CaptionLimit:
     def over(self, text: str) -> bool:
         """True when *text* is longer than :attr:`max_length`."""
         return self.measure(text) > self.max_length
+
+    def problems(self, text: str, label: str = "") -> list[str]:
+        """What in *text* the platform refuses, in Indonesian (empty: it fits): the outbox
+        blocks a send on it (the caption lint blocks approval on the same limits)."""
+        where = f"Keterangan {label}".strip() if label else "Keterangan"
+        found = []
+        length = self.measure(text)
+        if length > self.max_length:
+            found.append(f"{where} {_thousands(length)} karakter, melebihi batas "
+                         f"{_thousands(self.max_length)}")
+        # Counted the captions stage's way (loaded on first use, like X's weighted count).
+        from promo_pipeline.captions.lengths import count_hashtags, count_mentions
+
+        tags = count_hashtags(text)
+        if self.max_hashtags is not None and tags > self.max_hashtags:
+            found.append(f"{where} memuat {tags} tagar, melebihi batas {self.max_hashtags}")
+        mentions = count_mentions(text)
+        if self.max_mentions is not None and mentions > self.max_mentions:
+            found.append(f"{where} memuat {mentions} sebutan @, melebihi batas "
+                         f"{self.max_mentions}")
+        return found
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # Indonesian: 2.200
+
+
+@dataclass(frozen=True)
+class MediaFacts:
+    """One image file as the limits see it (measured by :mod:`promo_pipeline.publish.media`)."""
+
+    name: str
+    format: str | None  # "JPEG", "PNG" … (None: unreadable)
+    size_bytes: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class MediaLimit:
+    """The images a platform takes: formats, bytes, shape and how many in one post."""
+
+    formats: tuple[str, ...] = ("JPEG",)
+    max_bytes: int | None = None
+    #: Width / height allowed (4:5 = 0.8 to 1.91 on Instagram); None: any.
+    ratio: tuple[float, float] | None = None
+    #: Width in pixels allowed; None: any.
+    width: tuple[int, int] | None = None
+    #: Telegram: width + height at most this, longer side / shorter side at most max_aspect.
+    max_sides: int | None = None
+    max_aspect: float | None = None
+    #: Images in one post (1 or an album / carousel of min..max).
+    items: tuple[int, int] = (1, 10)
+
+    def problems(self, images: list[MediaFacts], label: str = "") -> list[str]:
+        """What in *images* the platform refuses, in Indonesian (empty: they fit)."""
+        who = label or "platform"
+        found = []
+        if not images:
+            return [f"tidak ada gambar untuk {who}"]
+        if len(images) > 1 and not self.items[0] <= len(images) <= self.items[1]:
+            found.append(f"{who} menerima {self.items[0]}–{self.items[1]} gambar per unggahan, "
+                         f"bukan {len(images)}")
+        for im in images:
+            found.extend(self._one(im, who))
+        return found
+
+    def _one(self, im: MediaFacts, who: str) -> list[str]:
+        if im.format is None:
+            return [f"{im.name}: gambar tidak dapat dibaca"]
+        out = []
+        if im.format not in self.formats:
+            out.append(f"{im.name}: format {im.format}; {who} hanya menerima "
+                       f"{'/'.join(self.formats)}")
+        if self.max_bytes is not None and im.size_bytes > self.max_bytes:
+            out.append(f"{im.name}: {im.size_bytes / 1_048_576:.1f} MB, melebihi batas {who} "
+                       f"{self.max_bytes / 1_048_576:.0f} MB".replace(".", ",", 1))
+        w, h = im.width, im.height
+        if self.ratio is not None and h and not (
+                self.ratio[0] - 0.005 <= w / h <= self.ratio[1] + 0.005):
+            out.append(f"{im.name}: rasio {w}×{h} di luar {_ratio(self.ratio[0])} sampai "
+                       f"{_ratio(self.ratio[1])} yang diterima {who}")
+        if self.width is not None and not self.width[0] <= w <= self.width[1]:
+            out.append(f"{im.name}: lebar {w} px di luar {self.width[0]}–{self.width[1]} px "
+                       f"yang diterima {who}")
+        if self.max_sides is not None and w + h > self.max_sides:
+            out.append(f"{im.name}: lebar + tinggi {w + h} px, melebihi {self.max_sides} px")
+        if self.max_aspect is not None and min(w, h) and max(w, h) / min(w, h) > self.max_aspect:
+            out.append(f"{im.name}: sisi panjang lebih dari {self.max_aspect:g}× sisi pendek")
+        return out
+
+
+def _ratio(value: float) -> str:
+    return {0.8: "4:5", 1.91: "1,91:1"}.get(round(value, 2), f"{value:g}:1".replace(".", ","))
 
 
 def _weighted_length(text: str) -> int:
@@ -125,6 +225,31 @@ class SendResult:
     remote_url: str | None = None
 
 
+@dataclass(frozen=True)
+class Look:
+    """What a channel found when it looked for an uncertain send on the platform.
+
+    ``found``: the post is there (*result*); ``absent``: it provably is not, so sending it is
+    safe; ``unknown``: the platform cannot tell (yet) — look again later, or a human decides.
+    """
+
+    state: Literal["found", "absent", "unknown"]
+    result: SendResult | None = None
+    note: str = ""
+
+    @classmethod
+    def found(cls, result: SendResult, note: str = "") -> Look:
+        return cls("found", result, note)
+
+    @classmethod
+    def absent(cls, note: str = "") -> Look:
+        return cls("absent", None, note)
+
+    @classmethod
+    def unknown(cls, note: str = "") -> Look:
+        return cls("unknown", None, note)
+
+
 @dataclass
 class DeliveryJob:
     """One delivery as a channel sees it: a snapshot of the approved post for that channel."""
@@ -154,13 +279,15 @@ class DeliveryJob:
 
 @dataclass
 class SendContext:
-    """What the outbox lends a channel for one delivery."""
+    """What the outbox lends a channel for one delivery. *sent_since*: when this channel's
+    deliveries went out since an instant (for quotas counted over a rolling window)."""
 
     output_dir: Path
     save_checkpoint: Callable[[dict[str, Any]], None]
     clock: Callable[[], datetime]
     sleep: Callable[[float], None]
     office_timezone: str = "Asia/Jakarta"
+    sent_since: Callable[[datetime], list[datetime]] = field(default=lambda _since: [])
 
 
 class Channel:
@@ -172,8 +299,13 @@ class Channel:
     publishes: ClassVar[bool] = True
     env_secrets: ClassVar[tuple[str, ...]] = ()
     section: ClassVar[type[Any] | None] = None
-    #: True when a delivery left in ``sending`` can be checked locally (the export folder).
-    can_reconcile: ClassVar[bool] = False
+    media: ClassVar[MediaLimit | None] = None
+    #: True when :meth:`look` can tell whether an uncertain send went out (the export folder,
+    #: Instagram's container, the Facebook Page's posts). False: a human decides (Telegram).
+    can_look: ClassVar[bool] = False
+    #: Seconds after an uncertain attempt before :meth:`look` may believe "not there" (a post
+    #: can appear on a Page a little after a server error).
+    look_settle: ClassVar[float] = 0.0
     #: True when a delivery carries every caption and the lots' facts (the export folder),
     #: not only this channel's caption.
     takes_everything: ClassVar[bool] = False
@@ -192,9 +324,33 @@ class Channel:
     def send(self, job: DeliveryJob, ctx: SendContext) -> SendResult:
         raise NotImplementedError(f"channel {self.name!r} does not publish")
 
-    def reconcile(self, job: DeliveryJob, ctx: SendContext) -> SendResult | None:
-        """For a delivery interrupted mid-send: the result if it provably went out, else None."""
-        return None
+    def look(self, job: DeliveryJob, ctx: SendContext) -> Look:
+        """Did an uncertain send of *job* go out? Read-only; never sends anything."""
+        return Look.unknown("platform ini tidak dapat ditanya")
+
+    def window(self, job: DeliveryJob, ctx: SendContext) -> tuple[float, str]:
+        """Seconds until the platform's limits allow this delivery (0: now) and why, in
+        Indonesian. Called before the claim; nothing is sent."""
+        return 0.0, ""
+
+    def images(self, job: DeliveryJob, ctx: SendContext) -> list[Path]:
+        """The image files this channel sends for *job*, checked (all of them by default)."""
+        from promo_pipeline.publish.media import resolve_images
+
+        return resolve_images(job, ctx)
+
+    def caption_problems(self, job: DeliveryJob) -> list[str]:
+        """What in the caption this channel sends the platform would refuse."""
+        if self.caption is None or not self.caption.hard:
+            return []
+        return self.caption.problems(job.caption.strip(), self.label)
+
+    def preflight(self, job: DeliveryJob, ctx: SendContext) -> None:
+        """Re-check the blocking limits just before a send (the caption may have been edited
+        after approval); raises :class:`~promo_pipeline.errors.PermanentPublishError`."""
+        from promo_pipeline.publish.media import check_limits
+
+        check_limits(self, job, ctx)
 
     def close(self) -> None:
         """Release network resources (sessions)."""

@@ -18,7 +18,13 @@ from zoneinfo import ZoneInfo
 
 from promo_pipeline import fsutil
 from promo_pipeline.errors import PermanentPublishError
-from promo_pipeline.publish.channels.base import Channel, DeliveryJob, SendContext, SendResult
+from promo_pipeline.publish.channels.base import (
+    Channel,
+    DeliveryJob,
+    Look,
+    SendContext,
+    SendResult,
+)
 from promo_pipeline.publish.media import resolve_images
 
 logger = logging.getLogger(__name__)
@@ -36,7 +42,7 @@ class ExportChannel(Channel):
 
     name = "export"
     label = "Ekspor"
-    can_reconcile = True
+    can_look = True
     takes_everything = True
 
     @staticmethod
@@ -54,9 +60,12 @@ class ExportChannel(Channel):
                 return candidate
         return None
 
-    def reconcile(self, job: DeliveryJob, ctx: SendContext) -> SendResult | None:
+    def look(self, job: DeliveryJob, ctx: SendContext) -> Look:
+        """The export is local: its folder either exists complete or not at all."""
         found = self._existing(ctx.output_dir / "outbox", self.folder_name(job.payload))
-        return self._result(found, ctx) if found else None
+        if found is None:
+            return Look.absent("folder ekspor belum tertulis")
+        return Look.found(self._result(found, ctx), "folder ekspor sudah ada")
 
     def _result(self, folder: Path, ctx: SendContext) -> SendResult:
         rel = folder.relative_to(ctx.output_dir).as_posix()

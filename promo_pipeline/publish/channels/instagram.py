@@ -1,7 +1,20 @@
 """The Instagram channel: a feed post (one image or a carousel) through the Graph API.
 
 Settings read: ``[publish.instagram]`` (:class:`InstagramSettings`), ``publish.timeout``; the
-token from ``PROMO_INSTAGRAM_TOKEN`` (with ``instagram_content_publish``).
+token from ``PROMO_INSTAGRAM_TOKEN`` — a Facebook Login token (``EAA…``, scope
+``instagram_content_publish``) on ``graph.facebook.com``, or an Instagram Login token
+(``IG…``, scope ``instagram_business_content_publish``) with ``api_base`` on
+``graph.instagram.com``.
+
+The flow (Instagram "Content Publishing"): publishing limit → container(s)
+(:mod:`~promo_pipeline.publish.containers`) → status, checked once a minute for at most five
+minutes (the documented cadence: between checks the delivery waits in the outbox, other posts
+go on) → ``media_publish``. Exactly once: the container is checkpointed the moment it exists
+and ``media_publish`` is only ever repeated with the same container; after a lost answer the
+container's own status says whether it went out (PUBLISHED), and the media id insights need is
+read back from the account's media. The daily publishing limit is read before a container is
+made and before ``media_publish``; a full limit moves the delivery to when the rolling 24-hour
+window frees a place, without using a retry.
 """
 
 from __future__ import annotations
@@ -9,13 +22,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from promo_pipeline.errors import (
     PermanentPublishError,
     PublishError,
+    RateLimitedPublishError,
     RetryablePublishError,
     UnconfirmedPublishError,
 )
@@ -23,18 +37,25 @@ from promo_pipeline.publish.channels.base import (
     CaptionLimit,
     Channel,
     DeliveryJob,
+    Look,
+    MediaLimit,
     SendContext,
     SendResult,
     setting,
 )
-from promo_pipeline.publish.media import feed_images, image_size, is_feed_ratio, resolve_images
+from promo_pipeline.publish.errortable import subcode_of
+from promo_pipeline.publish.media import feed_images, resolve_images
 
 if TYPE_CHECKING:
+    from promo_pipeline.publish.containers import Containers, Status
     from promo_pipeline.publish.graph import GraphAPI
 
 logger = logging.getLogger(__name__)
 
 CAROUSEL_MAX = 10
+DAY = timedelta(hours=24)
+#: ``media_publish`` answering 2207008 this often for one container: make a new one.
+BUILDER_MISSES_MAX = 3
 
 
 @dataclass(frozen=True)
@@ -42,31 +63,35 @@ class InstagramSettings:
     """``[publish.instagram]``."""
 
     user_id: str = setting("", required=True)
-    api_base: str = setting("https://graph.facebook.com/v21.0", required=True, url=True)
+    api_base: str = setting("https://graph.facebook.com/v26.0", required=True, url=True)
     #: Where Instagram fetches the images: this URL must serve ``storage.output_dir``.
     public_base_url: str = setting("", required=True, url=True)
-    poll_interval: float = setting(5.0, minimum=0)  # seconds between container status checks
-    poll_max: int = setting(60, minimum=1)  # checks before giving up for this run (kept)
+    #: Seconds between container status checks (Meta: once a minute, for at most 5 minutes).
+    poll_interval: float = setting(60.0, minimum=0)
+    poll_max: int = setting(5, minimum=1)  # checks in a row before a retry is counted
 
 
 class InstagramChannel(Channel):
-    """Publishing limit → container(s) → status poll → ``media_publish``.
+    """Publishing limit → container(s) → status → ``media_publish``; see the module docstring.
 
     The image is fetched by Instagram from ``public_base_url`` + its path under ``output_dir``.
-    Container ids are checkpointed the moment they exist; a later attempt reuses them (a
-    ``PUBLISHED`` container means the post already went out and nothing is sent again), so a
-    retry after a lost answer never creates a second container.
     """
 
     name = "instagram"
     label = "Instagram"
     caption = CaptionLimit(2200, "utf16", max_hashtags=30, max_mentions=20)
+    #: JPEG only, at most 8 MiB, 4:5 to 1.91:1, 320-1440 px wide; a carousel of 2-10.
+    media = MediaLimit(formats=("JPEG",), max_bytes=8 * 1024 * 1024, ratio=(0.8, 1.91),
+                       width=(320, 1440), items=(2, CAROUSEL_MAX))
     env_secrets = ("PROMO_INSTAGRAM_TOKEN",)
     section = InstagramSettings
+    can_look = True
 
     def __init__(self, settings: InstagramSettings, *,
                  secrets: Mapping[str, str] | None = None, timeout: float = 30.0) -> None:
+        from promo_pipeline.publish.containers import Containers
         from promo_pipeline.publish.graph import GraphAPI
+        from promo_pipeline.publish.graph_errors import INSTAGRAM
 
         super().__init__(settings, secrets=secrets, timeout=timeout)
         self.user_id = settings.user_id
@@ -74,117 +99,187 @@ class InstagramChannel(Channel):
         self.poll_interval = settings.poll_interval
         self.poll_max = settings.poll_max
         self.api: GraphAPI = GraphAPI("Instagram", self.name, settings.api_base, self.token,
-                                      token_env=self.env_secrets[0], timeout=timeout)
+                                      token_env=self.env_secrets[0], timeout=timeout,
+                                      table=INSTAGRAM)
+        self.containers: Containers = Containers(self.api, self.user_id, self.public_base,
+                                                 self.name)
 
     def close(self) -> None:
         self.api.close()
 
-    def image_url(self, path: Path, output_dir: Path) -> str:
-        rel = path.resolve().relative_to(output_dir.resolve()).as_posix()
-        return f"{self.public_base}/{quote(rel)}"
+    def images(self, job: DeliveryJob, ctx: SendContext) -> list[Path]:
+        return feed_images(resolve_images(job, ctx), limit=CAROUSEL_MAX, design=job.design)
 
-    def check_limit(self) -> None:
+    # --- the publishing limit --------------------------------------------------------------------
+
+    def quota(self) -> tuple[int, int] | None:
+        """Posts published in the last 24 hours and the account's limit."""
         body = self.api.get(f"{self.user_id}/content_publishing_limit", what="publishing limit",
                             params={"fields": "quota_usage,config"})
         data = (body.get("data") or [{}])[0] if isinstance(body.get("data"), list) else {}
         usage = data.get("quota_usage")
         total = (data.get("config") or {}).get("quota_total")
-        if isinstance(usage, int) and isinstance(total, int) and usage >= total:
-            raise RetryablePublishError(
-                f"batas unggahan Instagram 24 jam tercapai ({usage}/{total}); dicoba lagi nanti",
-                channel=self.name, retry_after=3600.0)
+        if isinstance(usage, int) and isinstance(total, int):
+            return usage, total
+        return None
 
-    def _status(self, container_id: str) -> str:
-        body = self.api.get(container_id, what="container status",
-                            params={"fields": "status_code"})
-        return str(body.get("status_code") or "").upper()
+    def full_wait(self, ctx: SendContext, usage: int, total: int) -> tuple[float, str]:
+        """How long until the rolling 24-hour window frees a place: when our oldest post of
+        the window leaves it, re-checked at least hourly (other tools may post too)."""
+        now = ctx.clock()
+        ours = sorted(ctx.sent_since(now - DAY))
+        wait = 3600.0
+        if ours:
+            wait = min(wait, max(60.0, (ours[0] + DAY - now).total_seconds() + 60))
+        return wait, (f"batas unggahan Instagram 24 jam tercapai ({usage}/{total}); menunggu "
+                      "jendela 24 jam memberi tempat, tanpa memakai jatah percobaan")
 
-    def _create(self, data: dict[str, Any], what: str) -> str:
-        body = self.api.post(f"{self.user_id}/media", what=what, irreversible=False, data=data)
-        cid = body.get("id")
-        if not cid:
-            raise RetryablePublishError(f"Instagram tidak memberi id container ({what})",
-                                        channel=self.name)
-        return str(cid)
+    def window(self, job: DeliveryJob, ctx: SendContext) -> tuple[float, str]:
+        try:
+            found = self.quota()
+        except PublishError:
+            return 0.0, ""  # the send reads it again and reports what is wrong
+        if found is None or found[0] < found[1]:
+            return 0.0, ""
+        return self.full_wait(ctx, *found)
+
+    def _check_quota(self, ctx: SendContext) -> None:
+        found = self.quota()
+        if found is not None and found[0] >= found[1]:
+            wait, why = self.full_wait(ctx, *found)
+            raise RateLimitedPublishError(why, channel=self.name, retry_after=wait,
+                                          code="9/2207042")
+
+    # --- looking -------------------------------------------------------------------------------
+
+    def look(self, job: DeliveryJob, ctx: SendContext) -> Look:
+        """The container says whether it went out; a resend reuses it, so "not published yet"
+        is safe to send (Instagram publishes a container at most once)."""
+        container = job.checkpoint.get("container_id")
+        if not container:
+            return Look.absent("belum ada container: belum ada yang dapat terbit")
+        try:
+            status = self.containers.status(str(container))
+        except PublishError as exc:
+            return Look.unknown(f"status container Instagram belum dapat dibaca: {exc}")
+        if status.code == "PUBLISHED":
+            return Look.found(self._published(job, str(container)),
+                              f"container {container} sudah PUBLISHED")
+        if status.code in ("FINISHED", "IN_PROGRESS", "ERROR", "EXPIRED"):
+            return Look.absent(f"container {container} berstatus {status.shown()}: belum terbit")
+        return Look.unknown(f"status container {container} tidak dikenal: {status.shown()}")
+
+    def _published(self, job: DeliveryJob, container: str) -> SendResult:
+        """The media id (what insights need) of a container found PUBLISHED."""
+        since = job.checkpoint.get("container_at")
+        try:
+            found = self.containers.find_media(
+                job.caption, datetime.fromisoformat(str(since)) if since else None)
+        except PublishError as exc:
+            logger.warning("instagram: media of container %s not found: %s", container, exc)
+            found = None
+        if found is None:
+            return SendResult(None, None)
+        return SendResult(found[0], found[1])
+
+    # --- sending -------------------------------------------------------------------------------
 
     def send(self, job: DeliveryJob, ctx: SendContext) -> SendResult:
-        cp = dict(job.checkpoint)
-        container = cp.get("container_id")
-        if container:
-            status = self._status(container)
-            if status == "PUBLISHED":
-                logger.info("instagram: container of delivery %s was published already", job.id)
-                return SendResult(cp.get("media_id") or f"container:{container}")
-            if status in ("EXPIRED", "ERROR"):
-                # Never published: a fresh container is safe. An ERROR container is kept out
-                # only after a human asked to send again; the first ERROR fails the delivery.
-                cp.pop("container_id", None)
-                cp.pop("children", None)
-                ctx.save_checkpoint(cp)
-                container = None
-        if not container:
-            container = self._new_container(job, ctx, cp)
-        self._wait_finished(container, ctx)
-        self.check_limit()
-        try:
-            body = self.api.post(f"{self.user_id}/media_publish", what="media_publish",
-                                 irreversible=True, data={"creation_id": container})
-        except UnconfirmedPublishError:
-            # A read-only look settles most lost answers: the container says if it went out.
-            try:
-                if self._status(container) == "PUBLISHED":
-                    return SendResult(f"container:{container}")
-            except PublishError:
-                pass
-            raise
-        media_id = str(body.get("id") or "") or None
-        return SendResult(media_id)
+        from promo_pipeline.publish import containers as ct
 
-    def _new_container(self, job: DeliveryJob, ctx: SendContext, cp: dict[str, Any]) -> str:
-        chosen = feed_images(resolve_images(job, ctx), limit=CAROUSEL_MAX, design=job.design)
-        for p in chosen:
-            size = image_size(p)
-            if not is_feed_ratio(size):
-                raise PermanentPublishError(
-                    f"Instagram hanya menerima rasio 4:5 sampai 1,91:1; gambar {p.name} "
-                    f"berukuran {size[0] if size else '?'}×{size[1] if size else '?'}",
-                    channel=self.name)
+        self.preflight(job, ctx)
         if not self.public_base:
             raise PermanentPublishError("publish.instagram.public_base_url belum diatur",
                                         channel=self.name)
-        self.check_limit()
-        caption = job.caption.strip()
-        if len(chosen) == 1:
-            container = self._create({"image_url": self.image_url(chosen[0], ctx.output_dir),
-                                      "caption": caption}, "media container")
-        else:
-            children: list[str] = list(cp.get("children") or [])
-            for p in chosen[len(children):]:
-                children.append(self._create(
-                    {"image_url": self.image_url(p, ctx.output_dir),
-                     "is_carousel_item": "true"}, "carousel item"))
-                cp["children"] = children
-                ctx.save_checkpoint(cp)
-            container = self._create({"media_type": "CAROUSEL", "children": ",".join(children),
-                                      "caption": caption}, "carousel container")
-        cp["container_id"] = container
-        ctx.save_checkpoint(cp)
-        return container
+        cp = dict(job.checkpoint)
+        container = cp.get("container_id")
+        if container and ct.too_old(cp.get("container_at"), ctx.clock()):
+            ct.forget(cp, children=True)
+            ctx.save_checkpoint(cp)
+            container = None
+        if not container:
+            self._check_quota(ctx)
+            container = self.containers.make(self.images(job, ctx), job.caption.strip(), cp,
+                                             ctx)
+        status = self.containers.status(str(container))
+        if status.code == "PUBLISHED":
+            logger.info("instagram: container of delivery %s was published already", job.id)
+            return self._published(job, str(container))
+        self._ready(status, str(container), cp, ctx)
+        self._check_quota(ctx)
+        return self._publish(job, str(container), cp, ctx)
 
-    def _wait_finished(self, container: str, ctx: SendContext) -> None:
-        for attempt in range(self.poll_max):
-            status = self._status(container)
-            if status in ("FINISHED", "PUBLISHED"):
-                return
-            if status == "ERROR":
-                raise PermanentPublishError(
-                    "Instagram gagal memproses gambar (status ERROR); periksa bahwa gambar dapat "
-                    "diunduh dari public_base_url dan berformat JPEG", channel=self.name)
-            if status == "EXPIRED":
-                raise RetryablePublishError("container Instagram kedaluwarsa; dibuat ulang",
-                                            channel=self.name, retry_after=0)
-            if attempt + 1 < self.poll_max:
-                ctx.sleep(self.poll_interval)
-        raise RetryablePublishError(
-            "Instagram masih memproses gambar; dicoba lagi nanti (container disimpan)",
-            channel=self.name, retry_after=max(60.0, self.poll_interval * 4))
+    def _ready(self, status: Status, container: str, cp: dict[str, Any],
+               ctx: SendContext) -> None:
+        """Return when the container is FINISHED; else the error that says what next."""
+        from promo_pipeline.publish import containers as ct
+
+        cp["container_status"] = status.shown()
+        if status.code == "FINISHED":
+            cp.pop("polls", None)
+            ctx.save_checkpoint(cp)
+            return
+        if status.code == "IN_PROGRESS":
+            polls = int(cp.get("polls") or 0) + 1
+            cp["polls"] = polls % self.poll_max
+            ctx.save_checkpoint(cp)
+            text = (f"Instagram masih memproses container {container} (status IN_PROGRESS, "
+                    f"pemeriksaan ke-{polls})")
+            if polls >= self.poll_max:
+                raise RetryablePublishError(
+                    f"{text} setelah {self.poll_max} kali; container disimpan dan dicoba lagi",
+                    channel=self.name, retry_after=self.poll_interval)
+            raise RateLimitedPublishError(f"{text}; diperiksa lagi", channel=self.name,
+                                          retry_after=self.poll_interval)
+        recreate = status.recreatable
+        ct.forget(cp, children=status.code == "EXPIRED")
+        ctx.save_checkpoint(cp)
+        text = f"container Instagram {container} berstatus {status.shown()}"
+        if recreate:
+            raise RetryablePublishError(f"{text}; dibuat ulang", channel=self.name,
+                                        retry_after=0.0, code=status.text or None)
+        raise PermanentPublishError(
+            f"{text}; periksa bahwa gambar dapat diunduh dari public_base_url dan berformat "
+            "JPEG", channel=self.name, code=status.text or None)
+
+    def _publish(self, job: DeliveryJob, container: str, cp: dict[str, Any],
+                 ctx: SendContext) -> SendResult:
+        from promo_pipeline.publish import containers as ct
+        from promo_pipeline.publish.graph_errors import RECREATE_SUBCODES
+
+        cp["publishing_at"] = ctx.clock().isoformat()
+        ctx.save_checkpoint(cp)
+        try:
+            body = self.api.post(f"{self.user_id}/media_publish", what="media_publish",
+                                 irreversible=True, data={"creation_id": container})
+        except UnconfirmedPublishError as exc:
+            # A read-only look settles most lost answers: the container says if it went out.
+            seen = self.look(job, ctx)
+            if seen.state == "found" and seen.result is not None:
+                return seen.result
+            raise UnconfirmedPublishError(
+                f"{exc}; status container diperiksa lagi otomatis — kirim ulang memakai "
+                "container yang sama, yang hanya dapat terbit sekali", channel=self.name,
+                code=exc.code) from None
+        except RateLimitedPublishError as exc:
+            if subcode_of(exc.code) == 2207042:
+                wait, why = self.full_wait(ctx, *(self.quota() or (0, 0)))
+                raise RateLimitedPublishError(f"{why} — {exc}", channel=self.name,
+                                              retry_after=wait, code=exc.code) from None
+            raise
+        except PublishError as exc:
+            sub = subcode_of(exc.code)
+            misses = int(cp.get("builder_misses") or 0) + (sub == 2207008)
+            cp["builder_misses"] = misses
+            if sub in RECREATE_SUBCODES or misses >= BUILDER_MISSES_MAX:
+                ct.forget(cp, children=sub == 2207020)
+            ctx.save_checkpoint(cp)
+            raise
+        media_id = str(body.get("id") or "") or None
+        link = None
+        if media_id:
+            try:
+                link = self.containers.permalink(media_id)
+            except PublishError:
+                link = None
+        return SendResult(media_id, link)
