@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "review": (["--posts", "500", "--repeat", "40", "--markdown"],
                ["--posts", "100", "--repeat", "10", "--markdown"]),
     "queue_stage": (["--lots", "2000", "--markdown"], ["--lots", "200", "--markdown"]),
+    "captions": (["--lots", "2000", "--markdown"], ["--lots", "200", "--markdown"]),
     "load": (["--lots", "10000", "--markdown"],
              ["--lots", "200", "--formats", "feed", "--markdown"]),
 }

@@ -1,20 +1,18 @@
-"""Lots built from the real lelang.go.id values in ``tests/data/real`` (copied from
-``shared/samples/real``; see its README): the 212 + 10 real titles, limits and deposits, parsed by
-the real parser into lots with invented ids, times ahead of now and a deposit deadline on every
-second lot (the public captures have none)."""
+"""Lots built from the real lelang.go.id values in ``tests/data/real`` (:mod:`real_samples`):
+the 212 + 10 real titles, limits and deposits, parsed by the real parser into lots with invented
+ids, times ahead of now and a deposit deadline on every second lot (the public captures have
+none)."""
 
 from __future__ import annotations
 
-import csv
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+
+from real_samples import ambon_listing, segera_berakhir
 
 from promo_pipeline.lots import Lot
 from promo_pipeline.parse import parse_lot
 
-REAL = Path(__file__).parent / "data" / "real"
 _NS = uuid.UUID("7c1d0a52-2f43-4c55-9d0e-3b6f1f0a9e21")
 OFFICE_ID = "67062db2-f64f-11ed-b3e2-5620a0c2ec5a"
 
@@ -23,13 +21,12 @@ def listing_rows() -> list[dict[str, str]]:
     """Every real row as a listing item (the API's key names)."""
     rows = [{k: r[k] for k in ("namaLotLelang", "nilaiLimit", "uangJaminan",
                                "tglSelesaiLelang", "namaUnitKerja")}
-            for r in json.loads((REAL / "segera-berakhir-2025.json").read_text("utf-8"))]
-    with (REAL / "kpknl-ambon-listing-2026-01-08.csv").open(encoding="utf-8", newline="") as f:
-        for r in csv.DictReader(f):
-            rows.append({"namaLotLelang": r["Nama Lot"], "nilaiLimit": r["Nilai Limit"],
-                         "uangJaminan": r["Uang Jaminan"],
-                         "tglSelesaiLelang": r["Tanggal Selesai"], "namaLokasi": r["Lokasi"],
-                         "namaUnitKerja": r["Unit Kerja"], "caraPenawaran": r["Cara Penawaran"]})
+            for r in segera_berakhir()]
+    for r in ambon_listing():
+        rows.append({"namaLotLelang": r["Nama Lot"], "nilaiLimit": r["Nilai Limit"],
+                     "uangJaminan": r["Uang Jaminan"],
+                     "tglSelesaiLelang": r["Tanggal Selesai"], "namaLokasi": r["Lokasi"],
+                     "namaUnitKerja": r["Unit Kerja"], "caraPenawaran": r["Cara Penawaran"]})
     return rows
 
 

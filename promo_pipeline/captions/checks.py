@@ -97,6 +97,15 @@ class Context:
         self._per_code[code] += 1
         self.findings.append(finding(self.channel, level, code, message))
 
+    def for_channel(self, channel: str) -> Context:
+        """A copy with the findings so far, for *channel* (an identical caption elsewhere)."""
+        return Context(
+            text=self.text, channel=channel, lots=self.lots, kind=self.kind, tz=self.tz,
+            brand=self.brand, site_base=self.site_base,
+            findings=[dict(f, channel=channel) for f in self.findings],
+            required=list(self.required), _seen=set(self._seen),
+            _per_code=Counter(self._per_code), _more=dict(self._more), _folded=self._folded)
+
     def more(self, level: str, code: str) -> None:
         """Note that *code* has more findings than listed (or was not searched to the end)."""
         self._more.setdefault(code, level)
@@ -257,11 +266,12 @@ def _check_length(c: Context) -> None:
                   f"{mentions} sebutan akun (@), melebihi batas {label} {lim.max_mentions}.")
 
 
-#: The checks, in the order their findings are listed.
-CHECKS: tuple[Callable[[Context], None], ...] = (
-    _check_links, _check_figures, _check_deadline, _check_personal, _check_wording,
-    _check_length,
-)
+#: The checks, in the order their findings are listed: those that read the text only, then
+#: those that depend on the channel.
+TEXT_CHECKS: tuple[Callable[[Context], None], ...] = (
+    _check_links, _check_figures, _check_deadline, _check_personal, _check_wording)
+CHANNEL_CHECKS: tuple[Callable[[Context], None], ...] = (_check_length,)
+CHECKS = TEXT_CHECKS + CHANNEL_CHECKS
 
 
 def lint(
@@ -275,14 +285,8 @@ def lint(
     site_base: str = "https://lelang.go.id",
 ) -> list[dict[str, str]]:
     """Findings for one caption, checked against the stored lot(s) (see the module docs)."""
-    c = Context(text=text, channel=channel, lots=lots, kind=kind, tz=tz, brand=brand,
-                site_base=site_base)
-    if not text.strip():
-        c.add(BLOCK, "empty", "Keterangan kosong.")
-        return c.done()
-    for check in CHECKS:
-        check(c)
-    return c.done()
+    return lint_all({channel: text}, lots=lots, kind=kind, tz=tz, brand=brand,
+                    site_base=site_base)
 
 
 def lint_all(
@@ -294,11 +298,25 @@ def lint_all(
     brand: Any = None,
     site_base: str = "https://lelang.go.id",
 ) -> list[dict[str, str]]:
-    """:func:`lint` over every channel's caption."""
+    """:func:`lint` over every channel's caption (a caption that two channels share is read
+    once)."""
+    read: dict[str, Context] = {}
     out: list[dict[str, str]] = []
     for channel, text in captions.items():
-        out += lint(text, channel=channel, lots=lots, kind=kind, tz=tz, brand=brand,
-                    site_base=site_base)
+        base = read.get(text)
+        if base is None:
+            base = read[text] = Context(text=text, channel=channel, lots=lots, kind=kind,
+                                        tz=tz, brand=brand, site_base=site_base)
+            if text.strip():
+                for check in TEXT_CHECKS:
+                    check(base)
+        c = base.for_channel(channel)
+        if not text.strip():
+            c.add(BLOCK, "empty", "Keterangan kosong.")
+        else:
+            for check in CHANNEL_CHECKS:
+                check(c)
+        out += c.done()
     return out
 
 

@@ -27,6 +27,7 @@ from promo_pipeline.captions.data import (
     week_label,
 )
 from promo_pipeline.captions.lengths import count_hashtags, fits, limit, measure
+from promo_pipeline.captions.parts import Marked, data_is_safe, leave_out
 from promo_pipeline.captions.writer import (
     CaptionWriter,
     Rendered,
@@ -155,22 +156,31 @@ def lot_captions(
     # Channels with the same template share renders when the template does not read `channel`
     # (Instagram, Facebook and Telegram all use lot.j2).
     renders: dict[tuple[Any, ...], Rendered] = {}
+    safe = data_is_safe(base) and data_is_safe(variants)
     out: dict[str, Caption] = {}
     for channel in channels:
         template = writer.template(kind, channel)
         use = writer.names_used(template)
         shared = use.names is not None and "channel" not in use.names
+        mark = writer.marked(template) if safe else None
         context = dict(base, channel=channel, kind=kind)
 
         def render_title(drop: frozenset[str], title: str, template: Template = template,
                          context: dict[str, Any] = context, shared: bool = shared,
-                         channel: str = channel) -> Rendered:
+                         channel: str = channel, mark: Marked | None = mark) -> Rendered:
+            # With marked blocks, one render serves every set of those parts left out.
+            cut = drop & mark.removable.keys() if mark else frozenset()
+            drop = drop - cut
             key = (id(template), None if shared else channel, drop, title)
             done = renders.get(key)
             if done is None:
                 done = renders[key] = writer.render_template(
-                    template, dict(context, title=title), drop)
-            return done
+                    mark.template if mark else template, dict(context, title=title), drop)
+            if mark is None:
+                return done
+            # A block printed although its part was not asked about ("not lot.deadline or
+            # keep('end')") stays: leaving the part out changes nothing there.
+            return Rendered(leave_out(done.raw, cut & done.asked, mark), done.asked, done.order)
 
         def render(drop: frozenset[str], step: int, render_title=render_title) -> Rendered:
             return render_title(drop, variants[step])

@@ -70,7 +70,6 @@ _ATAS_NAMA = (re.compile(rf"a\.(?<![\w.]a\.)\s?n\.?{_NAME}"),
 _NON_DIGITS = re.compile(r"\D+")
 _DIGIT = re.compile(r"\d")
 _NUMBER_LINE = re.compile(rf"^(?:[^\d\n]*\d){{{_MIN_DIGITS_PLUS}}}[^\n]*", re.MULTILINE)
-_PLUS = ("+", "\uff0b")
 
 
 @dataclass(frozen=True)
@@ -121,6 +120,8 @@ def _blank(text: str, folded: str, spans: list[tuple[int, int]]) -> tuple[str, s
 
 
 def _niks(plain: str) -> Iterator[Found]:
+    if not _has_digits(plain, 16):
+        return
     for m in _NIK.finditer(plain):
         if m.end() - m.start() == 16:
             yield Found(NIK, m.group(0), m.start(), m.end())
@@ -136,7 +137,7 @@ def _phones(plain: str, brand: Any) -> Iterator[Found]:
     # No number spans a line break; only lines with enough digits are searched.
     for found_line in _NUMBER_LINE.finditer(plain):
         line, start = found_line.group(), found_line.start()
-        if not _may_hold_a_number(line):
+        if not _may_hold_a_number(line) or line in _NO_NUMBER_LINES or _no_number_here(line):
             continue
         if budget <= 0 or candidates <= 0:
             incomplete = True
@@ -157,14 +158,39 @@ def _phones(plain: str, brand: Any) -> Iterator[Found]:
         yield Found(MORE, "", len(plain), len(plain))
 
 
+def _no_number_here(line: str) -> bool:
+    """True when every candidate phonenumbers would look at in *line* is known to hold no
+    number (too few digits, a refused figure, or found so before): the matcher is not needed.
+    (Without a slash, phonenumbers' candidates are exactly its pattern's matches.)"""
+    if "/" in line or "\\" in line:
+        return False
+    from phonenumbers.phonenumbermatcher import _PATTERN
+
+    for m in _PATTERN.finditer(line):
+        candidate, at = m.group(), m.start()
+        if _short(candidate):
+            continue
+        key = _candidate_key(line, candidate, at)
+        if key in _NO_NUMBER or _hopeless_figure(candidate, key):
+            continue
+        return False
+    if len(line) <= _CACHED_LINE:
+        if len(_NO_NUMBER_LINES) >= _NO_NUMBER_SIZE:
+            _NO_NUMBER_LINES.clear()
+        _NO_NUMBER_LINES[line] = None
+    return True
+
+
 def _may_hold_a_number(text: str) -> bool:
     """False when *text* has too few digits for any valid phone number (:data:`_MIN_DIGITS`)."""
-    need = _MIN_DIGITS_PLUS if any(p in text for p in _PLUS) else _MIN_DIGITS
+    need = _MIN_DIGITS_PLUS if "+" in text or "\uff0b" in text else _MIN_DIGITS
     return _has_digits(text, need)
 
 
 def _has_digits(text: str, need: int) -> bool:
     """True when *text* holds at least *need* digits (any script's, as phonenumbers reads)."""
+    if len(text) <= 4096:
+        return len(_NON_DIGITS.sub("", text)) >= need
     return sum(1 for _ in itertools.islice(_DIGIT.finditer(text), need)) >= need
 
 
@@ -193,6 +219,12 @@ def _numbers(line: str, checks: int, candidates: int) -> _Numbers:
 
 _LETTER = re.compile(r"[^\W\d_]")
 _FIGURE = re.compile(r"\d+(?:\.\d+)*")
+_TIME_AFTER = re.compile(r":[0-5]\d")  # phonenumbers' _TIME_STAMPS_SUFFIX
+#: Candidates known to hold no number, with what decided it (see QuickMatcher._extract_match).
+_NO_NUMBER: dict[tuple[str, bool, bool, bool], None] = {}
+_NO_NUMBER_SIZE = 20_000
+#: Lines known to hold no number.
+_NO_NUMBER_LINES: dict[str, None] = {}
 
 
 def _short(candidate: str) -> bool:
@@ -201,6 +233,35 @@ def _short(candidate: str) -> bool:
     if _LETTER.search(candidate):
         return False
     return not _may_hold_a_number(candidate)
+
+
+def _candidate_key(text: str, candidate: str, at: int) -> tuple[str, bool, bool, bool]:
+    """What phonenumbers' verdict on a candidate depends on: the candidate, whether the
+    character before and after it makes it refuse one (a Latin letter, %, a currency sign) and
+    whether ``:dd`` follows (a time). A candidate found to hold no number is remembered under
+    this key ("2026 10.00" in every date line of every lot)."""
+    end = at + len(candidate)
+    return (candidate, _refusing(text, at - 1), _refusing(text, end),
+            bool(_TIME_AFTER.match(text, end)))
+
+
+def _refusing(text: str, at: int) -> bool:
+    if at < 0 or at >= len(text):
+        return False
+    from phonenumbers import PhoneNumberMatcher
+
+    ch = text[at]
+    return bool(PhoneNumberMatcher._is_latin_letter(ch)
+                or PhoneNumberMatcher._is_invalid_punctuation_symbol(ch))
+
+
+def _hopeless_figure(candidate: str, key: tuple[str, bool, bool, bool]) -> bool:
+    """A figure (digits and dots: ``98.500.000``, ``10.00``) that can be no number: refused
+    whole for the letter or currency sign beside it (``Rp98.500.000``) or too short, and its
+    only parts, the runs between the dots, too short."""
+    return (_FIGURE.fullmatch(candidate) is not None
+            and all(len(part) < _MIN_DIGITS for part in candidate.split("."))
+            and (key[1] or key[2] or _short(candidate)))
 
 
 @functools.cache
@@ -217,28 +278,17 @@ def _matcher_class() -> type:
             self.checked = 0
 
         def _extract_match(self, candidate: str, offset: int) -> Any:
-            if _short(candidate) or self._hopeless_figure(candidate, offset):
+            if _short(candidate):
                 return None
-            return super()._extract_match(candidate, offset)
-
-        def _hopeless_figure(self, candidate: str, offset: int) -> bool:
-            """A figure (digits and dots: ``98.500.000``, ``10.00``) that can be no number:
-            phonenumbers would refuse it whole for the letter or currency sign beside it
-            (``Rp98.500.000``), and its only parts are the runs between the dots."""
-            if not _FIGURE.fullmatch(candidate):
-                return False
-            if all(len(part) < _MIN_DIGITS for part in candidate.split(".")) and (
-                    self._refused_here(offset, candidate) or _short(candidate)):
-                return True
-            return False
-
-        def _refused_here(self, offset: int, candidate: str) -> bool:
-            # The check phonenumbers makes before parsing a candidate (leniency VALID).
-            before = self.text[offset - 1] if offset > 0 else ""
-            after_at = offset + len(candidate)
-            after = self.text[after_at] if after_at < len(self.text) else ""
-            return any(ch and (self._is_latin_letter(ch) or self._is_invalid_punctuation_symbol(ch))
-                       for ch in (before, after))
+            key = _candidate_key(self.text, candidate, offset)
+            if key in _NO_NUMBER or _hopeless_figure(candidate, key):
+                return None
+            found = super()._extract_match(candidate, offset)
+            if found is None and self._max_tries > 0 and self.checked <= self.budget:
+                if len(_NO_NUMBER) >= _NO_NUMBER_SIZE:
+                    _NO_NUMBER.clear()
+                _NO_NUMBER[key] = None
+            return found
 
         def _parse_and_verify(self, candidate: str, offset: int) -> Any:
             if _short(candidate):

@@ -29,6 +29,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
+from promo_pipeline.captions.parts import Marked, marked
 from promo_pipeline.errors import TemplateError
 from promo_pipeline.resources import builtin_caption_templates_dir
 
@@ -60,6 +61,7 @@ class CaptionWriter:
             keep_trailing_newline=False,
         )
         self._uses: dict[tuple[str | None, int], _Use] = {}
+        self._marked: dict[tuple[str | None, int], Marked | None] = {}
 
     def template(self, kind: str, channel: str) -> Template:
         """The template of *kind* for *channel*; :class:`TemplateError` when there is none."""
@@ -101,6 +103,13 @@ class CaptionWriter:
         if not isinstance(order, list | tuple) or not all(isinstance(x, str) for x in order):
             order = DEFAULT_DROP_ORDER
         return Rendered(raw, frozenset(asked), tuple(order))
+
+    def marked(self, template: Template) -> Marked | None:
+        """*template* with its removable optional parts marked (:mod:`.parts`; cached)."""
+        key = (template.name, id(template))
+        if key not in self._marked:
+            self._marked[key] = marked(self.env, template)
+        return self._marked[key]
 
     def names_used(self, template: Template) -> _Use:
         """How *template* (with the templates it imports) uses its variables (cached)."""

@@ -1,11 +1,12 @@
-"""Queue-stage benchmark (run by hand): captions + lint and the whole queue stage, per lot.
+"""Captions benchmark (run by hand): captions + lint and the whole queue stage, per lot, on
+real titles.
 
-    python benchmarks/queue.py                    # 2,000 lots
-    python benchmarks/queue.py --lots 500 --markdown
+    python benchmarks/captions.py                    # 2,000 lots
+    python benchmarks/captions.py --lots 500 --markdown
 
 What it builds: ``--lots`` lots in the real API's shapes, parsed by the real parser
 (:func:`promo_pipeline.parse.parse_lot`), cycling through the 222 real lelang.go.id titles,
-limits and deposits in ``/work/shared/samples/real/`` (``--samples``) and the 14 bundled demo
+limits and deposits in ``tests/data/real/`` (``--samples``) and the 14 bundled demo
 lots (listing + detail, with items, increments and deposit deadlines). Each lot gets its own id
 (so no caption is seen twice), a closing time 2–31 days ahead at the sample's time of day, a
 deposit deadline one day before (for the real rows, every second one: the public captures have
@@ -25,7 +26,7 @@ compilation, imports and first-call costs are reported separately):
   production) whose ``lots`` table holds the lots.
 
 Target (issue 9): the queue stage ≤ 3 ms per lot on a first run. ``--markdown`` prints the
-``## Queue`` section of benchmarks/README.md.
+``## Captions`` section of benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -46,11 +47,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# This file is named like the standard library's ``queue`` (which e.g. more_itertools imports):
-# keep its folder off the import path so ``import queue`` finds the standard module.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
-
-SAMPLES = Path("/work/shared/samples/real")
+SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "data" / "real"
 SITE = "https://lelang.go.id"
 FILES = "https://file.lelang.go.id/lelang/"
 NS = uuid.UUID("5b0c7d3e-6f1a-4c1e-9a57-0e1f2a3b4c5d")
@@ -251,11 +248,11 @@ def table(r: dict[str, Any]) -> Iterator[str]:
 def markdown(args: argparse.Namespace, r: dict[str, Any]) -> str:
     stage = r["stage"]["per_lot_ms"]
     lines = [
-        "## Queue",
+        "## Captions",
         "",
         f"- Machine: {machine()}",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (commit {git_head()})",
-        f"- Command: `python benchmarks/queue.py --lots {args.lots}`",
+        f"- Command: `python benchmarks/captions.py --lots {args.lots}`",
         f"- Setup: {args.lots} lots parsed from real lelang.go.id values (222 titles, limits, "
         f"deposits) and the 14 demo lots, each with its own id; channels "
         f"{', '.join(r['channels'])}; average {r['chars']:.0f} characters of caption per lot; "
