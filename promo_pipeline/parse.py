@@ -16,9 +16,10 @@ Rules (see ``reference/lelang-api.md`` §2–3):
   listing's, then to the office being collected;
 - items are found under ``content.barangs``, ``content.lot.barang``, ``content.lot.barangs`` or
   ``data.barangs``, named by ``nama`` or ``namaBarang``;
-- text is cleaned of HTML with BeautifulSoup: ``m<sup>2</sup>`` → ``m²``, entities unescaped,
-  ``<br>``/``</p>``/``<li>`` become line breaks in descriptions and spaces in one-line fields,
-  scripts dropped, control characters removed, whitespace normalised;
+- text is cleaned of HTML by :func:`promo_pipeline.htmltext.clean_text` (BeautifulSoup):
+  ``m<sup>2</sup>`` → ``m²``, entities unescaped, ``<br>``/``</p>``/``<li>`` become line breaks
+  in descriptions and spaces in one-line fields, scripts dropped, control characters removed,
+  whitespace normalised;
 - photos: URL from an absolute ``fileUrl``, else ``file_base`` + ``folder``/``fileName``, else a
   ``fileUrl`` starting ``/lelang/`` (or any ``/path``) on the file host, else ``file_base`` +
   relative ``fileUrl``; photos with ``deletedAt`` are skipped; the cover (first ``iscover``, else
@@ -31,17 +32,15 @@ Rules (see ``reference/lelang-api.md`` §2–3):
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-
 from promo_pipeline.errors import ParseError
-from promo_pipeline.lots import Item, Lot, lot_url
+from promo_pipeline.htmltext import clean_text
+from promo_pipeline.lot_records import Item, Lot, lot_url
 
 #: lelang.go.id server time (WIB) — the zone of any timestamp that carries no offset.
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -50,59 +49,7 @@ WIB = timezone(timedelta(hours=7), "WIB")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 _MONEY_RE = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _MONEY_MAX = 10**15  # a thousand trillion rupiah: anything above is garbage, not a price
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff]")
-_SUPERSCRIPT = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
-_BLOCK_TAGS = ["p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-               "section", "article", "blockquote", "pre"]
 _SAFE_URL_CHARS = "/%:@!$&'()*+,;=-._~?#"
-
-
-# --- text ------------------------------------------------------------------------------------
-
-
-def clean_text(value: Any, *, multiline: bool = False) -> str | None:
-    """Plain text from an API string that may hold HTML; None when nothing is left.
-
-    Numbers become their text; lists, dicts and booleans are not text (None).
-    """
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        text = str(value)
-    elif isinstance(value, str):
-        text = value
-    else:
-        return None
-    if "<" in text or "&" in text:
-        text = _strip_html(text)
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    lines = [line for line in lines if line]
-    result = ("\n" if multiline else " ").join(lines)
-    return result or None
-
-
-def _strip_html(text: str) -> str:
-    with warnings.catch_warnings():
-        # BeautifulSoup warns when a fragment looks like a URL or file name; it is still text.
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style", "template", "head"]):
-        tag.decompose()
-    for sup in soup.find_all("sup"):
-        inner = sup.get_text()
-        if inner and inner.translate(_SUPERSCRIPT) != inner and all(
-            c in "0123456789+-=()n" for c in inner
-        ):
-            sup.replace_with(inner.translate(_SUPERSCRIPT))
-        else:
-            sup.unwrap()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    return soup.get_text()
 
 
 # --- values ------------------------------------------------------------------------------------

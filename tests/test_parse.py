@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from promo_pipeline.errors import ParseError
+from promo_pipeline.htmltext import clean_text
 from promo_pipeline.lots import Item, Lot
 from promo_pipeline.parse import (
-    clean_text,
     find_barangs,
     parse_lot,
     parse_money,

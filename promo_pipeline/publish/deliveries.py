@@ -8,9 +8,9 @@ channel | content), both UNIQUE; its status moves as :mod:`promo_pipeline.publis
 describes (``queued`` → ``sending`` → ``sent`` | ``failed`` | ``unconfirmed``; ``queued`` →
 ``cancelled``). ``delivery_events`` records every move with who, when and why.
 ``publish_slots`` remembers which office slot was served. Only this module issues SQL on these
-tables; everyone else gets :class:`Delivery` / :class:`DeliveryEvent` records. Functions that
-write expect the caller's write transaction (``store.write_tx``) wherever the write must be
-atomic with a decision.
+tables; everyone else gets :class:`Delivery` / :class:`DeliveryEvent` records (defined in
+:mod:`.delivery_records`, re-exported here). Functions that write expect the caller's write
+transaction (``store.write_tx``) wherever the write must be atomic with a decision.
 
 Instants are stored as UTC ISO strings; ``next_attempt_at`` keeps microseconds (a retry due in
 half a second must not be due at once) and is always compared with :func:`iso_us` values.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,18 +27,17 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from promo_pipeline.errors import NotFoundError
-
-QUEUED = "queued"
-SENDING = "sending"
-SENT = "sent"
-FAILED = "failed"
-UNCONFIRMED = "unconfirmed"
-CANCELLED = "cancelled"
-DELIVERY_STATUSES = (QUEUED, SENDING, SENT, FAILED, UNCONFIRMED, CANCELLED)
-#: Statuses a human resolves: may have gone out, or refused.
-NEEDS_A_HUMAN = (UNCONFIRMED, FAILED)
-#: The actor of every move the tool makes by itself.
-SYSTEM = "system"
+from promo_pipeline.publish.delivery_records import CANCELLED as CANCELLED
+from promo_pipeline.publish.delivery_records import DELIVERY_STATUSES as DELIVERY_STATUSES
+from promo_pipeline.publish.delivery_records import FAILED as FAILED
+from promo_pipeline.publish.delivery_records import NEEDS_A_HUMAN as NEEDS_A_HUMAN
+from promo_pipeline.publish.delivery_records import QUEUED as QUEUED
+from promo_pipeline.publish.delivery_records import SENDING as SENDING
+from promo_pipeline.publish.delivery_records import SENT as SENT
+from promo_pipeline.publish.delivery_records import SYSTEM as SYSTEM
+from promo_pipeline.publish.delivery_records import UNCONFIRMED as UNCONFIRMED
+from promo_pipeline.publish.delivery_records import Delivery as Delivery
+from promo_pipeline.publish.delivery_records import DeliveryEvent as DeliveryEvent
 
 migrations = Migrations("publish")
 
@@ -95,69 +93,10 @@ def m002_failures(db: Database) -> None:
     db.table("deliveries").add_column("failures", int, not_null_default=0)
 
 
-# --- records --------------------------------------------------------------------------------------
+# --- rows -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One (post, channel) delivery."""
-
-    id: int
-    post_id: int
-    channel: str
-    idem_key: str
-    status: str
-    attempts: int = 0
-    failures: int = 0
-    next_attempt_at: str | None = None
-    remote_id: str | None = None
-    remote_url: str | None = None
-    last_error: str | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-    checkpoint: dict[str, Any] = field(default_factory=dict)
-    created_at: str | None = None
-    updated_at: str | None = None
-    claimed_at: str | None = None
-    sent_at: str | None = None
-    resolved_by: str | None = None
-    resolved_at: str | None = None
-
-    @property
-    def started(self) -> bool:
-        """True once a send has made progress on the platform (a checkpoint exists)."""
-        return bool(self.checkpoint)
-
-    def to_json(self) -> dict[str, Any]:
-        """The delivery as commands print it (no payload or checkpoint; ``error`` = the last
-        error in plain words)."""
-        out = {k: getattr(self, k) for k in _PUBLIC}
-        out["error"] = self.last_error
-        return out
-
-
-_PUBLIC = ("id", "post_id", "channel", "status", "attempts", "failures", "next_attempt_at",
-           "remote_id",
-           "remote_url", "last_error", "created_at", "updated_at", "claimed_at", "sent_at",
-           "resolved_by", "resolved_at")
 _COLUMNS = frozenset(f for f in Delivery.__dataclass_fields__ if f != "id")
-
-
-@dataclass(frozen=True)
-class DeliveryEvent:
-    """One move of a delivery: who, when, from which status to which, why."""
-
-    id: int
-    delivery_id: int
-    at: str
-    actor: str
-    from_status: str | None
-    to_status: str
-    note: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "delivery_id": self.delivery_id, "at": self.at,
-                "actor": self.actor, "from_status": self.from_status,
-                "to_status": self.to_status, "note": self.note}
 
 
 def iso(when: datetime) -> str:
