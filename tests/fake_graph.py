@@ -18,6 +18,19 @@ request handler), as strict as Meta documents them.
   refuses unknown (24/2207008), unfinished (9007/2207027), expired (-2/2207020) and failed
   containers, and a full 24-hour limit (9/2207042); ``content_publishing_limit``; the account's
   media read back with their permalinks.
+- Instagram Reels: ``media_type=REELS`` with ``video_url`` (fetched, like images) and an
+  optional ``cover_url``; the container stays ``IN_PROGRESS`` for ``ig_video_polls`` polls
+  while "processing", then ``FINISHED`` — or ``ERROR`` with status text "Error: Media upload
+  has failed with error code 2207026" when the video breaks Instagram's Reels rules (MP4 with
+  ``moov`` first, H.264/HEVC, 3-90 s, at most 300 MB, 23-60 fps, at most 1920 px wide, AAC at
+  most 48 kHz) or 2207052 when it cannot be fetched.
+- Facebook Reels (Reels Publishing API): ``/{page}/video_reels`` ``upload_phase=start`` (a
+  video id and an upload URL on this server), the resumable upload (``/video-upload/vNN/{id}``,
+  ``Authorization: OAuth <token>``, ``offset`` must equal the bytes received so far,
+  ``file_size``), ``upload_phase=finish`` with ``video_state=PUBLISHED`` (refused, code 351,
+  when the upload is incomplete or the video breaks the Reels specification: 9:16, at least
+  540×960, 3-90 s, 24-60 fps; code 100 for an unknown video id), and ``GET /{video-id}?
+  fields=status`` with its uploading / processing / publishing phases.
 """
 
 from __future__ import annotations
@@ -28,11 +41,58 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from fake_media import digest, image_info, image_problem
+from fake_media import digest, image_info, image_problem, video_info
 
 DAY = 86400
+REEL_ERROR = "Error: Media upload has failed with error code {}"
+
+
+def ig_reel_problem(info: dict[str, Any] | None, size: int) -> str | None:
+    """Why Instagram's processing refuses this clip as a Reel (None: it is fine)."""
+    if info is None:
+        return "not a playable video"
+    if not info["moov_first"]:
+        return "moov atom is not at the front"
+    if info["codec"] not in ("h264", "hevc"):
+        return f"codec {info['codec']}"
+    if not 3 <= info["duration"] <= 90:
+        return f"duration {info['duration']:.1f} s"
+    if size > 300 * 1024 * 1024:
+        return "over 300 MB"
+    if not 23 <= info["fps"] <= 60:
+        return f"{info['fps']} fps"
+    if info["width"] > 1920:
+        return f"width {info['width']}"
+    if info["audio"] is not None and (info["audio"] != "aac" or info["audio_rate"] > 48000):
+        return f"audio {info['audio']} {info['audio_rate']} Hz"
+    return None
+
+
+def fb_reel_problem(info: dict[str, Any] | None) -> str | None:
+    """Why Facebook refuses this clip as a Reel (None: it is fine)."""
+    if info is None:
+        return "not a playable video"
+    w, h = info["width"], info["height"]
+    if abs(w / h - 9 / 16) > 0.01:
+        return f"aspect ratio {w}x{h} is not 9:16"
+    if w < 540 or h < 960:
+        return f"{w}x{h} is under 540x960"
+    if not 3 <= info["duration"] <= 90:
+        return f"duration {info['duration']:.1f} s"
+    if not 24 <= info["fps"] <= 60:
+        return f"{info['fps']} fps"
+    return None
 _HASHTAG = re.compile(r"(?<![\w#&])#\w+")
 _MENTION = re.compile(r"(?<![\w@.])@[A-Za-z0-9._]{1,30}(?![\w@])")
+
+
+def _fetch(url: str) -> bytes:
+    """What a platform downloads from a public URL (empty when it cannot)."""
+    try:
+        resp = requests.get(url, timeout=5)
+    except requests.RequestException:
+        return b""
+    return resp.content if resp.status_code == 200 else b""
 
 
 def graph_time(seconds: float) -> str:
@@ -90,6 +150,10 @@ class GraphHandler:
         fake = self.fake
         if method == "GET" and page == "me":
             return self._json(200, {"id": "pg100", "name": "KPKNL Bima"})
+        if method == "GET" and edge is None and page in fake.fb_videos:
+            return self._json(200, {"id": page, "status": self._fb_video_status(page)})
+        if method == "POST" and edge == "video_reels":
+            return self._fb_reel(page, fields, behaviour)
         if method == "GET" and edge == "published_posts":
             since = float(args.get("since") or 0)
             posts = [{"id": p["id"], "message": p["message"],
@@ -129,6 +193,82 @@ class GraphHandler:
             return self._json(200, {"id": post["id"]})
         return self._gerr(400, 100, "Unsupported request")
 
+    def _fb_video_status(self, vid: str) -> dict[str, Any]:
+        v = self.fake.fb_videos[vid]
+        got, size = len(v["data"]), v["size"]
+        uploaded = size is not None and got == size
+        upload = "complete" if uploaded else ("in_progress" if got else "not_started")
+        publishing = {"status": "complete" if v["published"] else "not_started",
+                      "publish_status": "published" if v["published"] else "not_published"}
+        return {"video_status": "ready" if uploaded else "upload_incomplete",
+                "uploading_phase": {"status": upload, "bytes_transferred": got},
+                "processing_phase": {"status": "complete" if uploaded else "not_started"},
+                "publishing_phase": publishing}
+
+    def _fb_reel(self, page: str, fields: dict[str, str], behaviour: Any) -> None:
+        fake = self.fake
+        phase = fields.get("upload_phase")
+        if phase == "start":
+            vid = fake.next_id()
+            with fake.lock:
+                fake.fb_videos[vid] = {"page": page, "data": b"", "size": None,
+                                       "published": False, "at": fake.clock()}
+            version = self.path.split("/")[1]
+            return self._json(200, {"video_id": vid,
+                                    "upload_url": f"{fake.url}/video-upload/{version}/{vid}"})
+        if phase != "finish":
+            return self._gerr(400, 100, "(#100) upload_phase must be start or finish")
+        vid = fields.get("video_id", "")
+        v = fake.fb_videos.get(vid)
+        if v is None or v["page"] != page:
+            fake.violation(f"fb video_reels finish: unknown video {vid}")
+            return self._gerr(400, 100, f"(#100) Invalid video_id {vid}")
+        if v["published"]:
+            fake.violation(f"fb video_reels finish: video {vid} published twice")
+            return self._gerr(400, 100, "(#100) This video has already been published")
+        if v["size"] is None or len(v["data"]) != v["size"]:
+            fake.violation(f"fb video_reels finish: upload of {vid} incomplete")
+            return self._gerr(400, 351, "There was a problem with your video file. Please "
+                                        "try again with another file.")
+        problem = fb_reel_problem(video_info(v["data"]))
+        if problem or fields.get("video_state") != "PUBLISHED":
+            fake.violation(f"fb reel {vid}: {problem or 'video_state'}")
+            return self._gerr(400, 351, f"There was a problem with your video file: "
+                                        f"{problem or 'video_state'}")
+        with fake.lock:
+            v["published"] = True
+            fake.facebook.append({"page": page, "message": fields.get("description", ""),
+                                  "photos": [], "video": digest(v["data"]), "id": vid,
+                                  "at": fake.clock(), "reel": True})
+        if self._lose_answer(behaviour):
+            return None
+        return self._json(200, {"success": True})
+
+    def rupload_call(self, vid: str, body: bytes) -> None:
+        """The resumable upload of a Facebook Reel's bytes."""
+        fake = self.fake
+        behaviour = self._behaviour("fb.rupload")
+        if self.headers.get("Authorization") != f"OAuth {fake.tokens['facebook']}":
+            return self._gerr(401, 190, "Invalid OAuth access token.")
+        refused = self.refusal(behaviour)
+        if refused:
+            return self._json(*refused)
+        v = fake.fb_videos.get(vid)
+        if v is None:
+            return self._gerr(400, 100, f"(#100) Invalid video_id {vid}")
+        offset, size = int(self.headers.get("offset") or -1), int(
+            self.headers.get("file_size") or -1)
+        if offset != len(v["data"]) or size < offset + len(body):
+            fake.violation(f"fb rupload {vid}: offset {offset}, have {len(v['data'])}")
+            return self._json(400, {"debug_info": {"type": "ProcessingFailedError",
+                                                   "message": "Start offset mismatch"}})
+        with fake.lock:
+            v["data"] += body
+            v["size"] = size
+        if self._lose_answer(behaviour):
+            return None
+        return self._json(200, {"success": True})
+
     def _fb_post(self, page: str, fields: dict[str, str], photos: list[str],
                  post_id: str) -> dict[str, Any]:
         fake = self.fake
@@ -145,6 +285,8 @@ class GraphHandler:
             return "PUBLISHED"
         if fake.clock() - c["at"] > DAY:
             return "EXPIRED"
+        if c.get("reel") and c["polls"] <= fake.ig_video_polls:
+            return "IN_PROGRESS"  # still downloading and processing the video
         return str(c["status"])
 
     def _instagram(self, method: str, node: str, edge: str | None, fields: dict[str, str],
@@ -205,6 +347,8 @@ class GraphHandler:
                                            "Please try to upload again.", subcode=2207020)
             return self._ig_container(caption, outcome, children=children,
                                       images=[c["image"] for c in known if c])
+        if fields.get("media_type") == "REELS":
+            return self._ig_reel(caption, fields, outcome)
         image_url = fields.get("image_url", "")
         try:  # Instagram cURLs the image: it must be publicly reachable
             resp = requests.get(image_url, timeout=5)
@@ -235,6 +379,26 @@ class GraphHandler:
             fake.violation(f"ig media: width {w} is rescaled by Instagram")
         return self._ig_container(caption, outcome, image=digest(data),
                                   carousel_item=fields.get("is_carousel_item") == "true")
+
+    def _ig_reel(self, caption: str, fields: dict[str, str], outcome: Any) -> None:
+        """A Reel container: the video is fetched and checked now, the verdict shows in the
+        status only after ``ig_video_polls`` polls (Instagram processes it meanwhile)."""
+        fake = self.fake
+        data = _fetch(fields.get("video_url", ""))
+        problem = None if data else "cannot fetch video_url"
+        code = 2207052
+        if data:
+            problem = ig_reel_problem(video_info(data), len(data))
+            code = 2207026
+        cover = fields.get("cover_url")
+        if not problem and cover and image_problem(_fetch(cover)):
+            problem, code = "cannot fetch cover_url", 2207052
+        if problem:
+            fake.violation(f"ig reel: {problem}")
+            outcome = ("error", REEL_ERROR.format(code))
+        return self._ig_container(caption, outcome, video=digest(data), reel=True,
+                                  cover=bool(cover),
+                                  share_to_feed=fields.get("share_to_feed") == "true")
 
     def _ig_container(self, caption: str, outcome: Any, **extra: Any) -> None:
         fake = self.fake
@@ -284,7 +448,10 @@ class GraphHandler:
         with fake.lock:
             c["status"] = "PUBLISHED"
             fake.instagram.append({"container": cid, "id": media_id, "caption": c["caption"],
-                                   "images": c.get("images") or [c["image"]],
+                                   "images": c.get("images") or (
+                                       [] if c.get("reel") else [c["image"]]),
+                                   "video": c.get("video"),
+                                   "media_type": "REELS" if c.get("reel") else "FEED",
                                    "at": fake.clock(),
                                    "permalink": f"https://www.instagram.com/p/{media_id}/"})
         if self._lose_answer(behaviour):

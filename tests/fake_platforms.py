@@ -100,6 +100,7 @@ class FakePlatforms(_LoopbackServer):
         self.tg_sent_at: dict[str, deque[float]] = defaultdict(deque)  # per chat, per message
         self.facebook: list[dict[str, Any]] = []      # published Page posts
         self.fb_unpublished: dict[str, dict[str, Any]] = {}
+        self.fb_videos: dict[str, dict[str, Any]] = {}  # Reels being uploaded / published
         self.containers: dict[str, dict[str, Any]] = {}
         self.instagram: list[dict[str, Any]] = []     # published Instagram media
         self.violations: list[str] = []               # limits broken by the client
@@ -109,6 +110,7 @@ class FakePlatforms(_LoopbackServer):
         self.ig_quota_base = 0                        # posts made by other tools in the window
         self.ig_quota_total = 50
         self.ig_in_progress_polls = 0                 # polls answered IN_PROGRESS per container
+        self.ig_video_polls = 2                       # more of them while a Reel is processed
         self.migrated_chats: dict[str, int] = {}      # Telegram group id -> its supergroup id
         self.graph_host = graph_host
         self.graph_versions: set[str] = set()
@@ -270,6 +272,9 @@ class _Handler(TelegramHandler, GraphHandler, BaseHTTPRequestHandler):
         m = re.fullmatch(r"/bot([^/]+)/(\w+)", parts.path)
         if m:
             return self.telegram_call(m.group(1), m.group(2), body)
+        m = re.fullmatch(r"/video-upload/v\d+\.\d+/(\w+)", parts.path)
+        if m and method == "POST":
+            return self.rupload_call(m.group(1), body)
         m = re.fullmatch(r"/(v\d+\.\d+)/([^/]+)(?:/(\w+))?", parts.path)
         if m:
             with self.fake.lock:

@@ -7,6 +7,11 @@ image, at most 10 MB — ``PHOTO_SAVE_FILE_INVALID`` — width + height at most 
 most 20 — ``PHOTO_INVALID_DIMENSIONS``), captions of at most 1,024 UTF-16 units (``message
 caption is too long``), albums of 2-10 with the caption on the first item only, texts of 1-4,096
 units. ``getMe``, ``getChat`` and ``getChatMember`` answer for ``promo publish --check``.
+
+Videos (``sendVideo``, and ``type: video`` items of ``sendMediaGroup``, which may mix photos
+and videos): a playable file of at most 50 MB (the Bot API's upload limit; a larger request is
+refused ``413 Request Entity Too Large``), a ``cover`` that is a valid photo when given; what
+arrives (``supports_streaming``, width, height, duration) is recorded for the tests.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ import json
 import math
 from typing import Any
 
-from fake_media import digest, image_info, image_problem
+from fake_media import digest, image_info, image_problem, video_info
 
 PER_MINUTE = 20
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
+VIDEO_MAX_BYTES = 50 * 1024 * 1024
 BOT = {"id": 777000, "is_bot": True, "first_name": "KPKNL Bot", "username": "kpknl_bot"}
 
 
@@ -41,6 +47,23 @@ def photo_refusal(data: bytes) -> tuple[int, dict[str, Any]] | None:
     if w + h > 10_000 or max(w, h) > 20 * min(w, h):
         return _bad("PHOTO_INVALID_DIMENSIONS")
     return None
+
+
+def video_refusal(data: bytes) -> tuple[int, dict[str, Any]] | None:
+    """What Telegram answers to this video upload, when it refuses it."""
+    if len(data) > VIDEO_MAX_BYTES:
+        return 413, {"ok": False, "error_code": 413,
+                     "description": "Request Entity Too Large"}
+    if video_info(data) is None:
+        return _bad("VIDEO_FILE_INVALID")  # the MTProto error name
+    return None
+
+
+def _video_record(data: bytes, meta: dict[str, Any]) -> dict[str, Any]:
+    return {"video": digest(data), "supports_streaming": str(meta.get(
+        "supports_streaming", "")).lower() == "true", "width": int(meta.get("width") or 0),
+        "height": int(meta.get("height") or 0), "duration": int(meta.get("duration") or 0),
+        "cover": bool(meta.get("cover"))}
 
 
 class TelegramHandler:
@@ -77,7 +100,8 @@ class TelegramHandler:
         answer = self._message(method, fields, files)
         if isinstance(answer, tuple):
             return self._json(*answer)
-        flood = self._flood(chat, len(answer["photos"]) if "photos" in answer else 1)
+        items = len(answer.get("photos") or []) + len(answer.get("videos") or [])
+        flood = self._flood(chat, items or 1)
         if flood is not None:
             return self._json(429, {
                 "ok": False, "error_code": 429,
@@ -88,12 +112,12 @@ class TelegramHandler:
             answer["message_id"] = len(fake.telegram) + 1
             fake.telegram.append(answer)
             now = fake.clock()
-            fake.tg_sent_at[chat].extend([now] * len(answer.get("photos") or [1]))
+            fake.tg_sent_at[chat].extend([now] * (items or 1))
         if self._lose_answer(behaviour):
             return None
         if method == "sendMediaGroup":
             result: Any = [{"message_id": answer["message_id"] * 100 + i}
-                           for i in range(len(answer["photos"]))]
+                           for i in range(items)]
         else:
             result = {"message_id": answer["message_id"], "chat": {"id": chat}}
         return self._json(200, {"ok": True, "result": result})
@@ -114,6 +138,14 @@ class TelegramHandler:
             frees = sent[min(over, len(sent)) - 1] + 60 if sent else now + 60
             return max(1, math.ceil(frees - now))
 
+    def _cover_refusal(self, meta: dict[str, Any], files: dict[str, bytes]
+                       ) -> tuple[int, dict[str, Any]] | None:
+        cover = meta.get("cover")
+        if not cover:
+            return None
+        data = files.get(str(cover).removeprefix("attach://"), b"")
+        return photo_refusal(data)
+
     def _message(self, method: str, fields: dict[str, str], files: dict[str, bytes]
                  ) -> dict[str, Any] | tuple[int, Any]:
         """The message a sending method makes, or Telegram's refusal."""
@@ -128,23 +160,41 @@ class TelegramHandler:
                 fake.violation(f"sendPhoto: {refused[1]['description']}")
                 return refused
             record.update(caption=caption, photos=[digest(photo)])
+        elif method == "sendVideo":
+            video = files.get("video", b"")
+            caption = fields.get("caption", "")
+            refused = video_refusal(video) or self._cover_refusal(fields, files) or (
+                _bad("message caption is too long") if _utf16(caption) > 1024 else None)
+            if refused:
+                fake.violation(f"sendVideo: {refused[1]['description']}")
+                return refused
+            record.update(caption=caption, photos=[], videos=[_video_record(video, fields)])
         elif method == "sendMediaGroup":
             media = json.loads(fields.get("media", "[]"))
             if not 2 <= len(media) <= 10:
                 fake.violation("sendMediaGroup: needs 2-10 items")
                 return _bad("wrong number of media items")
-            photos = []
+            photos, videos, order = [], [], []
             for i, item in enumerate(media):
                 data = files.get(item["media"].removeprefix("attach://"), b"")
-                refused = photo_refusal(data)
+                if item.get("type") == "video":
+                    refused = video_refusal(data) or self._cover_refusal(item, files)
+                else:
+                    refused = photo_refusal(data)
                 if refused is None and (_utf16(item.get("caption", "")) > 1024 or (
                         i > 0 and item.get("caption"))):
                     refused = _bad("message caption is too long")
                 if refused:
                     fake.violation(f"sendMediaGroup item {i}: {refused[1]['description']}")
                     return refused
-                photos.append(digest(data))
-            record.update(caption=media[0].get("caption", ""), photos=photos)
+                if item.get("type") == "video":
+                    videos.append(_video_record(data, item))
+                else:
+                    photos.append(digest(data))
+                order.append(item.get("type", "photo"))
+            record.update(caption=media[0].get("caption", ""), photos=photos, order=order)
+            if videos:
+                record["videos"] = videos
         elif method == "sendMessage":
             text = fields.get("text", "")
             if not 1 <= _utf16(text) <= 4096:

@@ -15,6 +15,11 @@ this module does about it:
 - ``status_code`` is one of EXPIRED, ERROR, FINISHED, IN_PROGRESS, PUBLISHED; ``status`` holds
   the error subcode when ERROR (``"-2/2207003"``): it is kept and shown to the reviewers.
 
+A Reel is one container too (``media_type=REELS``, ``video_url``, ``cover_url``,
+``share_to_feed``; :meth:`Containers.make_reel`): Instagram fetches and processes the video
+after answering, so its status is ``IN_PROGRESS`` for a while and a refused video ends in
+``ERROR`` with its subcode.
+
 Every container id and when it was made is checkpointed the moment it exists.
 """
 
@@ -79,6 +84,7 @@ class Containers:
         self.channel = channel
 
     def image_url(self, path: Path, output_dir: Path) -> str:
+        """Where Instagram fetches a file of ``output_dir`` (an image, a clip, a poster)."""
         rel = path.resolve().relative_to(output_dir.resolve()).as_posix()
         return f"{self.public_base}/{quote(rel)}"
 
@@ -118,6 +124,27 @@ class Containers:
                 ctx.save_checkpoint(cp)
             container = self.create({"media_type": "CAROUSEL", "children": ",".join(children),
                                      "caption": caption}, "carousel container")
+        cp.pop("reel", None)
+        return self._made(container, cp, ctx, now)
+
+    def make_reel(self, clip: Path, caption: str, cp: dict[str, Any],
+                  ctx: SendContext) -> str:
+        """The Reel container of *clip* with *caption*, checkpointed (``reel``: true, so
+        messages speak of a video). Its poster frame, when there, is the cover."""
+        from promo_pipeline.publish.media import poster_of
+
+        now = ctx.clock()
+        data = {"media_type": "REELS", "video_url": self.image_url(clip, ctx.output_dir),
+                "caption": caption, "share_to_feed": "true"}
+        poster = poster_of(clip)
+        if poster is not None:
+            data["cover_url"] = self.image_url(poster, ctx.output_dir)
+        container = self.create(data, "reel container")
+        cp["reel"] = True
+        return self._made(container, cp, ctx, now)
+
+    def _made(self, container: str, cp: dict[str, Any], ctx: SendContext,
+              now: datetime) -> str:
         cp["container_id"] = container
         cp["container_at"] = now.isoformat()
         cp.pop("polls", None)
@@ -150,7 +177,8 @@ class Containers:
 
 def forget(cp: dict[str, Any], *, children: bool) -> None:
     """Drop the parent container (and the children) from a checkpoint."""
-    for key in ("container_id", "container_at", "polls", "publishing_at", "builder_misses"):
+    for key in ("container_id", "container_at", "polls", "publishing_at", "builder_misses",
+                "reel"):
         cp.pop(key, None)
     if children:
         cp.pop("children", None)

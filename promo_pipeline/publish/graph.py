@@ -19,13 +19,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
 
 from promo_pipeline.config.secrets import Redactor
-from promo_pipeline.errors import PublishError
+from promo_pipeline.errors import PermanentPublishError, PublishError
 from promo_pipeline.publish.errortable import Kind, Table, code_text, error_for
 from promo_pipeline.publish.transport import Http, json_object, retry_after_header
 
@@ -46,6 +47,8 @@ VERSIONS: dict[str, tuple[date, date | None]] = {
     "v17.0": (date(2023, 5, 23), date(2025, 9, 12)),
 }
 FACEBOOK_HOST = "graph.facebook.com"
+#: Where Meta's resumable uploads go (the Reels upload phase).
+RUPLOAD_HOST = "rupload.facebook.com"
 INSTAGRAM_HOST = "graph.instagram.com"
 
 TokenKind = Literal["facebook", "instagram", "unknown"]
@@ -112,6 +115,23 @@ class GraphAPI:
         resp = self.http.request("POST", f"{self.base}/{path}", what=what,
                                  irreversible=irreversible, data=data, files=files)
         return self.answer(resp, what, irreversible=irreversible)
+
+    def upload(self, url: str, path: Path, *, what: str, offset: int = 0) -> dict[str, Any]:
+        """Send a file's bytes from *offset* to a resumable-upload URL Meta gave
+        (``rupload.facebook.com``; the token in the ``Authorization: OAuth`` header). The
+        body is streamed from disk. An upload publishes nothing."""
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in (RUPLOAD_HOST, (urlsplit(self.base).hostname or "").lower()):
+            raise PermanentPublishError(f"{self.platform}: alamat unggah tak terduga ({host})",
+                                        channel=self.channel)
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            resp = self.http.request(
+                "POST", url, what=what, irreversible=False, data=fh,
+                headers={"Authorization": f"OAuth {self._token}", "offset": str(offset),
+                         "file_size": str(size), "Content-Type": "application/octet-stream"})
+        return self.answer(resp, what, irreversible=False)
 
     def get(self, path: str, *, what: str, params: dict[str, Any]) -> dict[str, Any]:
         resp = self.http.request("GET", f"{self.base}/{path}", what=what, irreversible=False,

@@ -90,6 +90,11 @@ FACEBOOK = Table(
         1609005: Rule(Kind.PERMANENT, "Facebook gagal mengambil tautan di keterangan"),
         324: Rule(Kind.PERMANENT, "foto tidak dapat diproses Facebook (berkas rusak atau "
                                   "format tidak didukung)"),
+        # Video uploads (Graph API error codes): 351 "problem with your video file", 352
+        # "format we don't support".
+        351: Rule(Kind.PERMANENT, "video tidak dapat diproses Facebook (berkas rusak atau "
+                                  "tidak memenuhi syarat Reels)"),
+        352: Rule(Kind.PERMANENT, "format video tidak didukung Facebook"),
     },
     statuses=_STATUSES,
     transient=_TRANSIENT,

@@ -29,6 +29,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -125,18 +126,41 @@ class TelegramBot:
     def send_photos(self, photos: Sequence[Path], caption: str = "") -> list[int | None]:
         """One photo (``sendPhoto``) or an album of 2-10 (``sendMediaGroup``, the caption on
         the first item); returns the message ids."""
-        if len(photos) == 1:
+        return self.send_media(photos, None, caption)
+
+    def send_media(self, photos: Sequence[Path], video: Video | None, caption: str = "",
+                   ) -> list[int | None]:
+        """*photos* and/or one *video* as one message or one album; returns the message ids.
+
+        One photo: ``sendPhoto``; one video alone: ``sendVideo`` (``supports_streaming``, its
+        width, height, duration and cover); several items: ``sendMediaGroup`` (2-10, photos
+        and a video may mix; the caption on the first item only)."""
+        if video is not None and not photos:
+            data, upload = video.fields("video", "cover")
+            if caption:
+                data["caption"] = caption
+            return [_message_id(self.call("sendVideo", data, files=upload))]
+        if len(photos) == 1 and video is None:
             data = {"caption": caption} if caption else {}
             return [_message_id(self.call("sendPhoto", data, files={"photo": photos[0]}))]
-        media = []
-        for i in range(len(photos)):
-            item = {"type": "photo", "media": f"attach://photo{i}"}
-            if i == 0 and caption:
-                item["caption"] = caption
+        media: list[dict[str, Any]] = []
+        files: dict[str, Path] = {}
+        for i, photo in enumerate(photos):
+            media.append({"type": "photo", "media": f"attach://photo{i}"})
+            files[f"photo{i}"] = photo
+        if video is not None:
+            fields, attached = video.fields("video0", "cover0")
+            item: dict[str, Any] = {"type": "video", "media": "attach://video0",
+                                    "supports_streaming": True, "width": video.width,
+                                    "height": video.height, "duration": video.seconds}
+            if "cover" in fields:
+                item["cover"] = fields["cover"]
             media.append(item)
-        result = self.call("sendMediaGroup", {"media": json.dumps(media)},
-                           files={f"photo{i}": p for i, p in enumerate(photos)},
-                           messages=len(photos))
+            files.update(attached)
+        if caption:
+            media[0]["caption"] = caption
+        result = self.call("sendMediaGroup", {"media": json.dumps(media)}, files=files,
+                           messages=len(media))
         return [_message_id(m) for m in (result or [])]
 
     def send_message(self, text: str, *, link_preview: bool = True) -> int | None:
@@ -240,7 +264,8 @@ class TelegramBot:
         url = f"{self.base}/bot{self._token}/{method}"
         handles = {key: path.open("rb") for key, path in (files or {}).items()}
         try:
-            upload = {key: (path.name, handles[key], "image/jpeg")
+            upload = {key: (path.name, handles[key],
+                            "video/mp4" if path.suffix.lower() == ".mp4" else "image/jpeg")
                       for key, path in (files or {}).items()}
             return self.http.request("POST", url, what=method, irreversible=method in POSTING,
                                      data=data, files=upload or None)
@@ -271,6 +296,33 @@ class TelegramBot:
         if self.chat_id.startswith("@"):
             return f"periksa https://t.me/{self.chat_id[1:]}"
         return f"periksa chat {self.chat_id} di aplikasi Telegram"
+
+
+@dataclass(frozen=True)
+class Video:
+    """A clip to upload (``sendVideo`` / an album's video): its file, shape, length and the
+    cover shown before it plays (the clip's poster frame, a JPEG), when there is one."""
+
+    path: Path
+    width: int
+    height: int
+    duration: float
+    cover: Path | None = None
+
+    @property
+    def seconds(self) -> int:
+        return max(1, round(self.duration))
+
+    def fields(self, name: str, cover_name: str) -> tuple[dict[str, str], dict[str, Path]]:
+        """The form fields and files of this video uploaded as *name* (``sendVideo``'s own
+        fields; an album item carries the same ones inside its JSON)."""
+        data = {"supports_streaming": "true", "width": str(self.width),
+                                "height": str(self.height), "duration": str(self.seconds)}
+        files = {name: self.path}
+        if self.cover is not None:
+            data["cover"] = f"attach://{cover_name}"
+            files[cover_name] = self.cover
+        return data, files
 
 
 def _message_id(result: Any) -> int | None:

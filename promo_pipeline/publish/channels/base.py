@@ -7,6 +7,8 @@ as data that config, captions, the CLI and the outbox read without sending anyth
 - :attr:`Channel.label` — how staff see it (``Telegram``);
 - :attr:`Channel.caption` — its :class:`CaptionLimit` (None: no caption of its own);
 - :attr:`Channel.media` — its :class:`MediaLimit` (formats, size, ratio, album size);
+- :attr:`Channel.video` and :attr:`Channel.clip_designs` — its :class:`VideoLimit` and the video
+  designs it publishes (a post's clip; :meth:`Channel.clip` picks it);
 - :attr:`Channel.publishes` — False for a caption-only channel (``x``, ``threads``);
 - :attr:`Channel.env_secrets` — the environment variables holding its tokens;
 - :attr:`Channel.section` — the settings dataclass of ``[publish.<name>]`` (fields declared
@@ -149,8 +151,8 @@ class MediaLimit:
             out.append(f"{im.name}: format {im.format}; {who} hanya menerima "
                        f"{'/'.join(self.formats)}")
         if self.max_bytes is not None and im.size_bytes > self.max_bytes:
-            out.append(f"{im.name}: {im.size_bytes / 1_048_576:.1f} MB, melebihi batas {who} "
-                       f"{self.max_bytes / 1_048_576:.0f} MB".replace(".", ",", 1))
+            out.append(f"{im.name}: {_dec(im.size_bytes / 1_048_576)} MB, melebihi batas "
+                       f"{who} {self.max_bytes / 1_048_576:.0f} MB")
         w, h = im.width, im.height
         if self.ratio is not None and h and not (
                 self.ratio[0] - 0.005 <= w / h <= self.ratio[1] + 0.005):
@@ -166,8 +168,99 @@ class MediaLimit:
         return out
 
 
+@dataclass(frozen=True)
+class VideoFacts:
+    """One clip as the limits see it (read from its container by
+    :func:`promo_pipeline.publish.media.measure_video`; no frame decoded)."""
+
+    name: str
+    size_bytes: int
+    readable: bool = True
+    codec: str = ""  # "h264"
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    duration: float = 0.0  # seconds
+    pix_fmt: str = ""  # "yuv420p"
+    audio_codec: str | None = None  # None: no audio track
+    audio_rate: int = 0
+    audio_channels: int = 0
+    #: True when the ``moov`` atom comes before ``mdat`` (the player can start at once).
+    faststart: bool = False
+
+
+@dataclass(frozen=True)
+class VideoLimit:
+    """The clips a platform takes: codec, bytes, duration, shape, frame rate, audio."""
+
+    codecs: tuple[str, ...] = ("h264",)
+    max_bytes: int | None = None
+    #: Seconds allowed (min, max).
+    duration: tuple[float, float] | None = None
+    #: Width / height allowed; None: any.
+    ratio: tuple[float, float] | None = None
+    #: Smallest width and height (Facebook Reels: 540 × 960).
+    min_size: tuple[int, int] | None = None
+    max_width: int | None = None
+    fps: tuple[float, float] | None = None
+    pix_fmts: tuple[str, ...] = ("yuv420p",)
+    #: Audio codecs accepted when the clip has a track, and the highest sample rate.
+    audio_codecs: tuple[str, ...] = ("aac",)
+    max_audio_rate: int | None = None
+    needs_faststart: bool = False
+
+    def problems(self, clip: VideoFacts, label: str = "") -> list[str]:
+        """What in *clip* the platform refuses, in Indonesian (empty: it fits)."""
+        who = label or "platform"
+        if not clip.readable:
+            return [f"{clip.name}: video tidak dapat dibaca"]
+        out = []
+        if clip.codec not in self.codecs:
+            out.append(f"{clip.name}: kodek {clip.codec or '?'}; {who} menerima "
+                       f"{'/'.join(c.upper() for c in self.codecs)}")
+        if self.max_bytes is not None and clip.size_bytes > self.max_bytes:
+            out.append(f"{clip.name}: {_dec(clip.size_bytes / 1_048_576)} MB, melebihi batas "
+                       f"video {who} {self.max_bytes / 1_048_576:.0f} MB")
+        if self.duration is not None and not (
+                self.duration[0] <= clip.duration <= self.duration[1]):
+            out.append(f"{clip.name}: durasi {_dec(clip.duration)} dtk di luar "
+                       f"{self.duration[0]:g}–{self.duration[1]:g} dtk yang diterima {who}")
+        w, h = clip.width, clip.height
+        if self.ratio is not None and h and not (
+                self.ratio[0] - 0.01 <= w / h <= self.ratio[1] + 0.01):
+            out.append(f"{clip.name}: rasio {w}×{h} di luar yang diterima {who} "
+                       f"({_ratio(self.ratio[0])} sampai {_ratio(self.ratio[1])})")
+        if self.min_size is not None and (w < self.min_size[0] or h < self.min_size[1]):
+            out.append(f"{clip.name}: {w}×{h} px, lebih kecil dari minimum {who} "
+                       f"{self.min_size[0]}×{self.min_size[1]} px")
+        if self.max_width is not None and w > self.max_width:
+            out.append(f"{clip.name}: lebar {w} px melebihi {self.max_width} px ({who})")
+        if self.fps is not None and not self.fps[0] <= round(clip.fps, 2) <= self.fps[1]:
+            out.append(f"{clip.name}: {clip.fps:g} fps di luar {self.fps[0]:g}–"
+                       f"{self.fps[1]:g} fps yang diterima {who}")
+        if self.pix_fmts and clip.pix_fmt not in self.pix_fmts:
+            out.append(f"{clip.name}: format piksel {clip.pix_fmt or '?'}; {who} menerima "
+                       f"{'/'.join(self.pix_fmts)}")
+        if clip.audio_codec is not None:
+            if clip.audio_codec not in self.audio_codecs:
+                out.append(f"{clip.name}: audio {clip.audio_codec}; {who} menerima "
+                           f"{'/'.join(c.upper() for c in self.audio_codecs)}")
+            if self.max_audio_rate is not None and clip.audio_rate > self.max_audio_rate:
+                out.append(f"{clip.name}: audio {clip.audio_rate} Hz melebihi "
+                           f"{self.max_audio_rate} Hz ({who})")
+        if self.needs_faststart and not clip.faststart:
+            out.append(f"{clip.name}: atom moov tidak di awal berkas (tanpa +faststart); "
+                       f"{who} menolaknya")
+        return out
+
+
+def _dec(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")  # Indonesian: 9,5
+
+
 def _ratio(value: float) -> str:
-    return {0.8: "4:5", 1.91: "1,91:1"}.get(round(value, 2), f"{value:g}:1".replace(".", ","))
+    known = {0.8: "4:5", 1.91: "1,91:1", 0.56: "9:16"}
+    return known.get(round(value, 2), f"{value:g}:1".replace(".", ","))
 
 
 def _weighted_length(text: str) -> int:
@@ -300,6 +393,10 @@ class Channel:
     env_secrets: ClassVar[tuple[str, ...]] = ()
     section: ClassVar[type[Any] | None] = None
     media: ClassVar[MediaLimit | None] = None
+    #: Its :class:`VideoLimit` when it publishes a post's clip (None: stills only).
+    video: ClassVar[VideoLimit | None] = None
+    #: The video designs it takes, in order of preference (the first the post has is sent).
+    clip_designs: ClassVar[tuple[str, ...]] = ()
     #: True when :meth:`look` can tell whether an uncertain send went out (the export folder,
     #: Instagram's container, the Facebook Page's posts). False: a human decides (Telegram).
     can_look: ClassVar[bool] = False
@@ -338,6 +435,16 @@ class Channel:
         from promo_pipeline.publish.media import resolve_images
 
         return resolve_images(job, ctx)
+
+    def clip(self, job: DeliveryJob, ctx: SendContext) -> Path | None:
+        """The clip (MP4) this channel sends for *job*, checked; None: it sends stills only
+        (the channel takes no video, its ``video`` setting is off, or the post has no clip
+        of a design it takes)."""
+        if self.video is None or not getattr(self.settings, "video", True):
+            return None
+        from promo_pipeline.publish.media import pick_clip
+
+        return pick_clip(job, ctx, self.clip_designs, self.video.ratio)
 
     def caption_problems(self, job: DeliveryJob) -> list[str]:
         """What in the caption this channel sends the platform would refuse."""

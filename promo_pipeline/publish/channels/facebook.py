@@ -1,4 +1,4 @@
-"""The Facebook channel: a photo post on a Facebook Page through the Graph API.
+"""The Facebook channel: a photo post or a Reel on a Facebook Page through the Graph API.
 
 Settings read: ``[publish.facebook]`` (:class:`FacebookSettings`), ``publish.timeout``; the Page
 access token from ``PROMO_FACEBOOK_TOKEN`` (``pages_manage_posts``; ``pages_read_engagement``
@@ -12,6 +12,21 @@ unconfirmed and :meth:`FacebookChannel.look` reads the Page's own posts
 caption — the caption carries the lot's own lelang.go.id link, so it is the marker. Found:
 sent, with the post id. Not there :attr:`~FacebookChannel.look_settle` seconds after the
 attempt: sending again is safe. Before any resend the Page is read again.
+
+Reels: a post with a 9:16 clip (the ``reel`` design) goes out as a Reel instead of its stills
+(one delivery is one Page post; the rule for every channel is in README "Video"), through the
+Reels Publishing API's three phases: ``/{page-id}/video_reels`` ``upload_phase=start`` gives a
+video id (checkpointed; nothing is visible), the file goes to the resumable upload URL it names
+(``rupload.facebook.com``; an interrupted upload resumes at the ``bytes_transferred`` the
+video's status reports), then ``upload_phase=finish`` with ``video_state=PUBLISHED`` and the
+caption publishes it — the one step that publishes, checkpointed like a photo post. After a
+lost answer :meth:`FacebookChannel.look` reads the video's own ``status``: a publishing phase
+that started proves the Reel is out (or on its way); ``not_started`` proves it is not, so
+``finish`` may be sent again with the same video. Meta's Reels specification (MP4, 9:16, at
+least 540×960, 24-60 fps, 3-90 s, H.264/H.265/VP9/AV1, AAC 48 kHz) is re-checked before the
+send; a 4:5 ``clip`` is not a Reel, so such a post keeps going as photos. ``video = false``
+in ``[publish.facebook]`` keeps sending photos. Meta allows 30 API-published Reels per Page
+in 24 hours; a refusal is read from the error table.
 """
 
 from __future__ import annotations
@@ -37,9 +52,10 @@ from promo_pipeline.publish.channels.base import (
     MediaLimit,
     SendContext,
     SendResult,
+    VideoLimit,
     setting,
 )
-from promo_pipeline.publish.media import feed_images, resolve_images
+from promo_pipeline.publish.media import feed_images, has_stills, resolve_images
 
 if TYPE_CHECKING:
     from promo_pipeline.publish.graph import GraphAPI
@@ -56,6 +72,15 @@ class FacebookSettings:
 
     page_id: str = setting("", required=True)
     api_base: str = setting("https://graph.facebook.com/v26.0", required=True, url=True)
+    #: Publish the post's 9:16 clip as a Reel (instead of its photos); false: photos only.
+    video: bool = setting(True)
+
+
+#: Reels Publishing API, "Video Specifications": 9:16, 1080×1920 recommended and 540×960 at
+#: least, 24-60 fps, 3-90 s, H.264/H.265 (VP9, AV1 also), 4:2:0, AAC (48 kHz recommended).
+REEL = VideoLimit(codecs=("h264", "hevc", "vp9", "av1"), duration=(3.0, 90.0),
+                  ratio=(9 / 16, 9 / 16), min_size=(540, 960), fps=(24.0, 60.0),
+                  max_audio_rate=48_000)
 
 
 class FacebookChannel(Channel):
@@ -72,6 +97,8 @@ class FacebookChannel(Channel):
     #: Page photos: JPEG, PNG, GIF, BMP or TIFF, under 4 MB (Graph API photo uploads guide).
     media = MediaLimit(formats=("JPEG", "PNG", "GIF", "BMP", "TIFF"),
                        max_bytes=4 * 1024 * 1024, items=(2, PHOTOS_MAX))
+    video = REEL
+    clip_designs = ("reel",)
     env_secrets = ("PROMO_FACEBOOK_TOKEN",)
     section = FacebookSettings
     can_look = True
@@ -92,6 +119,8 @@ class FacebookChannel(Channel):
         self.api.close()
 
     def images(self, job: DeliveryJob, ctx: SendContext) -> list[Path]:
+        if not has_stills(job) or self.clip(job, ctx) is not None:
+            return []  # a Reel: the clip goes out instead of the photos
         return feed_images(resolve_images(job, ctx), limit=PHOTOS_MAX, design=job.design)
 
     # --- looking -------------------------------------------------------------------------------
@@ -102,6 +131,8 @@ class FacebookChannel(Channel):
         started = job.checkpoint.get("publishing_at")
         if not started:
             return Look.absent("belum ada langkah yang menerbitkan")
+        if job.checkpoint.get("reel_id"):
+            return self._look_reel(str(job.checkpoint["reel_id"]))
         since = datetime.fromisoformat(str(started))
         try:
             found = self.find_post(job.caption, since)
@@ -114,6 +145,28 @@ class FacebookChannel(Channel):
         if (ctx.clock() - since).total_seconds() >= wait:
             return Look.absent("tidak ada di Halaman Facebook")
         return Look.unknown("belum terlihat di Halaman Facebook; diperiksa lagi")
+
+    def _look_reel(self, video_id: str) -> Look:
+        """A Reel's own status says whether ``finish`` reached Meta: its publishing phase
+        starts only then."""
+        try:
+            status = self.reel_status(video_id)
+        except PublishError as exc:
+            return Look.unknown(f"status Reel Facebook belum dapat dibaca: {exc}")
+        phase = str((status.get("publishing_phase") or {}).get("status") or "")
+        if phase in ("complete", "in_progress"):
+            return Look.found(SendResult(video_id, _reel_link(video_id)),
+                              f"Reel {video_id} sudah diterbitkan ({phase})")
+        if phase in ("not_started", "error"):
+            return Look.absent(f"Reel {video_id} belum diterbitkan ({phase})")
+        return Look.unknown(f"status Reel {video_id} tidak dikenal: {phase or '?'}")
+
+    def reel_status(self, video_id: str) -> dict[str, Any]:
+        """A Reel's ``status`` (``video_status``, ``uploading_phase`` with
+        ``bytes_transferred``, ``processing_phase``, ``publishing_phase``)."""
+        body = self.api.get(video_id, what="reel status", params={"fields": "status"})
+        status = body.get("status")
+        return status if isinstance(status, dict) else {}
 
     def find_post(self, caption: str, since: datetime) -> str | None:
         """The id of the Page's post with this caption made after *since*, if any."""
@@ -141,6 +194,9 @@ class FacebookChannel(Channel):
                 raise RetryablePublishError(
                     f"Facebook: percobaan sebelumnya belum dapat diperiksa ({seen.note}); "
                     "tidak dikirim ulang sebelum Halaman terbaca", channel=self.name)
+        clip = self.clip(job, ctx)
+        if clip is not None:
+            return self._send_reel(clip, job.caption.strip(), cp, ctx)
         images = self.images(job, ctx)
         caption = job.caption.strip()
         if len(images) == 1:
@@ -167,6 +223,50 @@ class FacebookChannel(Channel):
                                         channel=self.name, code=exc.code) from None
         post_id = str(body.get("id") or "") or None
         return SendResult(post_id, _link(post_id))
+
+    def _send_reel(self, clip: Path, caption: str, cp: dict[str, Any],
+                   ctx: SendContext) -> SendResult:
+        """start → upload → finish (see the module docstring); each step checkpointed."""
+        video_id = cp.get("reel_id")
+        if not video_id:
+            body = self.api.post(f"{self.page_id}/video_reels", what="video_reels start",
+                                 irreversible=False, data={"upload_phase": "start"})
+            if not body.get("video_id") or not body.get("upload_url"):
+                raise RetryablePublishError("Facebook tidak memberi id video Reel",
+                                            channel=self.name)
+            video_id = str(body["video_id"])
+            cp.update(reel_id=video_id, reel_upload_url=str(body["upload_url"]),
+                      reel_at=ctx.clock().isoformat())
+            cp.pop("reel_uploaded", None)
+            ctx.save_checkpoint(cp)
+        if not cp.get("reel_uploaded"):
+            offset = 0
+            if cp.get("reel_upload_tried"):  # an earlier upload broke off: resume it
+                phase = self.reel_status(str(video_id)).get("uploading_phase") or {}
+                offset = int(phase.get("bytes_transferred") or 0)
+            cp["reel_upload_tried"] = True
+            ctx.save_checkpoint(cp)
+            if offset < clip.stat().st_size:
+                self.api.upload(str(cp["reel_upload_url"]), clip, what="video_reels upload",
+                                offset=offset)
+            cp["reel_uploaded"] = True
+            ctx.save_checkpoint(cp)
+        data = {"upload_phase": "finish", "video_id": str(video_id),
+                "video_state": "PUBLISHED", "description": caption}
+        try:
+            self._publish(f"{self.page_id}/video_reels", "video_reels finish", cp, ctx,
+                          data=data)
+        except PermanentPublishError as exc:
+            if not (exc.code or "").startswith("100"):
+                raise
+            # A video id Meta no longer knows: start a new upload on the retry.
+            for key in ("reel_id", "reel_upload_url", "reel_at", "reel_uploaded",
+                        "reel_upload_tried"):
+                cp.pop(key, None)
+            ctx.save_checkpoint(cp)
+            raise RetryablePublishError(f"{exc}; video diunggah ulang pada percobaan "
+                                        "berikutnya", channel=self.name, code=exc.code) from None
+        return SendResult(str(video_id), _reel_link(str(video_id)))
 
     def _upload_unpublished(self, images: list[Path], cp: dict[str, Any],
                             ctx: SendContext) -> list[str]:
@@ -210,6 +310,10 @@ class FacebookChannel(Channel):
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
+
+
+def _reel_link(video_id: str) -> str:
+    return f"https://www.facebook.com/reel/{video_id}"
 
 
 def _link(post_id: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""The Instagram channel: a feed post (one image or a carousel) through the Graph API.
+"""The Instagram channel: a feed post (one image or a carousel) or a Reel through the Graph API.
 
 Settings read: ``[publish.instagram]`` (:class:`InstagramSettings`), ``publish.timeout``; the
 token from ``PROMO_INSTAGRAM_TOKEN`` — a Facebook Login token (``EAA…``, scope
@@ -15,6 +15,18 @@ container's own status says whether it went out (PUBLISHED), and the media id in
 read back from the account's media. The daily publishing limit is read before a container is
 made and before ``media_publish``; a full limit moves the delivery to when the rolling 24-hour
 window frees a place, without using a retry.
+
+Reels: a post with a clip (``reel`` first, else ``clip``) goes out as a Reel instead of its
+stills — one delivery is one Instagram post, and Reels are where Instagram gives reach (the
+rule for every channel is in README "Video"). The container is ``media_type=REELS`` with
+``video_url`` (the clip under ``public_base_url``, like the images), ``cover_url`` (its
+poster frame) and ``share_to_feed``; Instagram downloads and processes the video, so its
+status stays ``IN_PROGRESS`` for a few checks, and a video it refuses ends in ``ERROR`` with
+the subcode (2207026: format). The same containers, polling and ``media_publish`` as a photo,
+so the same exactly-once rules. Instagram's Reels limits (MP4 H.264/HEVC, 3-90 s for a Reel
+shown in the feed, at most 300 MB, 23-60 fps, at most 1920 px wide, AAC at most 48 kHz,
+``moov`` first) are re-checked before the send. ``video = false`` in ``[publish.instagram]``
+keeps sending the stills.
 """
 
 from __future__ import annotations
@@ -41,10 +53,11 @@ from promo_pipeline.publish.channels.base import (
     MediaLimit,
     SendContext,
     SendResult,
+    VideoLimit,
     setting,
 )
 from promo_pipeline.publish.errortable import subcode_of
-from promo_pipeline.publish.media import feed_images, resolve_images
+from promo_pipeline.publish.media import feed_images, has_stills, resolve_images
 
 if TYPE_CHECKING:
     from promo_pipeline.publish.containers import Containers, Status
@@ -69,6 +82,8 @@ class InstagramSettings:
     #: Seconds between container status checks (Meta: once a minute, for at most 5 minutes).
     poll_interval: float = setting(60.0, minimum=0)
     poll_max: int = setting(5, minimum=1)  # checks in a row before a retry is counted
+    #: Publish the post's clip as a Reel (instead of its stills); false: stills only.
+    video: bool = setting(True)
 
 
 class InstagramChannel(Channel):
@@ -83,6 +98,14 @@ class InstagramChannel(Channel):
     #: JPEG only, at most 8 MiB, 4:5 to 1.91:1, 320-1440 px wide; a carousel of 2-10.
     media = MediaLimit(formats=("JPEG",), max_bytes=8 * 1024 * 1024, ratio=(0.8, 1.91),
                        width=(320, 1440), items=(2, CAROUSEL_MAX))
+    #: Reels (IG Media reference, "Reel specifications"): MOV/MP4 with ``moov`` first, H.264
+    #: or HEVC, 4:2:0, 23-60 fps, at most 1920 px wide, 3 s to 90 s (a Reel shown in the feed;
+    #: longer ones are Reels-tab only), at most 300 MB, AAC at most 48 kHz; ratio 0.01:1 to
+    #: 10:1 (9:16 recommended).
+    video = VideoLimit(codecs=("h264", "hevc"), max_bytes=300 * 1024 * 1024,
+                       duration=(3.0, 90.0), ratio=(0.01, 10.0), max_width=1920,
+                       fps=(23.0, 60.0), max_audio_rate=48_000, needs_faststart=True)
+    clip_designs = ("reel", "clip")
     env_secrets = ("PROMO_INSTAGRAM_TOKEN",)
     section = InstagramSettings
     can_look = True
@@ -108,6 +131,8 @@ class InstagramChannel(Channel):
         self.api.close()
 
     def images(self, job: DeliveryJob, ctx: SendContext) -> list[Path]:
+        if not has_stills(job) or self.clip(job, ctx) is not None:
+            return []  # a Reel: the clip goes out instead of the stills
         return feed_images(resolve_images(job, ctx), limit=CAROUSEL_MAX, design=job.design)
 
     # --- the publishing limit --------------------------------------------------------------------
@@ -199,8 +224,12 @@ class InstagramChannel(Channel):
             container = None
         if not container:
             self._check_quota(ctx)
-            container = self.containers.make(self.images(job, ctx), job.caption.strip(), cp,
-                                             ctx)
+            clip = self.clip(job, ctx)
+            if clip is not None:
+                container = self.containers.make_reel(clip, job.caption.strip(), cp, ctx)
+            else:
+                container = self.containers.make(self.images(job, ctx), job.caption.strip(),
+                                                 cp, ctx)
         status = self.containers.status(str(container))
         if status.code == "PUBLISHED":
             logger.info("instagram: container of delivery %s was published already", job.id)
@@ -232,15 +261,18 @@ class InstagramChannel(Channel):
             raise RateLimitedPublishError(f"{text}; diperiksa lagi", channel=self.name,
                                           retry_after=self.poll_interval)
         recreate = status.recreatable
+        reel = bool(cp.get("reel"))
         ct.forget(cp, children=status.code == "EXPIRED")
         ctx.save_checkpoint(cp)
         text = f"container Instagram {container} berstatus {status.shown()}"
         if recreate:
             raise RetryablePublishError(f"{text}; dibuat ulang", channel=self.name,
                                         retry_after=0.0, code=status.text or None)
-        raise PermanentPublishError(
-            f"{text}; periksa bahwa gambar dapat diunduh dari public_base_url dan berformat "
-            "JPEG", channel=self.name, code=status.text or None)
+        what = ("video dapat diunduh dari public_base_url dan memenuhi syarat Reels (MP4 "
+                "H.264, 3–90 dtk)") if reel else \
+            "gambar dapat diunduh dari public_base_url dan berformat JPEG"
+        raise PermanentPublishError(f"{text}; periksa bahwa {what}", channel=self.name,
+                                    code=status.text or None)
 
     def _publish(self, job: DeliveryJob, container: str, cp: dict[str, Any],
                  ctx: SendContext) -> SendResult:
