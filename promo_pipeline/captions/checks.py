@@ -326,7 +326,7 @@ def lint_for(cfg: Any, captions: Mapping[str, str], *, lots: Sequence[Lot],
     oid = office_id or (lots[0].office_id if lots else None)
     office = cfg.office(oid) if oid else None
     return lint_all(captions, lots=lots, kind=kind, tz=office_tz(office, cfg.default_timezone),
-                    brand=cfg.brand, site_base=cfg.source.site_base)
+                    brand=cfg.brand_for(oid), site_base=cfg.source.site_base)
 
 
 def is_blocking(findings: Iterable[Mapping[str, str]]) -> bool:

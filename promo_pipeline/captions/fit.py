@@ -257,7 +257,8 @@ def _short_title(title: str, width: int, data: Mapping[str, Any]) -> str:
 def captions_for_lot(cfg: Any, lot: Lot, *, kind: str = "lot") -> dict[str, Caption]:
     """:func:`lot_captions` with the office, brand, channels and templates from the config."""
     office = cfg.office(lot.office_id)
-    return lot_captions(lot, office=office, brand=cfg.brand, channels=cfg.captions.channels,
+    return lot_captions(lot, office=office, brand=cfg.brand_for(lot.office_id),
+                        channels=cfg.captions.channels,
                         kind=kind, writer=writer_for(cfg),
                         tz=office_tz(office, cfg.default_timezone),
                         site_base=cfg.source.site_base)
@@ -267,7 +268,8 @@ def captions_for_digest(cfg: Any, office_id: str, lots: Sequence[Lot], *,
                         week: str) -> dict[str, Caption]:
     """:func:`digest_captions` with the office, brand, channels and templates from the config."""
     office = cfg.office(office_id)
-    return digest_captions(lots, office=office, brand=cfg.brand, channels=cfg.captions.channels,
+    return digest_captions(lots, office=office, brand=cfg.brand_for(office_id),
+                           channels=cfg.captions.channels,
                            week=week, writer=writer_for(cfg),
                            tz=office_tz(office, cfg.default_timezone),
                            site_base=cfg.source.site_base)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from promo_pipeline.config.model import Config
+from promo_pipeline.config.model import Brand, Config, Publish
 from promo_pipeline.errors import ConfigError
 from promo_pipeline.publish import channels as channel_registry
 from promo_pipeline.publish.channels.base import check_section
@@ -29,44 +29,33 @@ def check(cfg: Config) -> None:
             raise ConfigError(f"config key 'offices[{i}].id' repeats office {office.id!r}")
         seen.add(office.id)
         _check_zone(office.timezone, f"offices[{i}].timezone")
+        if office.brand is not None:
+            _check_brand(office.brand, f"offices[{i}].brand")
+        if office.publish is not None:
+            _check_publish(office.publish, f"offices[{i}].publish")
+    suffixes = [o.env_suffix for o in cfg.offices]
+    for i, office in enumerate(cfg.offices):
+        if not office.env_suffix or suffixes.count(office.env_suffix) > 1:
+            raise ConfigError(f"config key 'offices[{i}].secret_suffix' must give each office "
+                              f"its own secret variables, got {office.env_suffix!r}")
     if cfg.schedule.timezone:
         _check_zone(cfg.schedule.timezone, "schedule.timezone")
     for key in ("api_base", "file_base", "site_base"):
         value = getattr(cfg.source, key)
         if not value.startswith(("http://", "https://")):
             raise ConfigError(f"config key 'source.{key}' must be an http(s) URL, got {value!r}")
-    for key in ("primary_color", "secondary_color", "accent_color", "text_color",
-                "background_color"):
-        value = getattr(cfg.brand, key)
-        if not _HEX.match(value):
-            raise ConfigError(f"config key 'brand.{key}' must be a colour like '#16306B'")
+    _check_brand(cfg.brand, "brand")
     for key, value in (("schedule.daily_at", cfg.schedule.daily_at),
                        ("schedule.digest_at", cfg.schedule.digest_at)):
         if not _HHMM.match(value):
             raise ConfigError(f"config key '{key}' must be a time like '06:00', got {value!r}")
-    for i, slot in enumerate(cfg.publish.slots):
-        if not _HHMM.match(slot):
-            raise ConfigError(f"config key 'publish.slots[{i}]' must be a time like '09:00'")
-    for key in ("timeout", "backoff_base", "max_wait"):
-        if getattr(cfg.publish, key) < 0 or (key == "timeout" and cfg.publish.timeout == 0):
-            raise ConfigError(f"config key 'publish.{key}' must be a positive number of seconds")
-    if cfg.publish.retries < 0:
-        raise ConfigError("config key 'publish.retries' must be ≥ 0")
-    for name, section in cfg.publish.sections.items():
-        check_section(section, f"publish.{name}")
+    _check_publish(cfg.publish, "publish")
     if cfg.schedule.misfire_grace_hours <= 0:
         raise ConfigError("config key 'schedule.misfire_grace_hours' must be > 0")
     days = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
     if cfg.schedule.digest_day not in days:
         raise ConfigError(f"config key 'schedule.digest_day' must be one of {sorted(days)}")
-    for key, names, allowed in (("publish.channels", cfg.publish.channels,
-                                 channel_registry.publishing()),
-                                ("captions.channels", cfg.captions.channels,
-                                 channel_registry.captioned())):
-        for i, ch in enumerate(names):
-            if ch not in allowed:
-                raise ConfigError(f"config key '{key}[{i}]' must be one of "
-                                  f"{sorted(allowed)}, got {ch!r}")
+    _check_names("captions.channels", cfg.captions.channels, channel_registry.captioned())
     if cfg.captions.primary not in cfg.captions.channels:
         raise ConfigError("config key 'captions.primary' must be one of captions.channels")
     if not 1 <= cfg.render.jpeg_quality <= 95:
@@ -96,6 +85,35 @@ def check(cfg: Config) -> None:
         raise ConfigError("config key 'review.public_url' must be an http(s) URL")
     if cfg.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("config key 'logging.level' must be DEBUG, INFO, WARNING or ERROR")
+
+
+def _check_brand(brand: Brand, prefix: str) -> None:
+    for key in ("primary_color", "secondary_color", "accent_color", "text_color",
+                "background_color"):
+        if not _HEX.match(getattr(brand, key)):
+            raise ConfigError(f"config key '{prefix}.{key}' must be a colour like '#16306B'")
+
+
+def _check_publish(publish: Publish, prefix: str) -> None:
+    for i, slot in enumerate(publish.slots):
+        if not _HHMM.match(slot):
+            raise ConfigError(f"config key '{prefix}.slots[{i}]' must be a time like '09:00'")
+    for key in ("timeout", "backoff_base", "max_wait"):
+        if getattr(publish, key) < 0 or (key == "timeout" and publish.timeout == 0):
+            raise ConfigError(f"config key '{prefix}.{key}' must be a positive number of "
+                              "seconds")
+    if publish.retries < 0:
+        raise ConfigError(f"config key '{prefix}.retries' must be ≥ 0")
+    for name, section in publish.sections.items():
+        check_section(section, f"{prefix}.{name}")
+    _check_names(f"{prefix}.channels", publish.channels, channel_registry.publishing())
+
+
+def _check_names(key: str, names: list[str], allowed: tuple[str, ...]) -> None:
+    for i, ch in enumerate(names):
+        if ch not in allowed:
+            raise ConfigError(f"config key '{key}[{i}]' must be one of "
+                              f"{sorted(allowed)}, got {ch!r}")
 
 
 def _check_zone(name: str, key: str) -> None:

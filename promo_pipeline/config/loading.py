@@ -4,6 +4,12 @@ Which file: ``--config PATH``, else ``$PROMO_CONFIG``, else ``./config.toml``. U
 types and missing required keys raise :class:`~promo_pipeline.errors.ConfigError` naming the key
 (e.g. ``offices[0].timezone``); the value checks that types cannot express are in
 :mod:`promo_pipeline.config.checks`.
+
+An office's ``[offices.brand]`` and ``[offices.publish]`` are checked on their own (an unknown key
+is named ``offices[1].brand.colour``), then merged key by key over the top-level ``[brand]`` /
+``[publish]``: a channel table such as ``[offices.publish.telegram]`` that sets only ``chat_id``
+keeps the top-level ``api_base``, ``min_interval``, …; a list (``hashtags``, ``channels``,
+``slots``) replaces the top-level one whole.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from promo_pipeline.config.checks import check
-from promo_pipeline.config.model import Config, Publish, default_sections
+from promo_pipeline.config.model import Brand, Config, Publish, default_sections
 from promo_pipeline.errors import ConfigError
 from promo_pipeline.publish import channels as channel_registry
 
@@ -55,10 +61,57 @@ def load(path: str | Path | None = None) -> Config:
 
 def from_dict(data: dict[str, Any], *, base_dir: Path, path: Path | None = None) -> Config:
     """Build a validated :class:`Config` from parsed TOML (used by :func:`load` and the tests)."""
+    data, kits = _take_office_kits(data)
     values = _build(Config, data, prefix="", skip={"base_dir", "path"})
+    if kits:
+        values["offices"] = [
+            dataclasses.replace(office, **_office_kit(data, kits.get(i, {}), f"offices[{i}]"))
+            for i, office in enumerate(values["offices"])]
     cfg = Config(**values, base_dir=base_dir, path=path)
     check(cfg)
     return cfg
+
+
+_KIT_TABLES = ("brand", "publish")
+
+
+def _take_office_kits(data: dict[str, Any]) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """*data* without the offices' brand/publish tables, and those tables by office index."""
+    offices = data.get("offices")
+    if not isinstance(offices, list) or not any(
+            isinstance(o, dict) and any(t in o for t in _KIT_TABLES) for o in offices):
+        return data, {}
+    kits: dict[int, dict[str, Any]] = {}
+    bare = []
+    for i, office in enumerate(offices):
+        if isinstance(office, dict):
+            kits[i] = {t: office[t] for t in _KIT_TABLES if t in office}
+            office = {k: v for k, v in office.items() if k not in _KIT_TABLES}
+        bare.append(office)
+    return {**data, "offices": bare}, kits
+
+
+def _office_kit(data: dict[str, Any], kit: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """An office's own brand/publish, each merged key by key over the top-level table."""
+    out: dict[str, Any] = {}
+    for table in _KIT_TABLES:
+        if table not in kit:
+            continue
+        own, key = kit[table], f"{prefix}.{table}"
+        if not isinstance(own, dict):
+            _bad_table(key, own)
+        top = data.get(table, {})
+        merged = {**top, **own}
+        for name, value in own.items():  # nested tables ([offices.publish.telegram]) merge too
+            if isinstance(value, dict) and isinstance(top.get(name), dict):
+                merged[name] = {**top[name], **value}
+        if table == "brand":
+            _build(Brand, own, prefix=key)  # the office's own keys, named as the office's
+            out["brand"] = Brand(**_build(Brand, merged, prefix=key))
+        else:
+            _publish(own, key)
+            out["publish"] = _publish(merged, key)
+    return out
 
 
 def _type_name(tp: Any) -> str:

@@ -2,10 +2,16 @@
 
 A channel's own table (``[publish.telegram]`` …) is declared by the channel in the registry
 (:mod:`promo_pipeline.publish.channels`) and kept in :attr:`Publish.sections`.
+
+An office may carry its own ``[offices.brand]`` and ``[offices.publish]`` (with its channels'
+tables, ``[offices.publish.telegram]`` …): merged key by key over the top-level ``[brand]`` /
+``[publish]`` when the file is loaded, kept on :attr:`Office.brand` / :attr:`Office.publish`, and
+read only through :meth:`Config.brand_for` / :meth:`Config.publish_for`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,16 +23,31 @@ from promo_pipeline.publish import channels as channel_registry
 
 @dataclass(frozen=True)
 class Office:
-    """One KPKNL whose lots are collected."""
+    """One KPKNL whose lots are collected, with its own brand kit and channels when it has them."""
 
     id: str
     name: str
     timezone: str = "Asia/Jakarta"
     categories: list[str] = field(default_factory=list)
+    #: Suffix of this office's secret variables (``PROMO_TELEGRAM_TOKEN_<suffix>``); empty: the
+    #: id in upper case, every character other than A-Z and 0-9 an underscore.
+    secret_suffix: str = ""
+    #: ``[offices.brand]`` merged over ``[brand]``; None: the office has no brand table.
+    brand: Brand | None = None
+    #: ``[offices.publish]`` merged over ``[publish]``; None: the office has no publish table.
+    publish: Publish | None = None
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def env_suffix(self) -> str:
+        """What this office's secret variables end with, after an underscore (upper case)."""
+        return _ENV_UNSAFE.sub("_", (self.secret_suffix or self.id).upper()).strip("_")
+
+
+_ENV_UNSAFE = re.compile(r"[^A-Z0-9]")
 
 
 @dataclass(frozen=True)
@@ -236,6 +257,19 @@ class Config:
         """The zone an office's times are shown in: its own, else :attr:`default_timezone`."""
         office = self.office(office_id) if office_id else None
         return office.timezone if office is not None else self.default_timezone
+
+    def brand_for(self, office_id: str | None) -> Brand:
+        """The brand kit of an office's posts: its own merged over ``[brand]``, else ``[brand]``."""
+        office = self.office(office_id) if office_id else None
+        return office.brand if office is not None and office.brand is not None else self.brand
+
+    def publish_for(self, office_id: str | None) -> Publish:
+        """Where and when an office's posts go: its ``[offices.publish]`` merged over
+        ``[publish]``, else ``[publish]``."""
+        office = self.office(office_id) if office_id else None
+        if office is not None and office.publish is not None:
+            return office.publish
+        return self.publish
 
     def display(self, path: Path) -> str:
         """A path as commands print it: relative to the config folder when inside it."""

@@ -2,7 +2,10 @@
 
 Which variables: each channel declares its own in the registry (``PROMO_TELEGRAM_TOKEN``,
 ``PROMO_FACEBOOK_TOKEN``, ``PROMO_INSTAGRAM_TOKEN``; :mod:`promo_pipeline.publish.channels`);
-the application's own are in :data:`APP_SECRETS`. Secrets are never read from ``config.toml``
+the application's own are in :data:`APP_SECRETS`. An office with its own channels reads each
+channel secret from the declared name plus ``_`` and the office's suffix
+(``PROMO_TELEGRAM_TOKEN_DOMPU``; :attr:`~promo_pipeline.config.Office.env_suffix`), else from the
+declared name (:func:`channel_secrets`). Secrets are never read from ``config.toml``
 and never written to logs, messages or the database: :class:`Redactor` scrubs them from text,
 :class:`RedactingFilter` from log records.
 """
@@ -12,9 +15,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from promo_pipeline.publish import channels as channel_registry
+
+if TYPE_CHECKING:
+    from promo_pipeline.config.model import Office
 
 #: The application's own secrets by logical name (the channels' are in the registry).
 APP_SECRETS = {
@@ -46,9 +53,24 @@ def env_value(var: str) -> str | None:
 
 
 def secret_values() -> list[str]:
-    """Every secret currently set, of every channel and of the application (for redaction)."""
-    names = dict.fromkeys([*channel_registry.env_secrets(), *APP_SECRETS.values()])
+    """Every secret currently set, of every channel (the offices' own too) and of the
+    application (for redaction)."""
+    offices = [n for n in os.environ if channel_registry.is_secret_env(n)]
+    names = dict.fromkeys([*channel_registry.env_secrets(), *offices, *APP_SECRETS.values()])
     return [v for v in (env_value(n) for n in names) if v]
+
+
+def channel_secrets(channel: str, office: Office | None = None) -> dict[str, str]:
+    """The secrets channel *channel* sends with, by their declared names: an office's own
+    variable (``PROMO_TELEGRAM_TOKEN_DOMPU``) when it is set, else the declared one. Unset
+    secrets are left out."""
+    out = {}
+    for var in channel_registry.get(channel).env_secrets:
+        own = channel_registry.office_env(var, office.env_suffix) if office is not None else var
+        value = env_value(own) or env_value(var)
+        if value:
+            out[var] = value
+    return out
 
 
 class Redactor:

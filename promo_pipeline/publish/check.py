@@ -25,8 +25,8 @@ from datetime import UTC, date, datetime, time
 from typing import Literal
 
 from promo_pipeline import clock as clock_mod
-from promo_pipeline.config import Config
-from promo_pipeline.config.secrets import env_value
+from promo_pipeline.config import Config, Office
+from promo_pipeline.config.secrets import channel_secrets
 from promo_pipeline.errors import ConfigError, PublishError
 from promo_pipeline.publish import channels as registry
 from promo_pipeline.publish.channels import Channel
@@ -45,28 +45,49 @@ class CheckLine:
     channel: str
     level: Level
     text: str
+    office: str = ""  # the office whose own channel this is ("" = the install's [publish])
 
     def line(self) -> str:
-        return f"{registry.label(self.channel)}: {WORDS[self.level]} — {self.text}"
+        where = f" ({self.office})" if self.office else ""
+        return f"{registry.label(self.channel)}{where}: {WORDS[self.level]} — {self.text}"
 
     def to_json(self) -> dict[str, str]:
-        return {"channel": self.channel, "level": self.level, "text": self.text}
+        out = {"channel": self.channel, "level": self.level, "text": self.text}
+        if self.office:
+            out["office"] = self.office
+        return out
 
 
 def check_publishing(cfg: Config, *, now: datetime | None = None) -> list[CheckLine]:
-    """Check every configured publishing channel; never raises for a channel's problem."""
+    """Check every configured publishing channel, the install's and each office's own (see
+    :func:`~promo_pipeline.publish.outbox.own_channels`); never raises for a channel's problem."""
+    from promo_pipeline.publish.outbox import own_channels
+
     today = (now or clock_mod.now()).date()
+    lines = _check_channels(cfg, None, today)
+    for office in cfg.offices:
+        if own_channels(cfg, office):
+            lines += _check_channels(cfg, office, today)
+    return lines
+
+
+def _check_channels(cfg: Config, office: Office | None, today: date) -> list[CheckLine]:
+    pub = cfg.publish_for(office.id) if office is not None else cfg.publish
+    table, suffix = "publish", ""
+    if office is not None:
+        table, suffix = f"offices[{cfg.offices.index(office)}].publish", office.env_suffix
     lines = []
-    for name in cfg.publish.channels:
+    for name in pub.channels:
         cls = registry.get(name)
-        section = cfg.publish.sections.get(name)
-        env = {var: value for var in cls.env_secrets if (value := env_value(var))}
+        section = pub.sections.get(name)
+        env = channel_secrets(name, office)
+        who = office.name if office is not None else ""
         try:
-            check_enabled(cls, section, env)
+            check_enabled(cls, section, env, table=table, suffix=suffix)
         except ConfigError as exc:
-            lines.append(CheckLine(name, "fail", str(exc)))
+            lines.append(CheckLine(name, "fail", str(exc), who))
             continue
-        channel = cls(section, secrets=env, timeout=cfg.publish.timeout)
+        channel = cls(section, secrets=env, timeout=pub.timeout)
         try:
             checker = _CHECKS.get(name)
             found = checker(channel, cfg, today) if checker else (
@@ -75,7 +96,7 @@ def check_publishing(cfg: Config, *, now: datetime | None = None) -> list[CheckL
             found = ("fail", str(exc))
         finally:
             channel.close()
-        lines.append(CheckLine(name, *found))
+        lines.append(CheckLine(name, *found, office=who))
     return lines
 
 

@@ -1,6 +1,7 @@
 """Enqueueing: each approved post becomes one delivery per configured channel, once.
 
-Settings read: ``publish.channels``, ``captions.primary``.
+Settings read: ``publish.channels`` (the post's office's: ``Config.publish_for``),
+``captions.primary``.
 
 A delivery's payload is a snapshot of what is sent (caption, images, design, lot facts for the
 export folder); its ``idem_key`` is sha256(post id | channel | content). Enqueueing again
@@ -102,7 +103,7 @@ def enqueue_approved(
     created = 0
     for post in settle.approved_posts(db):
         may_create = wanted is None or (post.office_id or "") in wanted
-        for channel in cfg.publish.channels:
+        for channel in cfg.publish_for(post.office_id).channels:
             body = payload(cfg, db, post, channel)
             key = content_key(post.id, channel, body)
             with store.write_tx(db):

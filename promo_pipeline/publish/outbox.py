@@ -1,7 +1,9 @@
 """The outbox: one delivery per (post, channel), claimed before the call, never sent twice.
 
 Settings read: ``publish.*`` (channels, slots, retries, backoff_base, max_wait and the channel
-tables), ``offices[].timezone``, ``storage.output_dir``; notifications: ``notify.*``.
+tables) and each office's ``[offices.publish]`` merged over it (``Config.publish_for``: a post goes
+through its office's channels, with the office's own secret variables),
+``offices[].timezone``, ``storage.output_dir``; notifications: ``notify.*``.
 
 The modules of the publish stage: :mod:`~promo_pipeline.publish.deliveries` (the tables and
 the ``Delivery`` record), :mod:`~promo_pipeline.publish.enqueue` (approved posts → deliveries),
@@ -48,7 +50,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,9 +58,10 @@ from sqlite_utils import Database
 
 from promo_pipeline import clock as clock_mod
 from promo_pipeline import crash, queue, runs, store
-from promo_pipeline.config import Config
+from promo_pipeline.config import Config, Office
 from promo_pipeline.config.secrets import (
     Redactor,
+    channel_secrets,
     env_value,
     guard_library_logs,
     secret_values,
@@ -92,16 +95,34 @@ logger = logging.getLogger(__name__)
 _MAX_ROUNDS = 50  # a bound on in-run retry rounds, whatever the clock does
 
 
-def make_channels(cfg: Config) -> dict[str, Channel]:
-    """The configured channels, ready to send (raises ConfigError when one is incomplete)."""
-    env = {var: value for var in registry.env_secrets() if (value := env_value(var))}
-    wanted = [(registry.get(name), cfg.publish.sections.get(name))
-              for name in cfg.publish.channels]
+def make_channels(cfg: Config, office: Office | None = None) -> dict[str, Channel]:
+    """The channels of ``[publish]`` (or of *office*: its ``[offices.publish]`` and its own
+    secret variables), ready to send (raises ConfigError when one is incomplete)."""
+    pub = cfg.publish_for(office.id) if office is not None else cfg.publish
+    table, suffix = "publish", ""
+    if office is not None:
+        table, suffix = f"offices[{cfg.offices.index(office)}].publish", office.env_suffix
+    wanted = [(registry.get(name), pub.sections.get(name)) for name in pub.channels]
+    envs = {cls.name: channel_secrets(cls.name, office) for cls, _ in wanted}
     for cls, section in wanted:
-        check_enabled(cls, section, env)
+        check_enabled(cls, section, envs[cls.name], table=table, suffix=suffix)
     guard_library_logs(secret_values())
-    return {cls.name: cls(section, secrets={v: env[v] for v in cls.env_secrets},
-                          timeout=cfg.publish.timeout) for cls, section in wanted}
+    return {cls.name: cls(section, secrets=envs[cls.name], timeout=pub.timeout)
+            for cls, section in wanted}
+
+
+def own_channels(cfg: Config, office: Office) -> bool:
+    """True when *office* sends through channels of its own: it has ``[offices.publish]`` or
+    one of its own secret variables is set (``PROMO_TELEGRAM_TOKEN_DOMPU``)."""
+    if office.publish is not None:
+        return True
+    return any(env_value(registry.office_env(var, office.env_suffix))
+               for var in registry.env_secrets())
+
+
+def make_office_channels(cfg: Config) -> dict[str, dict[str, Channel]]:
+    """Office id → its own channels, for the offices that have them (:func:`own_channels`)."""
+    return {o.id: make_channels(cfg, o) for o in cfg.offices if own_channels(cfg, o)}
 
 
 def backoff_delay(attempt: int, base: float, retry_after: float | None, *,
@@ -127,8 +148,10 @@ class _Runner:
 
     def __init__(self, cfg: Config, db: Database, channels: dict[str, Channel],
                  clock: Callable[[], datetime], sleep: Callable[[float], None],
-                 summary: PublishSummary):
+                 summary: PublishSummary,
+                 office_channels: dict[str, dict[str, Channel]] | None = None):
         self.cfg, self.db, self.channels = cfg, db, channels
+        self.office_channels = office_channels or {}
         self.clock, self.sleep, self.summary = clock, sleep, summary
         self.redact = Redactor(secret_values())
 
@@ -147,13 +170,19 @@ class _Runner:
                            clock=self.clock, sleep=self.sleep, office_timezone=tz,
                            sent_since=sent_since)
 
+    def channel_of(self, channel: str, payload: Mapping[str, Any]) -> Channel | None:
+        """The channel a delivery goes through: its office's own, else the install's (None:
+        not configured any more)."""
+        book = self.office_channels.get(str(payload.get("office_id") or ""), self.channels)
+        return book.get(channel)
+
     def settle(self, post_id: int) -> None:
         if settle.settle_post(self.db, post_id) == "published":
             self.summary.published_posts.append(post_id)
 
     def cancel_unconfigured(self) -> None:
         for d in deliveries.with_status(self.db, QUEUED):
-            if d.channel in self.channels:
+            if self.channel_of(d.channel, d.payload) is not None:
                 continue
             with store.write_tx(self.db):
                 deliveries.move(self.db, d.id, QUEUED, CANCELLED, self.clock(),
@@ -164,7 +193,7 @@ class _Runner:
     # -- sending --
     def due(self) -> list[Delivery]:
         return [d for d in deliveries.due(self.db, self.clock(), settle.approved_ids(self.db))
-                if d.channel in self.channels]
+                if self.channel_of(d.channel, d.payload) is not None]
 
     def next_wake(self) -> datetime | None:
         """When the next queued delivery or automatic look is due."""
@@ -207,7 +236,8 @@ class _Runner:
                                retry_at=deliveries.iso(at))
 
     def deliver(self, d: Delivery) -> DeliveryOutcome | None:
-        channel = self.channels[d.channel]
+        channel = self.channel_of(d.channel, d.payload)
+        assert channel is not None  # due() keeps only deliveries of configured channels
         waiting = self.wait_for_window(channel, d)
         if waiting is not None:
             return waiting
@@ -244,7 +274,7 @@ class _Runner:
             cols.update(remote_id=remote_id, remote_url=remote_url,
                         sent_at=deliveries.iso(now), next_attempt_at=None)
         elif to == UNCONFIRMED:
-            at = reconcile.first_look_at(self.channels.get(job.channel), now)
+            at = reconcile.first_look_at(self.channel_of(job.channel, job.payload), now)
             cols["next_attempt_at"] = deliveries.iso_us(at) if at else None
         with store.write_tx(self.db):
             deliveries.move(self.db, job.id, SENDING, to, now, note=error, **cols)
@@ -257,10 +287,11 @@ class _Runner:
     def _retry_or_fail(self, job: DeliveryJob, failures: int, error: str,
                        retry_after: float | None) -> DeliveryOutcome:
         failures += 1
-        if failures > self.cfg.publish.retries:
+        pub = self.cfg.publish_for(job.payload.get("office_id"))
+        if failures > pub.retries:
             return self._finish(job, FAILED, error=f"gagal setelah {failures} percobaan: {error}",
                                 failures=failures)
-        delay = backoff_delay(failures, self.cfg.publish.backoff_base, retry_after)
+        delay = backoff_delay(failures, pub.backoff_base, retry_after)
         return self._requeue(job, delay, error, f"dicoba lagi dalam {delay:.0f} dtk",
                              failures=failures)
 
@@ -358,20 +389,21 @@ def publish(
     injectable for tests. The caller holds the project lock (the CLI command, a daemon job).
     Raises :class:`ConfigError` when a configured channel lacks a setting or token.
     """
-    own_channels = channels is None
+    made = channels is None
     channels = make_channels(cfg) if channels is None else channels
+    offices = make_office_channels(cfg) if made else {}
     started = time.monotonic()
     summary = PublishSummary(now=now)
     try:
         runner = _Runner(cfg, db, channels, clock or clock_mod.now, sleep or time.sleep,
-                         summary)
+                         summary, offices)
         due = runner.prepare(ignore_slots=now)
         runner.send_due()
         mark_served(db, due, runner.clock())
         runner.record(started)
     finally:
-        if own_channels:
-            for ch in channels.values():
+        if made:
+            for ch in [*channels.values(), *(c for b in offices.values() for c in b.values())]:
                 ch.close()
     if notify and summary.problems:
         from promo_pipeline import notify as notify_mod

@@ -66,7 +66,7 @@ def recover_interrupted(run: _Runner) -> None:
     """Deliveries left in ``sending`` by a crash: looked up where the platform allows, else
     made unconfirmed for a person."""
     for d in deliveries.with_status(run.db, SENDING):
-        channel = run.channels.get(d.channel)
+        channel = run.channel_of(d.channel, d.payload)
         now = run.clock()
         seen = _look(run, channel, d) if channel is not None and channel.can_look else None
         with store.write_tx(run.db):
@@ -94,7 +94,7 @@ def recover_interrupted(run: _Runner) -> None:
 def look_unconfirmed(run: _Runner) -> None:
     """Look up every unconfirmed delivery whose next look is due."""
     for d in deliveries.to_look(run.db, run.clock()):
-        channel = run.channels.get(d.channel)
+        channel = run.channel_of(d.channel, d.payload)
         now = run.clock()
         if channel is None or not channel.can_look:
             with store.write_tx(run.db):
@@ -152,7 +152,7 @@ def _absent(run: _Runner, d: Delivery, seen: Look, now: datetime) -> DeliveryOut
     closed = closed_reason(run.db, post, now)
     failures = d.failures + 1
     with store.write_tx(run.db):
-        if closed is not None or failures > run.cfg.publish.retries:
+        if closed is not None or failures > run.cfg.publish_for(d.payload.get("office_id")).retries:
             why = (f"{seen.note}; tidak dikirim ulang: "
                    + (closed[1] if closed else f"gagal setelah {failures} percobaan"))
             deliveries.move(run.db, d.id, UNCONFIRMED, FAILED, now, note=why, last_error=why,

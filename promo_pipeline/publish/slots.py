@@ -1,6 +1,7 @@
 """Publishing slots: when an office's new approved posts may go out.
 
-Settings read: ``publish.slots`` (office-local ``HH:MM``), the offices' zones
+Settings read: ``publish.slots`` (office-local ``HH:MM``; an office's own
+``[offices.publish]`` slots through ``Config.publish_for``), the offices' zones
 (``Config.timezone_of``).
 
 A slot that has passed today and has not been served yet makes the office due; a post approved
@@ -69,11 +70,11 @@ class Due:
 def due_offices(cfg: Config, db: Database, now: datetime, *, ignore_slots: bool) -> Due:
     """Offices whose latest slot has passed and not been served (all of them with --now)."""
     due = Due({}, {})
-    slots = cfg.publish.slots
     ids = [o.id for o in cfg.offices]
     ids += [o for o in settle.approved_office_ids(db) if o not in ids]
     for office_id in [*ids, ""]:
         tz = ZoneInfo(cfg.timezone_of(office_id or None))
+        slots = cfg.publish_for(office_id or None).slots
         if ignore_slots or not slots:
             due.offices[office_id] = latest_slot(slots, tz, now) if slots else None
             continue

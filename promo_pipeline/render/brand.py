@@ -1,6 +1,7 @@
 """The brand kit: the office's colours, logo and names, resolved once per process.
 
-Settings read: ``[brand]``, the first office's name.
+Settings read: ``[brand]`` and each office's ``[offices.brand]`` (``Config.brand_for``), the
+office's name (the first office's without one).
 """
 
 from __future__ import annotations
@@ -45,10 +46,10 @@ class BrandKit:
 _BRAND_CACHE: dict[tuple, BrandKit] = {}
 
 
-def _load_logo(cfg: Config) -> tuple[Image.Image | None, str]:
-    if not cfg.brand.logo:
+def _load_logo(cfg: Config, b: Brand) -> tuple[Image.Image | None, str]:
+    if not b.logo:
         return None, "default"
-    path = cfg.resolve(cfg.brand.logo)
+    path = cfg.resolve(b.logo)
     try:
         data = path.read_bytes()
         im = imagesafe.open_image(data, draft_size=(600, 600))
@@ -60,8 +61,14 @@ def _load_logo(cfg: Config) -> tuple[Image.Image | None, str]:
     return im.convert("RGBA"), hashlib.sha256(data).hexdigest()
 
 
-def brand_kit(cfg: Config) -> BrandKit:
-    b: Brand = cfg.brand
+def brand_kit(cfg: Config, office_id: str | None = None) -> BrandKit:
+    """The brand kit of *office_id*'s images (``Config.brand_for``: its own ``[offices.brand]``
+    merged over ``[brand]``); without an office, the install's ``[brand]`` and first office."""
+    b: Brand = cfg.brand_for(office_id)
+    office = cfg.office(office_id) if office_id else None
+    if office is None:
+        office = cfg.offices[0] if cfg.offices else None
+    office_name = office.name if office is not None else ""
     logo_stat: tuple = ()
     if b.logo:
         p = cfg.resolve(b.logo)
@@ -70,7 +77,7 @@ def brand_kit(cfg: Config) -> BrandKit:
             logo_stat = (str(p), st.st_mtime_ns, st.st_size)
         except OSError:
             logo_stat = (str(p),)
-    cache_key = (repr(b), logo_stat, cfg.offices[0].name if cfg.offices else "")
+    cache_key = (repr(b), logo_stat, office_name)
     kit = _BRAND_CACHE.get(cache_key)
     if kit is not None:
         return kit
@@ -83,10 +90,10 @@ def brand_kit(cfg: Config) -> BrandKit:
         "white": (255, 255, 255),
         "black": (0, 0, 0),
     }
-    logo, logo_hash = _load_logo(cfg)
+    logo, logo_hash = _load_logo(cfg, b)
     if logo is None:
         logo = illustrations.default_logo(256, colors["primary"], colors["accent"])
-    values = brand_fields(b, cfg.offices[0].name if cfg.offices else "")
+    values = brand_fields(b, office_name)
     blob = repr((sorted(colors.items()), logo_hash, sorted(values.items())))
     kit = BrandKit(colors=colors, logo=logo, key=hashlib.sha256(blob.encode()).hexdigest()[:16],
                    values=values)

@@ -55,7 +55,7 @@ def render_digest(cfg: Config, db: Database, lots: Sequence[Lot], *, title: str,
     if not lots:
         return []
     now = now or clock.now()
-    kit = brand.brand_kit(cfg)
+    kit = brand.brand_kit(cfg, lots[0].office_id)
     template = designs.get_template(cfg, design)
     if template.kind != "digest" or template.grid is None:
         raise TemplateError(f"design {design!r} is not a digest template")
@@ -98,5 +98,5 @@ def render_digest(cfg: Config, db: Database, lots: Sequence[Lot], *, title: str,
             atomic_write_bytes(path, engine.encode_jpeg(canvas, cfg.render.jpeg_quality))
             drawn.append(item.id)
         out.append(RenderedImage(digest_id, design, item.slide, path, item.id not in existing))
-    record(db, LotPlan(digest_id, [], planned), drawn)
+    record(db, LotPlan(digest_id, [], planned, lots[0].office_id), drawn)
     return out

@@ -98,7 +98,7 @@ def _render_plan(cfg: Config, plan: LotPlan, progress: video.Progress | None = N
 
     *progress* is told (frames done, total) while a clip is encoded.
     """
-    kit = brand.brand_kit(cfg)
+    kit = brand.brand_kit(cfg, plan.office_id)
     entries, clips = [], []
     for item in plan.images:
         template = designs.get_template(cfg, item.format)
@@ -208,14 +208,13 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
     rendered, since every lot would fail the same way.
     """
     now = now or clock.now()
-    kit = brand.brand_kit(cfg)
     batch = RenderBatch()
 
     def work() -> Iterator[LotPlan]:
         # Planned lazily, one lot at a time, so a 10,000-lot catalogue never holds every lot's
         # field values in memory at once; images that already exist are reported on the way.
         for lot in lots:
-            plan = plan_lot(cfg, db, lot, formats, now, kit)
+            plan = plan_lot(cfg, db, lot, formats, now, brand.brand_kit(cfg, lot.office_id))
             existing = set() if force else existing_ids(cfg, db, plan.images)
             for p in plan.images:
                 if p.id in existing:
@@ -223,7 +222,7 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
                                                       cfg.output_dir / p.relpath, False))
             todo = [p for p in plan.images if p.id not in existing]
             if todo:
-                yield LotPlan(plan.lot_id, plan.photos, todo)
+                yield LotPlan(plan.lot_id, plan.photos, todo, plan.office_id)
 
     def done(plan: LotPlan, ids: list[str], error: str | None) -> None:
         record(db, plan, ids)

@@ -56,6 +56,7 @@ class LotPlan:
     lot_id: str
     photos: list[str]
     images: list[Planned]
+    office_id: str | None = None  # whose brand kit the images carry
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -82,8 +83,8 @@ def file_hash(path: Path) -> str:
 
 def lot_values(cfg: Config, lot: Lot, *, now: datetime, photo_count: int,
                kit: brand.BrandKit) -> dict[str, Any]:
-    values = lot_fields(lot, cfg.brand, tz=cfg.timezone_of(lot.office_id), now=now,
-                        photo_count=photo_count, urgent_days=cfg.render.urgent_days)
+    values = lot_fields(lot, cfg.brand_for(lot.office_id), tz=cfg.timezone_of(lot.office_id),
+                        now=now, photo_count=photo_count, urgent_days=cfg.render.urgent_days)
     values.update(kit.values)
     if not values.get("brand_name"):
         values["brand_name"] = lot.office_name
@@ -196,4 +197,5 @@ def plan_lot(cfg: Config, db: Database, lot: Lot, formats_: list[str] | None, no
                 id=image_id, lot_id=lot.id, format=design, slide=n,
                 template=str(template.path), relpath=f"images/{lot_dir}/{stem}-{image_id[:16]}.jpg",
                 slide_index=si, slide_photo=photo, values=svalues))
-    return LotPlan(lot_id=lot.id, photos=[str(p) for p in paths], images=planned)
+    return LotPlan(lot_id=lot.id, photos=[str(p) for p in paths], images=planned,
+                   office_id=lot.office_id)

@@ -14,6 +14,11 @@ to send.
     channels.publishing()               # names allowed in publish.channels
     channels.captioned()                # names allowed in captions.channels
     channels.env_secrets()              # every environment variable a channel reads
+    channels.office_env("PROMO_TELEGRAM_TOKEN", "DOMPU")   # PROMO_TELEGRAM_TOKEN_DOMPU
+
+An office with its own channels (``[offices.publish]``) reads each secret from the variable named
+:func:`office_env` (the declared name, an underscore, the office's suffix) and falls back to the
+declared one.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from promo_pipeline.publish.channels.base import (
     SendContext,
     SendResult,
     Unit,
+    office_env,
 )
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -100,6 +106,12 @@ def env_secrets() -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for n in names() for v in _registry[n].env_secrets))
 
 
+def is_secret_env(name: str) -> bool:
+    """True when environment variable *name* holds a channel's secret, of the install or of an
+    office (``PROMO_TELEGRAM_TOKEN``, ``PROMO_TELEGRAM_TOKEN_DOMPU``)."""
+    return any(name == v or name.startswith(f"{v}_") for v in env_secrets())
+
+
 def sections() -> dict[str, type]:
     """Channel name → settings dataclass of ``[publish.<name>]``, for channels that have one."""
     return {n: s for n in names() if (s := _registry[n].section) is not None}
@@ -121,6 +133,7 @@ _discover()
 __all__ = [
     "CaptionLimit", "Channel", "DeliveryJob", "Look", "MediaLimit", "SendContext", "SendResult",
     "Unit",
-    "caption_limit", "captioned", "env_secrets", "get", "label", "names", "publishing",
+    "caption_limit", "captioned", "env_secrets", "get", "is_secret_env", "label", "names",
+    "office_env", "publishing",
     "register", "sections", "unregister",
 ]

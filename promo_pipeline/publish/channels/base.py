@@ -290,10 +290,19 @@ def check_section(section: Any, prefix: str) -> None:
             raise ConfigError(f"config key '{prefix}.{f.name}' must be ≥ {low:g}")
 
 
-def check_enabled(channel: type[Channel], section: Any, env: Mapping[str, str]) -> None:
+def office_env(var: str, suffix: str) -> str:
+    """The variable holding secret *var* for one office (*suffix*: its
+    :attr:`~promo_pipeline.config.Office.env_suffix`; empty: *var* itself)."""
+    return f"{var}_{suffix}" if suffix else var
+
+
+def check_enabled(channel: type[Channel], section: Any, env: Mapping[str, str], *,
+                  table: str = "publish", suffix: str = "") -> None:
     """What an enabled channel needs before anything is sent: its required keys (URLs well
-    formed) and its tokens in *env* (raises :class:`ConfigError` naming the key or variable)."""
-    prefix = f"publish.{channel.name}"
+    formed) and its tokens in *env* (raises :class:`ConfigError` naming the key or variable).
+    *table*: where its settings come from (``offices[1].publish``); *suffix*: the office's
+    secret suffix, so a missing token names the office's own variable too."""
+    prefix = f"{table}.{channel.name}"
     for f in dataclasses.fields(section) if section is not None else ():
         value = getattr(section, f.name)
         if f.metadata.get("required") and not str(value).strip():
@@ -303,8 +312,9 @@ def check_enabled(channel: type[Channel], section: Any, env: Mapping[str, str]) 
                               f"got {value!r}")
     for var in channel.env_secrets:
         if not env.get(var):
+            own = f"{office_env(var, suffix)} (or {var})" if suffix else var
             raise ConfigError(f"channel '{channel.name}' needs its token in the environment "
-                              f"variable {var}")
+                              f"variable {own}")
 
 
 # --- one send -------------------------------------------------------------------------------------
