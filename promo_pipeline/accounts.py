@@ -6,12 +6,18 @@ Settings read: ``review.session_hours``, ``review.max_login_failures``, ``review
 This module owns the tables (migration set ``"review"``) and returns :class:`User` records:
 
 - ``users``: one row per named reviewer: ``name`` (case-insensitive, unique), ``role``
-  (``reviewer`` | ``admin``), ``password_hash`` (werkzeug scrypt), ``created_at``;
+  (``reviewer`` | ``admin``), ``password_hash`` (werkzeug scrypt), ``created_at``, ``offices``
+  (JSON list of the office ids it may review; NULL = every office, e.g. a Kanwil's admin);
 - ``review_sessions``: server-side sessions. The browser's signed cookie carries only a random
   session id; the table keeps its SHA-256, so logging out, resetting a password or removing an
   account ends those sessions on their next request, and a stolen database holds no usable id;
 - ``login_failures``: failed logins per (name, client address); after
   ``max_login_failures`` failures the pair is locked for ``lockout_minutes``.
+
+The office rule lives here too (:meth:`User.may_review`): an account acts only on the posts of
+the offices it was given (``promo users add NAME --offices ID,ID``), an account without offices
+on every office's; the queue, the CLI and the review page ask it, and refuse with
+:class:`~promo_pipeline.errors.OfficeScopeError` (exit 2, 403 on the page).
 
 The admin rules live here, so ``promo users`` and the review page both get them: nobody removes
 their own account, and the last admin can be neither removed nor demoted
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import re
 import secrets
@@ -33,7 +40,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from promo_pipeline import clock
-from promo_pipeline.errors import AccountError, AdminRuleError, NotFoundError
+from promo_pipeline.errors import AccountError, AdminRuleError, NotFoundError, OfficeScopeError
 from promo_pipeline.store import write_tx
 
 logger = logging.getLogger(__name__)
@@ -90,6 +97,12 @@ def m001_users_sessions(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_office_scope(db: Database) -> None:
+    # Which offices an account may review (issue 16); NULL: every office.
+    db.execute("ALTER TABLE users ADD COLUMN offices TEXT")
+
+
 @dataclass(frozen=True)
 class User:
     """A reviewer account (never its password hash)."""
@@ -97,14 +110,45 @@ class User:
     name: str
     role: str
     created_at: str
+    #: The offices whose posts it may review; empty: every office.
+    offices: tuple[str, ...] = ()
 
     @property
     def is_admin(self) -> bool:
         return self.role == ADMIN
 
+    @property
+    def every_office(self) -> bool:
+        return not self.offices
+
+    def may_review(self, office_id: str | None) -> bool:
+        """The one rule of office scope: may this account see and act on a post of
+        *office_id*? An account without offices may act on every post; one with offices only
+        on those offices' posts (a post of no office is not theirs)."""
+        return self.every_office or (office_id or "") in self.offices
+
+    def refuse(self, office_id: str | None, post_id: int) -> OfficeScopeError:
+        """The error for acting on a post outside this account's offices."""
+        return OfficeScopeError(
+            f"akun {self.name} tidak berwenang atas unggahan #{post_id} (kantor "
+            f"{office_id or '-'}); akun ini hanya untuk kantor {', '.join(self.offices)}")
+
     def to_json(self) -> dict[str, Any]:
-        """As ``promo users list --json`` prints it."""
-        return {"name": self.name, "role": self.role, "created_at": self.created_at}
+        """As ``promo users list --json`` prints it (``offices``: null = every office)."""
+        return {"name": self.name, "role": self.role, "created_at": self.created_at,
+                "offices": list(self.offices) or None}
+
+
+def _offices(text: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(text)) if text else ()
+
+
+def check_offices(offices: Any) -> tuple[str, ...]:
+    """Office ids as stored: stripped, no repeats, in the order given (empty: every office)."""
+    out = tuple(dict.fromkeys(str(o).strip() for o in offices or () if str(o).strip()))
+    if any(len(o) > 100 for o in out):
+        raise AccountError("id kantor terlalu panjang")
+    return out
 
 
 # --- passwords (werkzeug is imported only when a password is hashed or checked) ---------------
@@ -164,9 +208,9 @@ def check_role(role: str) -> str:
 def _user_row(db: Database, name: str) -> tuple[User, str] | None:
     if not name:
         return None
-    row = db.execute("select name, role, created_at, password_hash from users where name = ?",
-                     [name]).fetchone()
-    return (User(row[0], row[1], row[2]), row[3]) if row else None
+    row = db.execute("select name, role, created_at, password_hash, offices from users "
+                     "where name = ?", [name]).fetchone()
+    return (User(row[0], row[1], row[2], _offices(row[4])), row[3]) if row else None
 
 
 def get_user(db: Database, name: str) -> User | None:
@@ -175,27 +219,37 @@ def get_user(db: Database, name: str) -> User | None:
     return found[0] if found else None
 
 
-def add_user(db: Database, name: str, password: str, *, role: str = REVIEWER) -> User:
-    """Create an account; raises :class:`AccountError` for a bad or taken name, bad password."""
+def add_user(db: Database, name: str, password: str, *, role: str = REVIEWER,
+             offices: Any = ()) -> User:
+    """Create an account (*offices*: the office ids it may review; empty = every office);
+    raises :class:`AccountError` for a bad or taken name, bad password."""
     name = check_name(name)
     check_role(role)
     check_password(password)
+    scope = check_offices(offices)
     pw_hash = _hash_password(password)
-    user = User(name, role, clock.iso())
+    user = User(name, role, clock.iso(), scope)
     with write_tx(db):
         if get_user(db, name) is not None:
             raise AccountError(f"akun {name!r} sudah ada")
-        db.execute("insert into users (name, role, password_hash, created_at, updated_at) "
-                   "values (?, ?, ?, ?, null)", [name, role, pw_hash, user.created_at])
-    logger.info("review account %s added (role %s)", name, role)
+        db.execute("insert into users (name, role, password_hash, created_at, updated_at, "
+                   "offices) values (?, ?, ?, ?, null, ?)",
+                   [name, role, pw_hash, user.created_at, json.dumps(scope) if scope else None])
+    logger.info("review account %s added (role %s, offices %s)", name, role,
+                ",".join(scope) or "all")
     return user
 
 
 def list_users(db: Database) -> list[User]:
     """Every account, by name."""
-    rows = db.execute(
-        "select name, role, created_at from users order by name collate nocase").fetchall()
-    return [User(*r) for r in rows]
+    rows = db.execute("select name, role, created_at, offices from users "
+                      "order by name collate nocase").fetchall()
+    return [User(r[0], r[1], r[2], _offices(r[3])) for r in rows]
+
+
+def reviewers_of(users: list[User], office_id: str) -> int:
+    """How many of *users* may review *office_id*'s posts."""
+    return sum(1 for u in users if u.may_review(office_id))
 
 
 def count_users(db: Database) -> int:
@@ -230,8 +284,9 @@ def remove_user(db: Database, name: str, *, actor: str | None = None) -> User:
 
 
 def update_user(db: Database, name: str, *, role: str | None = None,
-                password: str | None = None) -> User:
-    """Change an account's role and/or password; a new password ends its sessions.
+                password: str | None = None, offices: Any = None) -> User:
+    """Change an account's role, password and/or offices (*offices*: None = unchanged, empty =
+    every office); a new password ends its sessions.
 
     Demoting the last admin is refused (:class:`AdminRuleError`).
     """
@@ -250,12 +305,16 @@ def update_user(db: Database, name: str, *, role: str | None = None,
             changes["role"] = role
         if pw_hash is not None:
             changes["password_hash"] = pw_hash
+        scope = user.offices
+        if offices is not None:
+            scope = check_offices(offices)
+            changes["offices"] = json.dumps(scope) if scope else None
         sets = ", ".join(f"{k} = ?" for k in changes)
         db.execute(f"update users set {sets} where name = ?",  # noqa: S608 - fixed column names
                    [*changes.values(), user.name])
         if pw_hash is not None:
             db.execute("delete from review_sessions where user_name = ?", [user.name])
-    return User(user.name, role or user.role, user.created_at)
+    return User(user.name, role or user.role, user.created_at, scope)
 
 
 def verify(db: Database, name: str, password: str) -> User | None:
@@ -353,7 +412,7 @@ def session_user(db: Database, sid: str | None) -> User | None:
     if not sid or not isinstance(sid, str):
         return None
     row = db.execute(
-        "select s.expires_at, s.last_seen_at, u.name, u.role, u.created_at "
+        "select s.expires_at, s.last_seen_at, u.name, u.role, u.created_at, u.offices "
         "from review_sessions s join users u on u.name = s.user_name where s.id_hash = ?",
         [_hash_sid(sid)],
     ).fetchone()
@@ -368,7 +427,7 @@ def session_user(db: Database, sid: str | None) -> User | None:
         with write_tx(db):
             db.execute("update review_sessions set last_seen_at = ? where id_hash = ?",
                        [clock.iso(now), _hash_sid(sid)])
-    return User(row[2], row[3], row[4])
+    return User(row[2], row[3], row[4], _offices(row[5]))
 
 
 def end_session(db: Database, sid: str | None) -> None:

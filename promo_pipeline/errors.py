@@ -110,6 +110,13 @@ class AdminRuleError(AccountError):
     exit_code = 2
 
 
+class OfficeScopeError(AccountError):
+    """An account acting on a post of an office it may not review (exit status 2; the review
+    page answers 403). The attempt is recorded in the post's history."""
+
+    exit_code = 2
+
+
 # --- publish -------------------------------------------------------------------------------
 
 

@@ -62,7 +62,9 @@ def test_add_with_password_stdin_and_list(config_path):
     res = run(config_path, "users", "list", "--json")
     rows = json.loads(res.output)
     assert [(r["name"], r["role"]) for r in rows] == [("ani", "admin"), ("budi", "reviewer")]
-    assert all(set(r) == {"name", "role", "created_at"} for r in rows)
+    # offices: null = every office (no --offices given); never a password or its hash.
+    assert all(set(r) == {"name", "role", "created_at", "offices"} for r in rows)
+    assert all(r["offices"] is None for r in rows)
 
 
 def test_add_prompts_twice_without_stdin(config_path):

@@ -28,9 +28,11 @@ def _post_deadline(app: AppContext, post: Any) -> str:
 @click.option("--office", default=None, help="Hanya unggahan kantor ini (unitKerjaId).")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Paling banyak sekian unggahan.")
+@click.option("--as", "actor", default=None, metavar="NAMA",
+              help="Hanya unggahan kantor yang boleh ditinjau akun ini.")
 @click.pass_context
 def queue_group(ctx: click.Context, as_json: bool, status: str | None, office: str | None,
-                limit: int | None) -> None:
+                limit: int | None, actor: str | None) -> None:
     """Antrean unggahan untuk ditinjau (tanpa subperintah: tampilkan daftar)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -38,14 +40,16 @@ def queue_group(ctx: click.Context, as_json: bool, status: str | None, office: s
     from promo_pipeline import queue as q
 
     app = ctx.find_object(AppContext)
-    posts = q.list_posts(app.db, status=status, office_id=office, limit=limit)
+    account = _account(app, actor) if actor else None
+    scope = None if account is None or account.every_office else account.offices
+    posts = q.list_posts(app.db, status=status, office_id=office, limit=limit, offices=scope)
     if as_json:
         emit_json([p.to_json(app.config) for p in posts])
         return
     from rich.console import Console
     from rich.table import Table
 
-    counts = q.count_by_status(app.db)
+    counts = q.count_by_status(app.db, offices=scope)
     table = Table(title=f"{len(posts)} unggahan")
     for col in ("ID", "Jenis", "Status", "Versi", "Judul", "Batas", "Pemeriksaan"):
         table.add_column(col, overflow="fold")
@@ -116,6 +120,26 @@ def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
         echo(f"  {e.at}  {e.actor}: {_event_move(e)}" + (f" ({e.reason})" if e.reason else ""))
 
 
+def _account(app: AppContext, name: str | None) -> Any:
+    """The account named by ``--as`` (None when no account has that name: the name is then
+    only recorded)."""
+    from promo_pipeline import accounts
+
+    return accounts.get_user(app.db, name) if name else None
+
+
+def _acting(app: AppContext, post_id: int, actor: str | None, action: str) -> str:
+    """The reviewer's name for *action* on *post_id*, after the account's office check
+    (refused and recorded outside its offices: exit 2)."""
+    from promo_pipeline import queue as q
+
+    who = reviewer_name(actor)
+    account = _account(app, who)
+    if account is not None:
+        q.check_office(app.db, post_id, account, action=action)
+    return who
+
+
 def _event_move(e: Any) -> str:
     if e.action in ("transition", "create"):
         return f"{e.from_status or '-'} → {e.to_status}"
@@ -130,7 +154,7 @@ def queue_approve(app: AppContext, post_id: int, actor: str | None) -> None:
     """Setujui unggahan ID (ditolak bila ada angka yang hilang/salah atau lelang berakhir)."""
     from promo_pipeline import queue as q
 
-    who = reviewer_name(actor)
+    who = _acting(app, post_id, actor, "approve")
     q.approve(app.db, post_id, actor=who)
     click.echo(f"Unggahan #{post_id} disetujui oleh {who}.")
 
@@ -144,7 +168,7 @@ def queue_reject(app: AppContext, post_id: int, reason: str, actor: str | None) 
     """Tolak unggahan ID dengan alasan."""
     from promo_pipeline import queue as q
 
-    who = reviewer_name(actor)
+    who = _acting(app, post_id, actor, "reject")
     q.reject(app.db, post_id, actor=who, reason=reason)
     click.echo(f"Unggahan #{post_id} ditolak oleh {who}.")
 
@@ -164,6 +188,7 @@ def queue_edit(app: AppContext, post_id: int, channel: str, caption_file: Any,
     from promo_pipeline import queue as q
     from promo_pipeline.errors import UsageError
 
+    who = _acting(app, post_id, actor, "edit")
     post = q.get_post(app.db, post_id)
     if channel not in post.captions:
         raise UsageError(f"kanal {channel!r} tidak ada di unggahan #{post_id} (pilihan: "
@@ -175,8 +200,7 @@ def queue_edit(app: AppContext, post_id: int, channel: str, caption_file: Any,
         if text is None:
             click.echo("Tidak ada perubahan.")
             return
-    updated = q.edit_caption(app.db, app.config, post_id, channel, text,
-                             actor=reviewer_name(actor))
+    updated = q.edit_caption(app.db, app.config, post_id, channel, text, actor=who)
     if updated.captions.get(channel) == post.captions[channel]:
         click.echo("Tidak ada perubahan.")
         return

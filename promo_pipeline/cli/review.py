@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from promo_pipeline.cli.app import AppContext, cli, emit_json, pass_app
-from promo_pipeline.errors import PromoError
+from promo_pipeline.errors import PromoError, UsageError
 
 
 @cli.command()
@@ -54,22 +55,73 @@ def _read_password(password_stdin: bool) -> str:
     return password
 
 
+def _office_ids(app: AppContext, given: tuple[str, ...]) -> tuple[str, ...]:
+    """``--offices A,B`` / ``--office A --office B`` as office ids of this install (exit 2
+    naming an unknown one)."""
+    ids = tuple(dict.fromkeys(i.strip() for g in given for i in g.split(",") if i.strip()))
+    known = {o.id for o in app.config.offices}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise UsageError(f"kantor {', '.join(unknown)} tidak ada di konfigurasi (kantor: "
+                         f"{', '.join(sorted(known)) or '-'}; lihat `promo offices`)")
+    return ids
+
+
+def _scope_text(app: AppContext, user: Any) -> str:
+    if user.every_office:
+        return "semua kantor"
+    names = {o.id: o.name for o in app.config.offices}
+    return ", ".join(names.get(i, i) for i in user.offices)
+
+
+_OFFICES_HELP = ("Kantor (unitKerjaId) yang boleh ditinjau; boleh diulang atau dipisah koma. "
+                 "Tanpa opsi ini: semua kantor.")
+
+
 @users.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["reviewer", "admin"]), default="reviewer",
               show_default=True, help="admin juga dapat mengelola akun dari halaman.")
+@click.option("--offices", "--office", "offices", multiple=True, metavar="ID[,ID…]",
+              help=_OFFICES_HELP)
 @click.option("--password-stdin", is_flag=True,
               help="Baca kata sandi dari satu baris stdin (untuk skrip), tanpa ditanya.")
 @pass_app
-def users_add(app: AppContext, name: str, role: str, password_stdin: bool) -> None:
+def users_add(app: AppContext, name: str, role: str, offices: tuple[str, ...],
+              password_stdin: bool) -> None:
     """Tambah akun NAME."""
     from promo_pipeline import accounts
 
     name = accounts.check_name(name)
+    scope = _office_ids(app, offices)
     if accounts.get_user(app.db, name) is not None:
         raise PromoError(f"akun {name!r} sudah ada")
-    user = accounts.add_user(app.db, name, _read_password(password_stdin), role=role)
-    click.echo(f"Akun {user.name} ({user.role}) dibuat.")
+    user = accounts.add_user(app.db, name, _read_password(password_stdin), role=role,
+                             offices=scope)
+    click.echo(f"Akun {user.name} ({user.role}, {_scope_text(app, user)}) dibuat.")
+
+
+@users.command("edit")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "admin"]), default=None,
+              help="Peran baru.")
+@click.option("--offices", "--office", "offices", multiple=True, metavar="ID[,ID…]",
+              help="Kantor yang boleh ditinjau (menggantikan yang lama).")
+@click.option("--all-offices", is_flag=True, help="Boleh meninjau semua kantor.")
+@pass_app
+def users_edit(app: AppContext, name: str, role: str | None, offices: tuple[str, ...],
+               all_offices: bool) -> None:
+    """Ubah peran atau kantor akun NAME."""
+    from promo_pipeline import accounts
+
+    if offices and all_offices:
+        raise UsageError("pilih --offices atau --all-offices, tidak keduanya")
+    scope: tuple[str, ...] | None = () if all_offices else (
+        _office_ids(app, offices) if offices else None)
+    if role is None and scope is None:
+        raise UsageError("tidak ada yang diubah (pakai --role, --offices atau --all-offices)")
+    user = accounts.update_user(app.db, name, role=role, offices=scope)
+    click.echo(f"Akun {user.name}: {user.role}, {_scope_text(app, user)}.")
 
 
 @users.command("list")
@@ -88,7 +140,7 @@ def users_list(app: AppContext, as_json: bool) -> None:
         return
     width = max(len(u.name) for u in rows)
     for u in rows:
-        click.echo(f"{u.name:<{width}}  {u.role:<8}  {u.created_at}")
+        click.echo(f"{u.name:<{width}}  {u.role:<8}  {u.created_at}  {_scope_text(app, u)}")
 
 
 @users.command("remove")

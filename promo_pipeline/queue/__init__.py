@@ -75,6 +75,7 @@ from promo_pipeline.queue.states import (
 if TYPE_CHECKING:
     from promo_pipeline.queue.actions import (
         approve,
+        check_office,
         edit_caption,
         reject,
         reviewer,
@@ -91,6 +92,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "approve": "promo_pipeline.queue.actions",
+    "check_office": "promo_pipeline.queue.actions",
     "edit_caption": "promo_pipeline.queue.actions",
     "reject": "promo_pipeline.queue.actions",
     "reviewer": "promo_pipeline.queue.actions",
@@ -134,6 +136,7 @@ __all__ = [
     "Synced",
     "apply_lot_states",
     "approve",
+    "check_office",
     "closed_target",
     "count_by_status",
     "edit_caption",

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from promo_pipeline import captions as cap
 from promo_pipeline import clock
+from promo_pipeline.accounts import User
 from promo_pipeline.config import Config
 from promo_pipeline.errors import NotFoundError, TransitionError, UsageError
 from promo_pipeline.lots import get_lots
@@ -42,6 +43,21 @@ def reviewer(actor: str | None) -> str:
     if not name:
         raise TransitionError("nama peninjau wajib diisi")
     return name[:100]
+
+
+def check_office(db: Database, post_id: int, account: User, *, action: str) -> Post:
+    """The post, when *account* may act on it (:meth:`User.may_review`); otherwise the attempt
+    is recorded in the post's history (action ``refused``) and
+    :class:`~promo_pipeline.errors.OfficeScopeError` raised (exit 2, 403 on the page)."""
+    post = posts.get_post(db, post_id)
+    if account.may_review(post.office_id):
+        return post
+    with write_tx(db):
+        posts.add_event(db, post_id, actor=reviewer(account.name), from_status=post.status,
+                        to_status=None, reason=f"ditolak: {action} di luar kantor akun",
+                        action="refused",
+                        detail={"attempted": action, "office_id": post.office_id})
+    raise account.refuse(post.office_id, post_id)
 
 
 def transition(db: Database, post_id: int, to_status: str, *, actor: str,

@@ -160,9 +160,10 @@ _ORDER = ("case status " + " ".join(f"when '{s}' then {i}" for i, s in enumerate
 
 def list_posts(db: Database, *, status: str | Sequence[str] | None = None,
                office_id: str | None = None, limit: int | None = None,
-               offset: int = 0) -> list[Post]:
+               offset: int = 0, offices: Sequence[str] | None = None) -> list[Post]:
     """Posts, those needing attention first (pending, failed, unconfirmed, approved, …), then
-    by the nearest deadline. *status* may be one status or several."""
+    by the nearest deadline. *status* may be one status or several; *office_id* one office,
+    *offices* only these offices' posts (an account's scope; None: every office)."""
     where: list[str] = []
     args: list[Any] = []
     if status:
@@ -176,6 +177,9 @@ def list_posts(db: Database, *, status: str | Sequence[str] | None = None,
     if office_id:
         where.append("office_id = ?")
         args.append(office_id)
+    if offices is not None:
+        where.append(f"office_id in ({','.join('?' * len(offices))})" if offices else "0")
+        args += list(offices)
     sql = "select * from posts"
     if where:
         sql += " where " + " and ".join(where)
@@ -201,10 +205,15 @@ def office_ids(db: Database, *, status: str) -> list[str]:
         "select distinct office_id from posts where status = ?", [status])})
 
 
-def count_by_status(db: Database) -> dict[str, int]:
-    """Number of posts in every status (zero included), in :data:`STATUSES` order."""
+def count_by_status(db: Database, *, offices: Sequence[str] | None = None) -> dict[str, int]:
+    """Number of posts in every status (zero included), in :data:`STATUSES` order (only
+    *offices*' posts when given)."""
     counts = dict.fromkeys(STATUSES, 0)
-    for status, n in db.execute("select status, count(*) from posts group by status"):
+    where, args = "", list(offices or ())
+    if offices is not None:
+        where = f" where office_id in ({','.join('?' * len(args))})" if args else " where 0"
+    for status, n in db.execute(
+            f"select status, count(*) from posts{where} group by status", args):  # noqa: S608
         counts[status] = n
     return counts
 

@@ -24,6 +24,7 @@ from promo_pipeline.review.blueprint import (
     designs,
     load_post,
     open_deliveries,
+    scope,
     user_name,
 )
 from promo_pipeline.store import write_tx
@@ -78,7 +79,7 @@ def reject(post_id: int) -> Any:
 
 def _next_pending(done_id: int) -> Any:
     """After a decision, go on to the next post awaiting review (the reviewer's work flow)."""
-    rows = q.list_posts(get_db(), status="pending", limit=2)
+    rows = q.list_posts(get_db(), status="pending", limit=2, offices=scope())
     nxt = next((r for r in rows if r.id != done_id), None)
     if nxt is not None:
         return redirect(url_for("review.post", post_id=nxt.id), code=303)

@@ -17,15 +17,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, abort, g, redirect, url_for
+from flask import Blueprint, Flask, abort, g, redirect, request, url_for
 
 from promo_pipeline import formats, present
 from promo_pipeline import queue as q
-from promo_pipeline.errors import NotFoundError
+from promo_pipeline.errors import NotFoundError, OfficeScopeError
 from promo_pipeline.publish import channels as registry
 from promo_pipeline.review.app import cfg_of, get_db
 
 bp = Blueprint("review", __name__)
+
+
+@bp.before_request
+def _office_scope() -> None:
+    """A post outside the signed-in account's offices is answered 403; an action on it is
+    recorded in its history (the rule: :meth:`promo_pipeline.accounts.User.may_review`)."""
+    post_id = (request.view_args or {}).get("post_id")
+    user = g.get("user")
+    if post_id is None or user is None or user.every_office:
+        return
+    post = q.find_post(get_db(), post_id)
+    if post is None or user.may_review(post.office_id):
+        return
+    if request.method == "POST":
+        action = (request.endpoint or "").rpartition(".")[2]
+        try:
+            q.check_office(get_db(), post_id, user, action=action)
+        except OfficeScopeError:
+            pass
+    abort(403)
+
+
+def scope() -> tuple[str, ...] | None:
+    """The offices whose posts the signed-in account sees (None: every office)."""
+    user = g.get("user")
+    return None if user is None or user.every_office else tuple(user.offices)
 
 
 def capitalised(word: str) -> str:

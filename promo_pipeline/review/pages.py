@@ -22,6 +22,7 @@ from promo_pipeline.review.blueprint import (
     designs,
     load_post,
     open_deliveries,
+    scope,
 )
 
 SELLER_LABELS = {
@@ -116,11 +117,12 @@ def queue() -> Any:
     except ValueError:
         page = 1
     size = cfg.review.page_size
+    mine = scope()
     rows = q.list_posts(db, status=None if status == "all" else status, office_id=office,
-                        limit=size + 1, offset=(page - 1) * size)
+                        limit=size + 1, offset=(page - 1) * size, offices=mine)
     has_next = len(rows) > size
     posts = rows[:size]
-    counts = q.count_by_status(db)
+    counts = q.count_by_status(db, offices=mine)
     lots = {lot.id: lot for lot in get_lots(db, (i for p in posts for i in p.lot_ids))}
     entries = []
     for p in posts:
@@ -137,7 +139,7 @@ def queue() -> Any:
             "warnings": len(p.lint) - len(p.blocking_findings),
             "tz": cfg.timezone_of(lot.office_id if lot is not None else p.office_id),
         })
-    offices = [(o.id, o.name) for o in cfg.offices]
+    offices = [(o.id, o.name) for o in cfg.offices if mine is None or o.id in mine]
     return render_template(
         "queue.html", entries=entries, counts=counts, total=sum(counts.values()), status=status,
         office=office, offices=offices, page=page, has_next=has_next,
