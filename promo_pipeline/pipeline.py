@@ -27,8 +27,8 @@ The caller holds the project lock (the CLI command or the daemon job).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from sqlite_utils import Database
 from promo_pipeline import captions, clock, collect, formats, present, queue, refs, render
 from promo_pipeline.collect import CollectStats
 from promo_pipeline.config import Config
-from promo_pipeline.errors import NotQueueableError, PromoError
+from promo_pipeline.errors import NotQueueableError, PromoError, UsageError
 from promo_pipeline.lots import LOT_ACTIVE, Lot, iter_postable, list_lots
 from promo_pipeline.runs import Counts, Recorder, RunSummary, status_of
 
@@ -57,6 +57,8 @@ class RunState:
     now: datetime
     lot_ref: str | None = None
     progress: bool | None = None
+    #: Only these offices (the daemon's per-office daily run); None: every office.
+    office_ids: tuple[str, ...] | None = None
     collect: CollectStats = field(default_factory=CollectStats)
     #: The lot fetched for ``--lot`` (None for a full run).
     lot: Lot | None = None
@@ -73,8 +75,12 @@ def run(
     *,
     lot_ref: str | None = None,
     progress: bool | None = None,
+    office_ids: Sequence[str] | None = None,
 ) -> RunSummary:
-    """Run the pipeline once (all configured offices, or only the lot *lot_ref*: id or URL).
+    """Run the pipeline once (all configured offices, only *office_ids*, or only the lot
+    *lot_ref*: id or URL). A run of some offices collects, renders and queues only their lots;
+    the daemon runs each office at its own local time this way, so one office's failure never
+    stops another's run.
 
     *progress*: show progress on a terminal (None: only when stderr is one). Returns the summary;
     re-raises an expected failure after recording the run as failed (see the module docstring).
@@ -82,8 +88,14 @@ def run(
     if lot_ref is not None:
         # Bad usage is not a run: check the reference before anything is recorded.
         refs.parse_lot_ref(lot_ref, site_base=cfg.source.site_base)
-    state = RunState(cfg=cfg, db=db, now=clock.now(), lot_ref=lot_ref, progress=progress)
-    recorder = Recorder(db, RUN_KIND, lot_ref=lot_ref)
+    ids = None if office_ids is None else tuple(office_ids)
+    if ids is not None:
+        unknown = [i for i in ids if cfg.office(i) is None]
+        if unknown:
+            raise UsageError(f"kantor {', '.join(unknown)} tidak ada di konfigurasi")
+    state = RunState(cfg=cfg, db=db, now=clock.now(), lot_ref=lot_ref, progress=progress,
+                     office_ids=ids)
+    recorder = Recorder(db, RUN_KIND, lot_ref=lot_ref, offices=ids)
     counts: dict[str, Counts] = {}
     logger.info("run %d started%s", recorder.run_id, f" for lot {lot_ref}" if lot_ref else "")
     try:
@@ -139,7 +151,10 @@ def _collect(state: RunState) -> Counts:
     if state.lot_ref is not None:
         state.lot = collect.collect_lot(state.cfg, state.db, state.lot_ref, stats=state.collect)
     else:
-        state.collect = collect.collect_all(state.cfg, state.db, progress=state.progress)
+        cfg = state.cfg
+        if state.office_ids is not None:  # only those offices are collected (and withdrawn)
+            cfg = replace(cfg, offices=[o for o in cfg.offices if o.id in state.office_ids])
+        state.collect = collect.collect_all(cfg, state.db, progress=state.progress)
     state.errors.extend(state.collect.errors)
     return state.collect.counts()
 
@@ -147,7 +162,10 @@ def _collect(state: RunState) -> Counts:
 def _postable(state: RunState) -> Iterator[list[Lot]]:
     """The lots that should have a post now, in pages (a national catalogue is never held in
     memory at once): the same rule as ``promo render``."""
-    if state.lot_ref is None:
+    if state.lot_ref is None and state.office_ids is not None:
+        for office_id in state.office_ids:
+            yield from iter_postable(state.db, state.now, batch=PAGE_SIZE, office_id=office_id)
+    elif state.lot_ref is None:
         yield from iter_postable(state.db, state.now, batch=PAGE_SIZE)
     elif state.lot is not None and state.lot.promotable(state.now):
         yield [state.lot]
@@ -248,8 +266,10 @@ def _tally(counts: Counts, errors: list[str], label: str,
     return _count(counts, errors, label, queue.Synced("", post_id, created))
 
 
-def run_digest(cfg: Config, db: Database) -> RunSummary:
-    """Per office: one digest post over the lots whose deposit deadline falls in the next 7 days.
+def run_digest(cfg: Config, db: Database, *,
+               office_ids: Sequence[str] | None = None) -> RunSummary:
+    """Per office (every office, or *office_ids*: the daemon's per-office job in the office's
+    zone): one digest post over the lots whose deposit deadline falls in the next 7 days.
 
     The digest images are rendered from the stored lots (up to six lots per image); the post is
     keyed by the office and ISO week, so running twice in a week makes no second post unless the
@@ -260,6 +280,8 @@ def run_digest(cfg: Config, db: Database) -> RunSummary:
 
     def body(counts: Counts, errors: list[str]) -> None:
         for office in cfg.offices:
+            if office_ids is not None and office.id not in office_ids:
+                continue
             lots = [lot for page in iter_postable(db, moment, office_id=office.id)
                     for lot in page if lot.deadline <= horizon]
             if not lots:

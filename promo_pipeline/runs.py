@@ -9,7 +9,8 @@ through the one :class:`RunSummary`: one JSON shape (:meth:`RunSummary.to_json`)
 for staff (:func:`promo_pipeline.present.run_line`).
 
 A run's ``counts`` are per stage: ``{"collect": {...}, "render": {...}, "queue": {...}}``. An urgent
-``promo run --lot`` also stores ``"lot_ref"`` among them (the daily-run check leaves those out).
+``promo run --lot`` also stores ``"lot_ref"`` among them (the daily-run check leaves those out),
+and a run of some offices only (the daemon's per-office daily run) ``"offices"``.
 """
 
 from __future__ import annotations
@@ -77,6 +78,17 @@ class Run:
         """The lot of an urgent ``promo run --lot`` (None for every other run)."""
         ref = self.counts.get("lot_ref")
         return ref if isinstance(ref, str) and ref else None
+
+    @property
+    def offices(self) -> tuple[str, ...]:
+        """The offices of a run limited to some (the daemon's per-office daily run); empty: a
+        run of every office."""
+        ids = self.counts.get("offices")
+        return tuple(str(i) for i in ids) if isinstance(ids, list) else ()
+
+    def covers(self, office_id: str | None) -> bool:
+        """True when this run worked on *office_id* (a run of every office covers them all)."""
+        return not self.offices or office_id is None or office_id in self.offices
 
 
 def _loads(text: str | None, default: Any) -> Any:
@@ -201,10 +213,12 @@ class Recorder:
     """Records one run: the row is written when the recorder is made, finished by
     :meth:`finish` (or :meth:`fail` when the run raised)."""
 
-    def __init__(self, db: Database, kind: str, *, lot_ref: str | None = None):
+    def __init__(self, db: Database, kind: str, *, lot_ref: str | None = None,
+                 offices: Sequence[str] | None = None):
         self.db = db
         self.kind = kind
         self.lot_ref = lot_ref
+        self.offices = list(offices) if offices is not None else None
         self.run_id = start_run(db, kind)
         self._started = time.monotonic()
 
@@ -212,6 +226,8 @@ class Recorder:
         stored: dict[str, Any] = dict(counts)
         if self.lot_ref:
             stored["lot_ref"] = self.lot_ref
+        if self.offices is not None:
+            stored["offices"] = self.offices
         return stored
 
     def _elapsed(self) -> float:

@@ -21,6 +21,13 @@ of ``schedule.misfire_grace_hours``):
   slept through 06:00 until after the grace): runs the daily job if ``runs`` has no successful
   daily run since today's ``daily_at`` (:func:`needs_catchup`), then publishes what is due.
 
+With several offices (a Kanwil's install), each office gets its own daily run
+(``daily-run:<office id>``, collect → render → queue of that office only) and weekly digest
+(``weekly-digest:<office id>``) at ``daily_at`` / ``digest_at`` in *its own* zone (WIB, WITA,
+WIT), and its own publishing slots (``Config.publish_for``); the hourly retry and the catch-up
+look at each office's last successful run. Each office's job is guarded on its own, so one
+office's failure (its listing down, say) never stops another office's run.
+
 A machine asleep at 06:00 that wakes at 08:00 runs the daily job once (coalesced), not never and
 not once per missed day. Every job takes the project lock (waiting for a manual run to finish),
 so the daemon and a manual ``promo run`` never overlap; a second daemon refuses to start. Like the
@@ -94,27 +101,40 @@ def needs_catchup(last_success: datetime | None, now: datetime, daily_at: str,
     return last_success is None or last_success < slot
 
 
-def last_successful_run(db: Database, *, any_status: bool = False) -> datetime | None:
+def last_successful_run(db: Database, *, any_status: bool = False,
+                        office_id: str | None = None) -> datetime | None:
     """Start of the latest full run (``kind = "run"``, ok or partial — any status with
-    *any_status*; ``--lot`` runs excluded)."""
+    *any_status*; ``--lot`` runs excluded) — of *office_id* when given (a run of every office
+    counts for each)."""
     statuses = None if any_status else (OK, PARTIAL)
-    daily = [r.started_at for r in recent_runs(db, "run", statuses=statuses) if not r.lot_ref]
+    daily = [r.started_at for r in recent_runs(db, "run", statuses=statuses)
+             if not r.lot_ref and r.covers(office_id)]
     return max(daily, default=None)
 
 
-def catchup_due(db: Database, cfg: Config, now: datetime) -> bool:
-    """Should the daily run happen now? (See :func:`needs_catchup`.)"""
-    return needs_catchup(last_successful_run(db), now, cfg.schedule.daily_at,
-                         ZoneInfo(cfg.default_timezone))
+def catchup_due(db: Database, cfg: Config, now: datetime,
+                office_id: str | None = None) -> bool:
+    """Should the daily run (of *office_id*, in its zone) happen now? (See
+    :func:`needs_catchup`.)"""
+    tz = cfg.timezone_of(office_id) if office_id else cfg.default_timezone
+    return needs_catchup(last_successful_run(db, office_id=office_id), now,
+                         cfg.schedule.daily_at, ZoneInfo(tz))
+
+
+def office_jobs(cfg: Config) -> list[str | None]:
+    """What the daily jobs run for: each office on its own when there are several, else
+    [None] (one run of every office)."""
+    return [o.id for o in cfg.offices] if len(cfg.offices) > 1 else [None]
 
 
 # --- the jobs -----------------------------------------------------------------------------
 
 
-def _default_run(cfg: Config, db: Database) -> RunSummary:
+def _default_run(cfg: Config, db: Database,
+                 office_ids: list[str] | None = None) -> RunSummary:
     from promo_pipeline import pipeline
 
-    return pipeline.run(cfg, db)
+    return pipeline.run(cfg, db, office_ids=office_ids)
 
 
 def _default_publish(cfg: Config, db: Database) -> Any:
@@ -146,7 +166,8 @@ class Jobs:
 
     cfg: Config
     lock_wait: float = JOB_LOCK_WAIT
-    run_pipeline: Callable[[Config, Database], RunSummary] = _default_run
+    #: Called as ``run_pipeline(cfg, db)``, or with ``office_ids=[id]`` for one office's run.
+    run_pipeline: Callable[..., RunSummary] = _default_run
     run_publish: Callable[[Config, Database], Any] = _default_publish
 
     def _guarded(self, what: str, body: Callable[[Database], Any]) -> Any:
@@ -181,9 +202,17 @@ class Jobs:
 
         self._guarded(what, body)
 
-    def daily_run(self) -> None:
-        """Collect → render → caption → queue, then tell reviewers about new posts."""
-        self._recorded("run", self.run_pipeline)
+    def daily_run(self, office_id: str | None = None) -> None:
+        """Collect → render → caption → queue (of *office_id* only, when given), then tell
+        reviewers about new posts."""
+        if office_id is None:
+            self._recorded("run", self.run_pipeline)
+            return
+
+        def one(cfg: Config, db: Database) -> RunSummary:
+            return self.run_pipeline(cfg, db, office_ids=[office_id])
+
+        self._recorded(f"run {office_id}", one)
 
     def publish(self) -> None:
         """Deliver what is due (slot passed and not served, retries, human re-sends)."""
@@ -209,53 +238,76 @@ class Jobs:
 
         self._guarded("expire", body)
 
-    def digest(self) -> None:
-        self._recorded("weekly digest", _digest)
+    def digest(self, office_id: str | None = None) -> None:
+        if office_id is None:
+            self._recorded("weekly digest", _digest)
+            return
+
+        def one(cfg: Config, db: Database) -> RunSummary:
+            from promo_pipeline import pipeline
+
+            return pipeline.run_digest(cfg, db, office_ids=[office_id])
+
+        self._recorded(f"weekly digest {office_id}", one)
 
     def reminders(self) -> None:
         self._recorded("reminders", _reminders)
 
-    def daily_if_due(self, *, min_gap_minutes: float = 0.0) -> None:
-        """The daily run unless one has succeeded since today's ``daily_at``.
+    def daily_if_due(self, *, min_gap_minutes: float = 0.0,
+                     office_id: str | None = None) -> None:
+        """The daily run (of *office_id*, or of each office on its own when there are several
+        and none is named) unless one has succeeded since today's ``daily_at``.
 
         Both the ``daily_at`` trigger and the hourly retry call this, so whichever fires first
         after a wake-up runs, and a run that failed (network down at 06:00) is tried again.
         *min_gap_minutes*: also skip when any run started that recently (the retry's spacing)."""
 
+        if office_id is None and office_jobs(self.cfg) != [None]:
+            for each in office_jobs(self.cfg):
+                self.daily_if_due(min_gap_minutes=min_gap_minutes, office_id=each)
+            return
+
         def check(db: Database) -> bool:
             now = clock.now()
             if min_gap_minutes > 0:
-                last = last_successful_run(db, any_status=True)
+                last = last_successful_run(db, any_status=True, office_id=office_id)
                 if last is not None and now - last < timedelta(minutes=min_gap_minutes):
                     return False
-            return catchup_due(db, self.cfg, now)
+            return catchup_due(db, self.cfg, now, office_id)
 
         due = self._guarded("daily run check", check)
         if due:
-            logger.info("daily run due (none successful since %s today)",
-                        self.cfg.schedule.daily_at)
-            self.daily_run()
+            logger.info("daily run%s due (none successful since %s today)",
+                        f" of {office_id}" if office_id else "", self.cfg.schedule.daily_at)
+            self.daily_run(office_id)
 
     def catch_up(self) -> None:
-        """After a start or a missed trigger: the daily run if it is due, then publishing."""
-        due = self._guarded("catch-up check",
-                            lambda db: catchup_due(db, self.cfg, clock.now()))
-        if due:
-            logger.info("catch-up: no successful daily run since %s today; running now",
-                        self.cfg.schedule.daily_at)
-            self.daily_run()
+        """After a start or a missed trigger: each daily run that is due (per office when there
+        are several), then publishing."""
+        for office_id in office_jobs(self.cfg):
+            due = self._guarded("catch-up check",
+                                lambda db, o=office_id: catchup_due(db, self.cfg, clock.now(), o))
+            if due:
+                logger.info("catch-up: no successful daily run%s since %s today; running now",
+                            f" of {office_id}" if office_id else "",
+                            self.cfg.schedule.daily_at)
+                self.daily_run(office_id)
         self.publish()
 
 
 # --- the scheduler ------------------------------------------------------------------------
 
 
-def _zones(cfg: Config) -> list[str]:
-    zones = []
-    for z in [o.timezone for o in cfg.offices] or [cfg.default_timezone]:
-        if z not in zones:
-            zones.append(z)
-    return zones
+def _slots(cfg: Config) -> list[tuple[str, list[str]]]:
+    """(zone, slots) of every office (its own ``[offices.publish]`` slots, or ``publish.slots``),
+    without repeats; the install's zone when no office is configured."""
+    found: dict[str, list[str]] = {}
+    pairs = [(o.timezone, cfg.publish_for(o.id).slots) for o in cfg.offices] or [
+        (cfg.default_timezone, cfg.publish.slots)]
+    for zone, slots in pairs:
+        have = found.setdefault(zone, [])
+        have.extend(s for s in slots if s not in have)
+    return list(found.items())
 
 
 def build_scheduler(
@@ -275,19 +327,29 @@ def build_scheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
     )
     daily = _hhmm(cfg.schedule.daily_at)
+    digest = _hhmm(cfg.schedule.digest_at)
     # Both daily jobs skip when any run started shortly before (they may fire together after
     # a wake-up, or right after a manual run); the hourly one waits longer after a failure.
-    sched.add_job(jobs.daily_if_due,
-                  CronTrigger(hour=daily.hour, minute=daily.minute, timezone=tz),
-                  kwargs={"min_gap_minutes": 10},
-                  id=JOB_DAILY, name="daily run", replace_existing=True)
-    for zone in _zones(cfg):
-        for slot in cfg.publish.slots:
+    for office_id in office_jobs(cfg):
+        zone = ZoneInfo(cfg.timezone_of(office_id)) if office_id else tz
+        suffix = f":{office_id}" if office_id else ""
+        sched.add_job(jobs.daily_if_due,
+                      CronTrigger(hour=daily.hour, minute=daily.minute, timezone=zone),
+                      kwargs={"min_gap_minutes": 10, "office_id": office_id},
+                      id=JOB_DAILY + suffix, name=f"daily run{suffix}", replace_existing=True)
+        sched.add_job(jobs.digest, CronTrigger(day_of_week=cfg.schedule.digest_day,
+                                               hour=digest.hour, minute=digest.minute,
+                                               timezone=zone),
+                      kwargs={"office_id": office_id},
+                      id=JOB_DIGEST + suffix, name=f"weekly digest{suffix}",
+                      replace_existing=True)
+    for zone_name, slots in _slots(cfg):
+        for slot in slots:
             at = _hhmm(slot)
-            sched.add_job(jobs.publish,
-                          CronTrigger(hour=at.hour, minute=at.minute, timezone=ZoneInfo(zone)),
-                          id=f"publish-{at:%H%M}-{zone.replace('/', '_')}",
-                          name=f"publish slot {slot} {zone}", replace_existing=True)
+            sched.add_job(jobs.publish, CronTrigger(hour=at.hour, minute=at.minute,
+                                                    timezone=ZoneInfo(zone_name)),
+                          id=f"publish-{at:%H%M}-{zone_name.replace('/', '_')}",
+                          name=f"publish slot {slot} {zone_name}", replace_existing=True)
     sched.add_job(jobs.publish, IntervalTrigger(minutes=RETRY_EVERY_MINUTES, timezone=tz),
                   id=JOB_RETRY, name="publish retries and unslotted posts",
                   replace_existing=True, misfire_grace_time=RETRY_EVERY_MINUTES * 60)
@@ -296,10 +358,6 @@ def build_scheduler(
                   name="daily run retry", replace_existing=True)
     sched.add_job(jobs.expire, IntervalTrigger(hours=1, timezone=tz), id=JOB_EXPIRE,
                   name="expire ended auctions", replace_existing=True)
-    digest = _hhmm(cfg.schedule.digest_at)
-    sched.add_job(jobs.digest, CronTrigger(day_of_week=cfg.schedule.digest_day, hour=digest.hour,
-                                           minute=digest.minute, timezone=tz),
-                  id=JOB_DIGEST, name="weekly digest", replace_existing=True)
     if cfg.schedule.reminders:
         sched.add_job(jobs.reminders, CronTrigger(hour=daily.hour, minute=daily.minute,
                                                   timezone=tz),
