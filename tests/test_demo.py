@@ -34,6 +34,7 @@ from promo_pipeline.photos import usable_paths
 
 SAMPLES = Path(__file__).parent / "data" / "lelang"
 OFFICE = "0b1a0000-0000-4000-8000-000000000001"
+DOMPU = "0b1a0000-0000-4000-8000-00000000d0b0"  # the second demo office, with its own brand
 TODAY = date(2026, 3, 1)
 CATEGORIES = {"Mobil", "Motor", "Tanah", "Rumah", "Besi Tua", "Elektronik"}
 WIB = timedelta(hours=7)
@@ -45,7 +46,13 @@ def dataset():
 
 
 def _items(ds) -> list[dict[str, Any]]:
-    return ds.listings[OFFICE]
+    """Every office's listing items, office by office."""
+    return [i for o in ds.offices for i in ds.listings.get(o["id"], [])]
+
+
+def _owner(item: dict[str, Any]) -> tuple[str, str]:
+    return (DOMPU, "KPKNL Dompu") if item["namaLokasi"] == "KAB. DOMPU" else (OFFICE,
+                                                                              "KPKNL Bima")
 
 
 def _barangs(detail: dict[str, Any]) -> list[dict[str, Any]]:
@@ -74,9 +81,10 @@ def _all_strings(node: Any) -> list[str]:
 # --- the data set --------------------------------------------------------------------------------
 
 
-def test_dataset_has_at_least_12_lots_of_one_office_over_the_six_categories(dataset):
-    assert [o["id"] for o in dataset.offices] == [OFFICE]
-    assert dataset.offices[0]["nama"] == "KPKNL Bima"
+def test_dataset_has_at_least_12_lots_of_two_offices_over_the_six_categories(dataset):
+    assert [o["id"] for o in dataset.offices] == [OFFICE, DOMPU]
+    assert [o["nama"] for o in dataset.offices] == ["KPKNL Bima", "KPKNL Dompu"]
+    assert len(dataset.listings[OFFICE]) >= 10 and len(dataset.listings[DOMPU]) >= 3
     assert demo_office()["timezone"] == "Asia/Makassar"
     items = _items(dataset)
     ids = [i["lotLelangId"] for i in items]
@@ -86,8 +94,10 @@ def test_dataset_has_at_least_12_lots_of_one_office_over_the_six_categories(data
     assert all(dataset.categories[i] for i in ids)
     assert CATEGORIES <= set(dataset.kategori)
     for item in items:
-        assert item["unitKerjaId"] == OFFICE and item["namaUnitKerja"] == "KPKNL Bima"
+        assert (item["unitKerjaId"], item["namaUnitKerja"]) == _owner(item)
         detail = dataset.details[item["lotLelangId"]]
+        assert detail.get("unitKerjaId", item["unitKerjaId"]) == _owner(item)[0]
+        assert detail.get("namaUnitKerja", item["namaUnitKerja"]) == _owner(item)[1]
         assert detail["namaKategoriLelang"] == dataset.categories[item["lotLelangId"]]
 
 
@@ -110,7 +120,10 @@ def test_every_lot_is_upcoming_relative_to_the_given_today(today):
         assert detail["tglSelesaiLelang"] == item["tglSelesaiLelang"]
         assert detail["tglMulaiLelang"] == item["tglMulaiLelang"]
         ends.append(end)
-    assert ends == sorted(ends), "the listing is in catalogue order (by closing time)"
+    for office in ds.offices:
+        listed = [datetime.fromisoformat(i["tglSelesaiLelang"])
+                  for i in ds.listings[office["id"]]]
+        assert listed == sorted(listed), "each listing is in catalogue order (by closing time)"
     assert any((e.date() - today).days <= 3 for e in ends), "one lot must be urgent"
 
 
@@ -254,7 +267,12 @@ def _check_demo_folder(folder: Path, today: date | None = None) -> None:
     # The written config keeps the real lelang.go.id bases.
     assert cfg.source.api_base == "https://api.lelang.go.id/api/v1"
     assert cfg.source.file_base == "https://file.lelang.go.id/lelang/"
-    assert [o.id for o in cfg.offices] == [OFFICE]
+    assert [o.id for o in cfg.offices] == [OFFICE, DOMPU]
+    # Two offices, two brands: Dompu's own kit, the rest inherited from [brand].
+    assert (cfg.brand_for(OFFICE).handle, cfg.brand_for(DOMPU).handle) == (
+        "@kpknlbima", "@kpknldompu")
+    assert cfg.brand_for(DOMPU).primary_color != cfg.brand_for(OFFICE).primary_color
+    assert cfg.brand_for(DOMPU).website == cfg.brand.website
     assert cfg.database_path == folder / "data" / "promo.db"
     ds = build_dataset(today)
     db = database.connect(cfg.database_path)
@@ -270,7 +288,9 @@ def _check_demo_folder(folder: Path, today: date | None = None) -> None:
             assert lot.category == ds.categories[lot.id]
             assert lot.status == "active"
             assert "<" not in lot.title and "&" not in lot.title.replace(" & ", "")
-            assert lot.url == (f"https://lelang.go.id/kpknl/{OFFICE}/detail-auction/{lot.id}")
+            assert lot.office_id == _owner(item)[0]
+            assert lot.url == (f"https://lelang.go.id/kpknl/{lot.office_id}/detail-auction/"
+                               f"{lot.id}")
             if lot.photos:
                 file_base = lot.photos[0].split("photo_barang/")[0]
             expected = _expected_photos(item, file_base or "")
@@ -280,6 +300,15 @@ def _check_demo_folder(folder: Path, today: date | None = None) -> None:
             for path in cached:
                 assert imagesafe.probe(path)[0] == "JPEG"
         assert file_base and file_base.startswith("http://127.0.0.1:")
+        # Each office's posts carry its own handle, never the other office's.
+        from promo_pipeline import queue
+
+        posts = queue.list_posts(db)
+        assert {p.office_id for p in posts} == {OFFICE, DOMPU}
+        for post in posts:
+            mine, other = (("@kpknldompu", "@kpknlbima") if post.office_id == DOMPU
+                           else ("@kpknlbima", "@kpknldompu"))
+            assert mine in post.captions["instagram"] and other not in post.captions["instagram"]
         runs = list(db["runs"].rows)
         assert [(r["kind"], r["status"]) for r in runs] == [("run", "ok")]
         assert json.loads(runs[0]["counts"])["collect"]["lots_new"] == len(lots)

@@ -251,3 +251,38 @@ def test_an_office_without_its_token_stops_publishing_naming_its_variable(tmp_pa
     finally:
         db.close()
     assert "PROMO_TELEGRAM_TOKEN_DOMPU (or PROMO_TELEGRAM_TOKEN)" in str(err.value)
+
+
+# --- promo offices --configured -------------------------------------------------------------------
+
+
+def test_promo_offices_configured_lists_brand_channels_and_reviewers(tmp_path, monkeypatch):
+    from promo_pipeline import accounts
+
+    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    cfg = load(tmp_path, office_data(tmp_path))
+    db = database.connect(cfg.database_path)
+    try:
+        accounts.add_user(db, "kanwil", "kata-sandi-rahasia", role="admin")
+        accounts.add_user(db, "dompu1", "kata-sandi-rahasia", offices=[DOMPU])
+        accounts.add_user(db, "dompu2", "kata-sandi-rahasia", offices=[DOMPU])
+    finally:
+        db.close()
+    path = str(tmp_path / "config.toml")
+    result = CliRunner().invoke(cli_mod.cli, ["--config", path, "offices", "--configured",
+                                              "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in json.loads(result.output)}
+    bima, dompu = rows[BIMA], rows[DOMPU]
+    assert (bima["brand"]["handle"], bima["brand"]["own"], bima["reviewers"]) == (
+        "@kpknlbima", False, 1)
+    assert (dompu["brand"]["handle"], dompu["brand"]["primary_color"], dompu["brand"]["own"]) == (
+        "@kpknldompu", DOMPU_PRIMARY, True)
+    assert dompu["reviewers"] == 3 and dompu["secret_suffix"] == "DOMPU"
+    assert bima["channels"] == [{"name": "export", "target": ""}]
+    assert dompu["channels"] == [{"name": "telegram", "target": "@lelangdompu"}]
+    assert dompu["own_channels"] and not bima["own_channels"]
+    text = CliRunner().invoke(cli_mod.cli, ["--config", path, "offices", "--configured",
+                                            "--search", "dompu"], env={"COLUMNS": "250"})
+    assert text.exit_code == 0 and "@lelangdompu" in text.output
+    assert "KPKNL Bima" not in text.output

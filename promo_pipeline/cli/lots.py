@@ -56,12 +56,20 @@ def scrape(app: AppContext, as_json: bool) -> None:
 @cli.command()
 @click.option("--search", default=None, metavar="TEXT",
               help="Saring nama/kota (tanpa beda huruf besar-kecil, spasi, tanda hubung).")
+@click.option("--configured", is_flag=True,
+              help="Kantor di konfigurasi ini: merek, kanal, zona waktu dan jumlah peninjau "
+                   "(tanpa internet).")
 @click.option("--json", "as_json", is_flag=True, help="Cetak array JSON.")
 @pass_app
-def offices(app: AppContext, search: str | None, as_json: bool) -> None:
-    """Daftar kantor KPKNL di lelang.go.id dengan unitKerjaId-nya (untuk [[offices]] id)."""
+def offices(app: AppContext, search: str | None, configured: bool, as_json: bool) -> None:
+    """Daftar kantor KPKNL di lelang.go.id dengan unitKerjaId-nya (untuk [[offices]] id);
+    dengan --configured: kantor yang dikonfigurasi."""
     from promo_pipeline import fetch, refs
     from promo_pipeline.http import HttpClient
+
+    if configured:
+        _configured_offices(app, search, as_json)
+        return
 
     # Finding the office id is the first set-up step, so it works before a config exists.
     if config_mod.find_config_path(app.config_path).is_file():
@@ -88,4 +96,71 @@ def offices(app: AppContext, search: str | None, as_json: bool) -> None:
     for o in found:
         table.add_row(str(o.get("nama") or ""), str(o["id"]), str(o.get("kota") or ""),
                       str(o.get("propinsi") or ""))
+    Console().print(table)
+
+
+def _channel_target(section: object) -> str:
+    for key in ("chat_id", "page_id", "user_id"):
+        value = getattr(section, key, "")
+        if value:
+            return str(value)
+    return ""
+
+
+def configured_offices(cfg: config_mod.Config, users: list) -> list[dict]:
+    """Each configured office as ``promo offices --configured --json`` prints it: its brand
+    and channels (its own merged over the top level: ``Config.brand_for`` / ``publish_for``),
+    whether they are its own, and how many accounts may review its posts."""
+    from promo_pipeline.accounts import reviewers_of
+
+    out = []
+    for office in cfg.offices:
+        brand, pub = cfg.brand_for(office.id), cfg.publish_for(office.id)
+        out.append({
+            "id": office.id, "name": office.name, "timezone": office.timezone,
+            "brand": {"name": brand.name or office.name, "handle": brand.handle,
+                      "primary_color": brand.primary_color, "phone": brand.phone,
+                      "hashtags": list(brand.hashtags), "logo": brand.logo,
+                      "own": office.brand is not None},
+            "channels": [{"name": ch, "target": _channel_target(pub.sections.get(ch))}
+                         for ch in pub.channels],
+            "own_channels": office.publish is not None,
+            "slots": list(pub.slots),
+            "secret_suffix": office.env_suffix,
+            "reviewers": reviewers_of(users, office.id),
+        })
+    return out
+
+
+def _configured_offices(app: AppContext, search: str | None, as_json: bool) -> None:
+    from promo_pipeline import accounts, refs
+
+    rows = configured_offices(app.config, accounts.list_users(app.db))
+    if search:
+        wanted = {o["id"] for o in refs.match_offices(
+            [{"id": r["id"], "nama": r["name"]} for r in rows], search)}
+        rows = [r for r in rows if r["id"] in wanted]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("Tidak ada kantor di konfigurasi" + (f" yang cocok dengan {search!r}."
+                                                          if search else "."), err=True)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from promo_pipeline.publish import channels as registry
+
+    table = Table(title=f"{len(rows)} kantor dikonfigurasi")
+    for col in ("Nama", "unitKerjaId", "Zona", "Merek", "Kanal", "Peninjau"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        b = r["brand"]
+        brand = " · ".join(x for x in (b["name"], b["handle"], b["primary_color"]) if x)
+        brand += "" if b["own"] else " (umum)"
+        channels = ", ".join(registry.label(c["name"]) + (f" {c['target']}" if c["target"]
+                                                          else "") for c in r["channels"])
+        channels += "" if r["own_channels"] else " (umum)"
+        table.add_row(r["name"], r["id"], r["timezone"], brand, channels, str(r["reviewers"]))
     Console().print(table)

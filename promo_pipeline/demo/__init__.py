@@ -4,8 +4,10 @@ A new user can try the whole tool without the internet and without an office id.
 
 1. prepares a fresh folder (default ``./promo-demo/``) with its own commented ``config.toml``
    and a database under ``data/``;
-2. builds the bundled demo data set (:func:`build_dataset`): one office (KPKNL Bima, the
-   placeholder id) and its lots from ``data/lots.json`` in the real lelang.go.id API shapes,
+2. builds the bundled demo data set (:func:`build_dataset`): two offices (KPKNL Bima and KPKNL
+   Dompu, placeholder ids; Dompu with a brand kit of its own in the demo's ``config.toml``, so
+   one install shows two offices' posts side by side) and their lots from ``data/lots.json`` in
+   the real lelang.go.id API shapes,
    dates shifted so every lot is upcoming, photos drawn by :mod:`promo_pipeline.demo.photos`;
 3. serves it with the fake lelang.go.id server (:mod:`promo_pipeline.demo.server`) on 127.0.0.1
    and points the collector's ``source`` bases at that server *in memory, for this run only*;
@@ -30,7 +32,7 @@ import logging
 import secrets
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
@@ -77,6 +79,18 @@ def demo_office() -> dict[str, Any]:
     return dict(load_spec()["office"])
 
 
+def demo_offices() -> list[dict[str, Any]]:
+    """Every demo office: :func:`demo_office` first, then ``more_offices`` (with ``lokasi``, the
+    ``namaLokasi`` of its lots, and ``brand``, its ``[offices.brand]``)."""
+    spec = load_spec()
+    return [dict(spec["office"]), *(dict(o) for o in spec.get("more_offices", []))]
+
+
+def _owner(offices: list[dict[str, Any]], listing: dict[str, Any]) -> dict[str, Any]:
+    return next((o for o in offices[1:] if o.get("lokasi") == listing.get("namaLokasi")),
+                offices[0])
+
+
 def build_dataset(today: date | None = None) -> Dataset:
     """The demo data set with dates relative to *today* (default: today in WIB).
 
@@ -91,9 +105,10 @@ def build_dataset(today: date | None = None) -> Dataset:
     if today is None:
         today = datetime.now(SOURCE_TZ).date()
     spec = load_spec()
-    office = spec["office"]
+    offices = demo_offices()
     ds = Dataset(
-        offices=[{k: office[k] for k in ("id", "nama", "kota", "propinsi", "telepon")}],
+        offices=[{k: o[k] for k in ("id", "nama", "kota", "propinsi", "telepon")}
+                 for o in offices],
         kategori=list(spec["kategori"]),
     )
     built = []
@@ -108,12 +123,16 @@ def build_dataset(today: date | None = None) -> Dataset:
             photos.append(obj)
             ds.files[path] = data
         dates = {"tglMulaiLelang": starts.isoformat(), "tglSelesaiLelang": ends.isoformat()}
+        owner = _owner(offices, listing)
+        for part in (listing, detail):  # only the keys each variant has
+            part.update({k: v for k, v in (("unitKerjaId", owner["id"]),
+                                           ("namaUnitKerja", owner["nama"])) if k in part})
         listing.update(dates, photos=photos)
         detail.update(dates, tanggalBatasJaminan=(ends - timedelta(days=1)).isoformat(),
                       photos=copy.deepcopy(photos))
         built.append((ends, lot_id, listing, detail, entry["category"]))
     for _ends, _lot_id, listing, detail, category in sorted(built, key=lambda b: b[:2]):
-        ds.add_lot(office["id"], listing, detail, category=category)
+        ds.add_lot(listing["unitKerjaId"], listing, detail, category=category)
     return ds
 
 
@@ -249,7 +268,7 @@ def run_demo(
     (folder / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
     office = demo_office()
     config_path = folder / "config.toml"
-    config_path.write_text(_demo_config(office), encoding="utf-8")
+    config_path.write_text(_demo_config(office, demo_offices()[1:]), encoding="utf-8")
     cfg = config_mod.load(config_path)
 
     step("Menyiapkan data contoh (foto digambar oleh program)…")
@@ -353,7 +372,19 @@ membuatnya ulang.
 """
 
 
-def _demo_config(office: dict[str, Any]) -> str:
+def _more_offices(more: Sequence[dict[str, Any]]) -> str:
+    """The ``[[offices]]`` tables after the first, each with its own ``[offices.brand]``."""
+    out = []
+    for o in more:
+        out += ["", "[[offices]]", f'id = "{o["id"]}"', f'name = "{o["nama"]}"',
+                f'timezone = "{o["timezone"]}"', "categories = []", "",
+                "[offices.brand]   # only what differs from [brand] below; the rest is inherited",
+                f'name = "{o["nama"]}"', f'phone = "{o["telepon"]}"']
+        out += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in o["brand"].items()]
+    return "\n".join(out)
+
+
+def _demo_config(office: dict[str, Any], more: Sequence[dict[str, Any]] = ()) -> str:
     stamp = datetime.now(SOURCE_TZ).strftime("%Y-%m-%d %H:%M")
     return f"""\
 # Promo Pipeline — configuration of the offline demo, written by `promo run --demo`
@@ -374,6 +405,7 @@ id = "{office["id"]}"   # placeholder unitKerjaId of the demo data
 name = "{office["nama"]}"
 timezone = "{office["timezone"]}"   # NTB = WITA (UTC+8); lelang.go.id publishes times in WIB
 categories = []
+{_more_offices(more)}
 
 [source]
 api_base = "https://api.lelang.go.id/api/v1"
