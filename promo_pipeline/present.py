@@ -42,7 +42,8 @@ LOT_STATUSES = {"active": "aktif", "withdrawn": "ditarik", "ended": "berakhir"}
 ROLES = {"reviewer": "peninjau", "admin": "admin"}
 #: What a post_events row records, when it is not a status change.
 EVENT_ACTIONS = {"edit": "keterangan diubah", "images": "gambar diganti",
-                 "transition": "diubah", "create": "dibuat"}
+                 "transition": "diubah", "create": "dibuat",
+                 "refused": "ditolak: di luar kantor akun"}
 #: The lot facts a post is made from, as the change list names them.
 FACT_LABELS = {
     "title": "Judul",

@@ -168,6 +168,9 @@ def test_cli_scope_lists_and_refuses_with_exit_2(tmp_path, cfg, db, users, posts
     assert q.get_post(db, posts[OFFICE_ID]).status == "pending"
     (event,) = refused(db, posts[OFFICE_ID])
     assert event.actor == "mataram"
+    history = promo(path, "queue", "history", "--post", str(posts[OFFICE_ID])).output
+    assert (f"mataram: ditolak: di luar kantor akun (tindakan approve, kantor {OFFICE_ID})"
+            in history)
     rejected = promo(path, "queue", "reject", str(posts[OFFICE_ID]), "--reason", "x",
                      "--as", "mataram")
     assert rejected.exit_code == 2 and len(refused(db, posts[OFFICE_ID])) == 2

@@ -143,7 +143,9 @@ def _acting(app: AppContext, post_id: int, actor: str | None, action: str) -> st
 def _event_move(e: Any) -> str:
     if e.action in ("transition", "create"):
         return f"{e.from_status or '-'} → {e.to_status}"
-    return str(e.action)
+    from promo_pipeline import present
+
+    return present.event_action(e.action)
 
 
 @queue_group.command("approve")

@@ -54,7 +54,7 @@ def check_office(db: Database, post_id: int, account: User, *, action: str) -> P
         return post
     with write_tx(db):
         posts.add_event(db, post_id, actor=reviewer(account.name), from_status=post.status,
-                        to_status=None, reason=f"ditolak: {action} di luar kantor akun",
+                        to_status=None, reason=f"tindakan {action}, kantor {post.office_id or '-'}",
                         action="refused",
                         detail={"attempted": action, "office_id": post.office_id})
     raise account.refuse(post.office_id, post_id)
