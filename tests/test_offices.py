@@ -286,3 +286,39 @@ def test_promo_offices_configured_lists_brand_channels_and_reviewers(tmp_path, m
                                             "--search", "dompu"], env={"COLUMNS": "250"})
     assert text.exit_code == 0 and "@lelangdompu" in text.output
     assert "KPKNL Bima" not in text.output
+
+
+def test_a_platform_quota_counts_the_posts_of_the_account_it_belongs_to(tmp_path):
+    """Instagram's 24-hour limit is per account: Dompu's own account counts Dompu's posts, the
+    install's account every other office's."""
+    from promo_pipeline.publish import deliveries
+    from promo_pipeline.publish.channels import DeliveryJob
+    from promo_pipeline.publish.outbox import _Runner
+    from promo_pipeline.publish.results import PublishSummary
+
+    cfg = load(tmp_path, office_data(tmp_path))
+    db = database.connect(cfg.database_path)
+    try:
+        now = datetime.now(UTC)
+        sent = {}
+        for n, (office, minutes) in enumerate(((BIMA, 50), (DOMPU, 40), (DOMPU, 30), ("", 20))):
+            lot = make_lot(f"lot-{n}", office or BIMA, "x")
+            post_id = _approved_post(db, cfg, lot)
+            at = now - timedelta(minutes=minutes)
+            with store.write_tx(db):
+                delivery = deliveries.insert_queued(db, post_id, "instagram", f"k{n}",
+                                                    {"office_id": office or None}, at)
+                db.execute("update deliveries set status = 'sent', sent_at = ? where id = ?",
+                           [deliveries.iso(at), delivery])
+            sent.setdefault(office, []).append(at.replace(microsecond=0))
+        runner = _Runner(cfg, db, {}, lambda: now, lambda _s: None, PublishSummary(now=True),
+                         {DOMPU: {}})
+
+        def seen(office: str | None) -> list[datetime]:
+            job = DeliveryJob(1, 1, "instagram", "k", {"office_id": office})
+            return runner.ctx(job).sent_since(now - timedelta(days=1))
+
+        assert seen(DOMPU) == sent[DOMPU]
+        assert seen(BIMA) == seen(None) == sorted(sent[BIMA] + sent[""])
+    finally:
+        db.close()

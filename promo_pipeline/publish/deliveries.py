@@ -211,11 +211,24 @@ def next_look(db: Database) -> datetime | None:
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
-def sent_since(db: Database, channel: str, since: datetime) -> list[datetime]:
-    """When *channel*'s deliveries were sent since *since* (for rolling-window quotas)."""
-    return [datetime.fromisoformat(r[0]) for r in db.execute(
-        "select sent_at from deliveries where channel = ? and status = 'sent' "
-        "and sent_at >= ? order by sent_at", [channel, iso(since)])]
+def sent_since(db: Database, channel: str, since: datetime, *,
+               offices: Collection[str] | None = None,
+               other_than: Collection[str] = ()) -> list[datetime]:
+    """When *channel*'s deliveries were sent since *since* (for rolling-window quotas), only
+    of posts of *offices* when given, never of *other_than* (an office's own account counts
+    its own posts; the install's account every other office's)."""
+    sql = ("select sent_at from deliveries where channel = ? and status = 'sent' "
+           "and sent_at >= ?")
+    args: list[Any] = [channel, iso(since)]
+    if offices is not None:
+        sql += (" and coalesce(json_extract(payload, '$.office_id'), '') in "
+                "(select value from json_each(?))")
+        args.append(json.dumps(list(offices)))
+    if other_than:
+        sql += (" and coalesce(json_extract(payload, '$.office_id'), '') not in "
+                "(select value from json_each(?))")
+        args.append(json.dumps(list(other_than)))
+    return [datetime.fromisoformat(r[0]) for r in db.execute(sql + " order by sent_at", args)]
 
 
 def count_queued(db: Database, post_ids: Collection[int]) -> int:

@@ -163,7 +163,13 @@ class _Runner:
             job.checkpoint = dict(cp)
 
         def sent_since(since: datetime) -> list[datetime]:
-            return deliveries.sent_since(self.db, job.channel, since)
+            # A platform's quota is per account: an office with channels of its own counts
+            # its own posts, the install's account those of every other office.
+            office = str(job.payload.get("office_id") or "")
+            if office in self.office_channels:
+                return deliveries.sent_since(self.db, job.channel, since, offices=[office])
+            return deliveries.sent_since(self.db, job.channel, since,
+                                         other_than=list(self.office_channels))
 
         tz = self.cfg.timezone_of(job.payload.get("office_id"))
         return SendContext(output_dir=self.cfg.output_dir, save_checkpoint=save,
