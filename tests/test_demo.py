@@ -448,3 +448,18 @@ def test_quick_start_is_two_commands_and_ci_runs_the_test_command_verbatim():
     lines = ci.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "#!/usr/bin/env bash" and "set -euo pipefail" in lines
     assert lines[-1] == tests[0]  # the last command: its status is the script's
+
+
+def test_ci_runs_ruff_and_mypy_from_the_test_extra_before_the_tests():
+    import tomllib
+
+    lines = [line.strip() for line in
+             (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    install, ruff, mypy = (lines.index(c) for c in ('pip install -e ".[test]"', "ruff check .",
+                                                    "mypy"))
+    assert install < ruff < len(lines) - 1 and install < mypy < len(lines) - 1
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    extra = [re.split(r"[<>=!~\[ ]", d, maxsplit=1)[0]
+             for d in pyproject["project"]["optional-dependencies"]["test"]]
+    assert {"ruff", "mypy"} <= set(extra)
+    assert pyproject["tool"]["mypy"]["files"]  # `mypy` with no arguments checks something

@@ -96,6 +96,19 @@ def test_a_digest_change_list_reads_the_same_in_both(project):
     assert '<th scope="row">lots</th>' not in text
 
 
+def test_a_lot_added_to_a_digest_reads_the_same_in_both(project):
+    cfg, db = project
+    lots = [_stored(db, make_lot(f"lot-{i}")) for i in range(2)]
+    q.sync_digest_post(db, cfg, OFFICE_ID, lots[:1], [], week="2026-W11")
+    post_id, created = q.sync_digest_post(db, cfg, OFFICE_ID, lots, [], week="2026-W11")
+    assert created
+    expected = present.change_lines(q.get_post(db, post_id).changes)
+    assert [(label, before) for label, before, _ in expected] == [("Lot ditambahkan", "-")]
+    page, text = _page_lines(cfg, post_id)
+    assert _show_lines(cfg, post_id) == page == expected
+    assert '<th scope="row">lots</th>' not in text
+
+
 def test_an_old_change_row_without_a_label_gets_the_facts_name():
     assert present.change_lines([Change("deposit", "Rp1", "Rp2")]) == [
         ("Uang jaminan", "Rp1", "Rp2")]
