@@ -239,3 +239,14 @@ def test_render_and_run_choose_the_same_lots(config, fake_lelang):
     promo("run")
     queued = {p["lot_ids"][0] for p in json.loads(promo("queue", "--json").stdout)}
     assert queued == rendered
+
+
+def test_the_architecture_page_names_the_same_owners():
+    """docs/ARCHITECTURE.md's owner table says what ``OWNERS`` checks."""
+    page = (PACKAGE.parent / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    said = {}
+    for row in re.findall(r"^\| (`\w+`(?:, `\w+`)*) \| `promo_pipeline/([\w/]+\.py)` \|", page,
+                          re.MULTILINE):
+        for table in re.findall(r"`(\w+)`", row[0]):
+            said[table] = row[1]
+    assert said == OWNERS
