@@ -32,6 +32,7 @@ twitter-text is imported on first use: it compiles its emoji pattern on import (
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
@@ -98,8 +99,6 @@ def _char_weights(text: str, start: int, end: int, t: _Tables) -> int:
 def _urls(text: str, t: _Tables) -> Iterator[tuple[int, int, int, int]]:
     if "." not in text:
         return
-    from twitter_text.extract_urls import extract_urls_with_indices
-
     budget = float(URL_BUDGET_US)
     reverse = None
     pos = 0
@@ -113,13 +112,39 @@ def _urls(text: str, t: _Tables) -> Iterator[tuple[int, int, int, int]]:
         start = max(0, len(text) - space.start() - 1) if space else 0
         end = t.token_end.match(text, anchor.start()).end()
         pos = end
-        cost = _url_cost(text, start, end, t, budget)
+        token = text[start:end]
+        short = len(token) <= _TOKEN_CACHE_MAX
+        # A short token's estimate is computed whole (bounded work) and remembered; a longer
+        # one's stops at the budget. Either way a token over the budget is left to count by
+        # characters, and only the budget left decides.
+        cost = _token_cost(token) if short else _url_cost(text, start, end, t, budget)
         if cost > budget:
             continue  # a pathological token: its characters count one by one
         budget -= cost
-        for entity in extract_urls_with_indices(text[start:end]):
-            yield (start + entity["indices"][0], 0, len(entity["url"]),
-                   t.url_length * t.scale)
+        for at, length in _token_urls(token) if short else _extract(token):
+            yield (start + at, 0, length, t.url_length * t.scale)
+
+
+#: Tokens up to this length have their cost and URLs remembered: the lot's link stands in every
+#: candidate caption of its lot, the site's address in every caption.
+_TOKEN_CACHE_MAX = 1_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _token_cost(token: str) -> float:
+    return _url_cost(token, 0, len(token), _tables(), float("inf"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _token_urls(token: str) -> tuple[tuple[int, int], ...]:
+    return _extract(token)
+
+
+def _extract(token: str) -> tuple[tuple[int, int], ...]:
+    """twitter-text's URLs in *token*: (offset, length) each."""
+    from twitter_text.extract_urls import extract_urls_with_indices
+
+    return tuple((e["indices"][0], len(e["url"])) for e in extract_urls_with_indices(token))
 
 
 def _url_cost(text: str, start: int, end: int, t: _Tables, budget: float) -> float:
@@ -141,25 +166,38 @@ def _url_cost(text: str, start: int, end: int, t: _Tables, budget: float) -> flo
 def _emoji(text: str, t: _Tables) -> Iterator[tuple[int, int, int, int]]:
     if not t.emoji_enabled:
         return
-    hot = t.hot_char.search(text)
-    if hot is None:
+    # Where the hot characters are, found by the few distinct ones the text holds (str.find)
+    # rather than by a pattern over the whole text: the class spans code points beyond the
+    # BMP, which the regular-expression engine tries range by range at every character.
+    present = t.hot.intersection(text)
+    if not present:
         return
+    spots = sorted(at for ch in present for at in _find_all(text, ch))
     from twitter_text.regexp.emoji import emoji
 
     budget = EMOJI_BUDGET
     reverse = text[::-1]
-    while hot is not None:
+    i = 0
+    while i < len(spots):
+        hot = spots[i]
         # The run of emoji characters around this one (backwards over the reversed text).
-        before = t.emoji_run.match(reverse, len(text) - hot.start())
-        start = hot.start() - (before.end() - before.start())
-        end = t.emoji_run.match(text, hot.start()).end()
+        before = t.emoji_run.match(reverse, len(text) - hot)
+        start = hot - (before.end() - before.start())
+        end = t.emoji_run.match(text, hot).end()
         budget -= end - start
         if budget < 0:
             return  # a pathological text: the rest counts character by character
         run = text[start:end]
         for match in emoji.finditer(run):
             yield (start + match.start(), 1, match.end() - match.start(), t.default_weight)
-        hot = t.hot_char.search(text, end)
+        i = bisect.bisect_left(spots, end, i + 1)
+
+
+def _find_all(text: str, ch: str) -> Iterator[int]:
+    at = text.find(ch)
+    while at >= 0:
+        yield at
+        at = text.find(ch, at + 1)
 
 
 # --- tables built from twitter-text's own data ---------------------------------------------------
@@ -180,8 +218,8 @@ class _Tables:
     token_end: re.Pattern[str]
     #: Runs of characters a domain is made of (for the cost estimate).
     domain_run: re.Pattern[str]
-    #: A character that makes an emoji sequence count differently from its characters.
-    hot_char: re.Pattern[str]
+    #: The characters that make an emoji sequence count differently from its characters.
+    hot: frozenset[str]
     #: A run of emoji characters.
     emoji_run: re.Pattern[str]
 
@@ -215,7 +253,6 @@ def _tables() -> _Tables:
     hot = {cp for seq in sequences if len(seq) > 1 for cp in seq[1:]}
     hot |= {seq[0] for seq in sequences if len(seq) == 1 and weight_of(seq[0]) != default}
     emoji_class = _ranges_class(_spans(every))
-    hot_class = _ranges_class(_spans(hot))
 
     tlds = _alternatives(valid_gtld.pattern) + _alternatives(valid_cctld.pattern)
     anchor = rf"\.(?:(?:{_trie(tlds)})(?=[^0-9a-zA-Z@+-]|$)|xn--[\-0-9a-z])"
@@ -229,7 +266,7 @@ def _tables() -> _Tables:
         space=re.compile(f"[{spaces_group}]"),
         token_end=re.compile(f"[^{spaces_group}]*"),
         domain_run=re.compile(rf"(?:{valid_domain_chars.pattern}|[._-])+", re.IGNORECASE),
-        hot_char=re.compile(f"[{hot_class}]"),
+        hot=frozenset(map(chr, hot)),
         emoji_run=re.compile(f"[{emoji_class}]*"),
     )
 
