@@ -1,6 +1,7 @@
 """Video benchmark (run by hand): one reel against the encode floor, peak memory, a batch.
 
     python benchmarks/video.py [--repeat 3] [--lots 200] [--write]
+    python benchmarks/video.py --batch-only --lots 200    # step 3 alone, progress every 10 lots
 
 1. Sets up a temporary project (config, database, one lot with three 1600×1200 photos).
 2. Side by side, ``--repeat`` times (alternating, so both see the same machine load):
@@ -139,10 +140,14 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--lots", type=int, default=200)
     ap.add_argument("--write", action="store_true", help="update benchmarks/README.md")
+    ap.add_argument("--batch-only", action="store_true",
+                    help="only the batch (step 3), printing progress; no README update")
     args = ap.parse_args()
     base = Path(tempfile.mkdtemp(prefix="promo-video-bench-"))
     try:
         cfg, lots = setup(base, max(1, args.lots))
+        if args.batch_only:
+            return batch_only(cfg, lots)
         reels, floors, peaks = [], [], []
         clip = None
         for _ in range(args.repeat):
@@ -184,6 +189,40 @@ def main() -> int:
         return 0 if ok_ratio and ok_mem else 1
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _load() -> str:
+    """The 1-minute load average (POSIX only; "?" elsewhere)."""
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "?"
+
+
+def batch_only(cfg: config_mod.Config, lots: list[Lot]) -> int:
+    """The batch and its re-run, with the lots done every 10 lots (a long batch on a busy
+    machine can be read part-way)."""
+    db = database.connect(cfg.database_path)
+    t = time.perf_counter()
+    done: list[str] = []
+
+    def progress(lot_id: str, design: str, n: int, total: int) -> None:
+        if not design and lot_id not in done:
+            done.append(lot_id)
+            if len(done) % 10 == 0:
+                el = time.perf_counter() - t
+                print(f"{datetime.now(UTC):%H:%M:%S} {len(done)} lots in {el:.0f} s "
+                      f"({el / len(done):.2f} s per reel); load {_load()}",
+                      flush=True)
+
+    batch = render_batch(cfg, db, lots, formats=["reel"], force=True, progress=progress)
+    batch_s = time.perf_counter() - t
+    t = time.perf_counter()
+    again = render_batch(cfg, db, lots, formats=["reel"])
+    rerun_s = time.perf_counter() - t
+    db.close()
+    print(f"batch: {batch.rendered} reels for {len(lots)} lots in {batch_s:.1f} s "
+          f"({batch_s / max(1, batch.rendered):.2f} s per reel, "
+          f"{cfg.render.workers or os.cpu_count()} processes); errors {len(batch.errors)}; "
+          f"again: {again.rendered} encoded in {rerun_s:.2f} s; load {_load()}")
+    return 0 if not batch.errors and again.rendered == 0 else 1
 
 
 def write_readme(args, reels, floors, frames, size_mb, peak_mb, batch, n_lots, batch_s,

@@ -138,6 +138,20 @@ def test_telegram_sends_a_clip_alone_with_send_video(tmp_path, fake, t, clips):
     assert msg["videos"][0]["supports_streaming"] and not msg["videos"][0]["cover"]
 
 
+def test_telegram_sends_a_long_caption_as_text_after_the_video(tmp_path, fake, t, clips):
+    from publish_project import long_caption
+
+    p = project(tmp_path, fake, ["telegram"])
+    post_id = video_post(p, clips, stills=0)
+    captions = json.loads(p.db["posts"].get(post_id)["captions"])
+    captions["telegram"] = long_caption(1500)
+    p.db["posts"].update(post_id, {"captions": json.dumps(captions)})
+    assert run(p, t).sent == 1 and fake.violations == []
+    video, text = fake.telegram
+    assert video["method"] == "sendVideo" and video["caption"] == ""
+    assert text["method"] == "sendMessage" and text["text"].endswith("detail-auction/lot-1")
+
+
 def test_telegram_video_off_sends_only_the_stills(tmp_path, fake, t, clips):
     p = project(tmp_path, fake, ["telegram"])
     video_post(p, clips)
@@ -346,3 +360,30 @@ def test_a_reel_too_small_for_facebook_is_blocked_before_the_upload(tmp_path, fa
     (d,) = p.deliveries()
     assert "270×480 px, lebih kecil dari minimum Facebook 540×960 px" in d["last_error"]
     assert fake.fb_videos == {} and fake.facebook == []
+
+
+# --- a crash after the platform accepted ----------------------------------------------------------
+
+
+@pytest.mark.crash
+@pytest.mark.parametrize("channel", ["facebook", "instagram"])
+def test_a_crash_after_a_reel_went_out_is_settled_by_looking(tmp_path, fake, static, clips,
+                                                             channel):
+    """`promo publish` dies right after the platform accepted the Reel (the delivery is left
+    in ``sending``): the next run asks the platform — the Reel's status on Facebook, the
+    container on Instagram — finds it and records it as sent. One Reel in all."""
+    from fake_platforms import env_with_tokens, promo
+
+    p = project(tmp_path, fake, [channel], static)
+    fake.ig_video_polls = 0  # the subprocess's own clock: no polling waits
+    post_id = video_post(p, clips)
+    crashed = promo(p, "publish", "--now", env=env_with_tokens(
+        PROMO_CRASH_AT="after_platform_accepted"))
+    assert crashed.returncode == 137, crashed.stderr
+    assert [d["status"] for d in p.deliveries()] == ["sending"]
+    rerun = promo(p, "publish", "--now")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    (d,) = p.deliveries()
+    posts = fake.facebook if channel == "facebook" else fake.instagram
+    assert d["status"] == "sent" and len(posts) == 1 and d["remote_id"] == posts[0]["id"]
+    assert p.post_status(post_id) == "published" and fake.violations == []
