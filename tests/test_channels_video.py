@@ -197,6 +197,26 @@ def test_a_clip_telegram_cannot_play_is_blocked_before_the_send(tmp_path, fake, 
     assert fake.telegram_posts() == [] and not any("send" in c for c in fake.calls)
 
 
+def test_telegram_refuses_a_video_over_50_mb_and_nothing_is_sent(tmp_path, fake, clips):
+    """The fake is as strict as the Bot API's upload limit (the outbox blocks such a clip
+    before the call; here the client sends it anyway)."""
+    from fake_platforms import TELEGRAM_TOKEN
+
+    from promo_pipeline.errors import PermanentPublishError
+    from promo_pipeline.publish.telegram_bot import TelegramBot, Video
+
+    big = tmp_path / "big.mp4"
+    big.write_bytes(clips["reel"].read_bytes() + bytes(50 * 1024 * 1024))
+    bot = TelegramBot(fake.url, TELEGRAM_TOKEN, "@kpknlbima", timeout=20,
+                      token_env="PROMO_TELEGRAM_TOKEN")
+    try:
+        with pytest.raises(PermanentPublishError, match=r"video maks\. 50 MB"):
+            bot.send_media([], Video(big, 540, 960, 4.0))
+    finally:
+        bot.close()
+    assert fake.telegram == [] and "sendVideo: Request Entity Too Large" in fake.violations
+
+
 def test_video_limits_read_like_the_platforms_say():
     big = VideoFacts("reel.mp4", 51 * 1024 * 1024, codec="h264", width=1080, height=1920,
                      fps=30, duration=14, pix_fmt="yuv420p", audio_codec="aac",

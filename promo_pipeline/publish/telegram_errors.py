@@ -42,7 +42,8 @@ TELEGRAM = Table(
         401: _TOKEN,
         404: _TOKEN,  # /bot<wrong token>/method answers "Not Found"
         403: _RIGHTS,
-        413: Rule(Kind.PERMANENT, "berkas terlalu besar untuk Telegram (foto maks. 10 MB)"),
+        413: Rule(Kind.PERMANENT, "berkas terlalu besar untuk Telegram (foto maks. 10 MB, video "
+                             "maks. 50 MB)"),
         # The wait comes from parameters.retry_after (the client reads it).
         429: Rule(Kind.WAIT, "Telegram membatasi laju kiriman ke chat ini (Too Many Requests)",
                   wait=60.0),
