@@ -18,6 +18,9 @@ tables                                         owner (migration set)
 ``deliveries``, ``delivery_events``,           :mod:`promo_pipeline.publish.deliveries`
 ``publish_slots``                              (``publish``)
 ``images``                                     :mod:`promo_pipeline.render.images` (``render``)
+``lot_outcomes``                               :mod:`promo_pipeline.outcomes` (``outcomes``)
+``insight_samples``                            :mod:`promo_pipeline.insights.samples`
+                                               (``insights``)
 =============================================  ==============================================
 
 A new table gets an owner module with its own migration set, listed in :data:`MIGRATIONS`.
@@ -30,7 +33,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from promo_pipeline import accounts, lots, photos, runs, store
+from promo_pipeline import accounts, lots, outcomes, photos, runs, store
+from promo_pipeline.insights import samples
 from promo_pipeline.publish import deliveries
 from promo_pipeline.queue import posts
 from promo_pipeline.render import images
@@ -44,6 +48,8 @@ MIGRATIONS: tuple[Migrations, ...] = (
     accounts.migrations,
     deliveries.migrations,
     images.migrations,
+    outcomes.migrations,
+    samples.migrations,
 )
 
 

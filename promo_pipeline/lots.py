@@ -209,6 +209,25 @@ def iter_postable(db: Database, now: datetime, *, office_id: str | None = None,
             yield lots
 
 
+def active_between(db: Database, start: datetime, end: datetime, *,
+                   office_id: str | None = None) -> list[Lot]:
+    """Lots active at any time in [*start*, *end*): first seen before *end*, auction not over
+    before *start*, not withdrawn before *start* (the report's "lots listed in a month")."""
+    where, args = "1 = 1", []
+    if office_id:
+        where, args = "office_id = ?", [office_id]
+    ids = []
+    for lot_id, first_seen, ends_at, withdrawn in db.execute(
+            f"select id, first_seen_at, ends_at, withdrawn_at from lots where {where}",  # noqa: S608
+            args).fetchall():
+        seen = clock.parse(first_seen)
+        gone = clock.parse(withdrawn)
+        if (seen is None or seen < end) and datetime.fromisoformat(ends_at) >= start and (
+                gone is None or gone >= start):
+            ids.append(lot_id)
+    return sorted(get_lots(db, ids), key=lambda lot: (lot.ends_at, lot.id))
+
+
 def collect_state(db: Database, lot_id: str) -> CollectState | None:
     """The stored lot's status, listing hash and detail age, or None for a new lot."""
     row = db.execute("select status, listing_hash, detail_fetched_at from lots where id = ?",

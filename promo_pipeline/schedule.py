@@ -1,7 +1,8 @@
 """The daily service (``promo daemon``): APScheduler 3.x triggers, every guarantee in our own state.
 
 Settings read: ``schedule.*`` (daily_at, digest_day, digest_at, reminders, misfire_grace_hours,
-timezone), ``publish.slots``, ``offices[].timezone``, ``logging.level``, ``logging.file``.
+timezone), ``publish.slots``, ``report.insights_at``, ``offices[].timezone``, ``logging.level``,
+``logging.file``.
 
 Jobs (explicit ids, in-memory job store, ``coalesce=True``, ``max_instances=1``, a misfire grace
 of ``schedule.misfire_grace_hours``):
@@ -17,6 +18,10 @@ of ``schedule.misfire_grace_hours``):
 - ``weekly-digest`` on ``digest_day`` at ``digest_at`` and, with ``reminders = true``,
   ``reminders`` daily: :func:`promo_pipeline.pipeline.run_digest` /
   :func:`~promo_pipeline.pipeline.run_reminders`, then a notification when posts were queued;
+- ``insights`` daily at ``report.insights_at``: the outcomes of ended lots
+  (:func:`promo_pipeline.outcomes.refresh`) and the platforms' numbers for posts published in
+  the last ``report.insights_days`` days (:func:`promo_pipeline.insights.fetch.fetch_due`); a
+  platform that fails leaves a note in the samples, never a failed job;
 - ``catch-up`` once at start and whenever a trigger was missed beyond its grace (a machine that
   slept through 06:00 until after the grace): runs the daily job if ``runs`` has no successful
   daily run since today's ``daily_at`` (:func:`needs_catchup`), then publishes what is due.
@@ -75,6 +80,7 @@ JOB_EXPIRE = "expire"
 JOB_DIGEST = "weekly-digest"
 JOB_REMINDERS = "reminders"
 JOB_CATCHUP = "catch-up"
+JOB_INSIGHTS = "insights"
 RETRY_EVERY_MINUTES = 10
 #: How long a job waits for the project lock (a manual run in progress) before skipping.
 JOB_LOCK_WAIT = 30 * 60.0
@@ -155,6 +161,15 @@ def _reminders(cfg: Config, db: Database) -> RunSummary:
     return pipeline.run_reminders(cfg, db)
 
 
+def _evaluate(cfg: Config, db: Database) -> dict[str, Any]:
+    from promo_pipeline import outcomes
+    from promo_pipeline.insights.fetch import fetch_due
+
+    now = clock.now()
+    return {"outcomes": outcomes.refresh(db, now).to_json(),
+            "insights": fetch_due(cfg, db, now=now).to_json()}
+
+
 @dataclass
 class Jobs:
     """The daemon's job functions. Each opens its own database connection, takes the project
@@ -169,6 +184,7 @@ class Jobs:
     #: Called as ``run_pipeline(cfg, db)``, or with ``office_ids=[id]`` for one office's run.
     run_pipeline: Callable[..., RunSummary] = _default_run
     run_publish: Callable[[Config, Database], Any] = _default_publish
+    run_evaluation: Callable[[Config, Database], Any] = _evaluate
 
     def _guarded(self, what: str, body: Callable[[Database], Any]) -> Any:
         """Run *body(db)* under the project lock with its own connection; errors are logged,
@@ -237,6 +253,14 @@ class Jobs:
                 logger.info("expiry: %s, approved posts stopped: %s", counts, moved)
 
         self._guarded("expire", body)
+
+    def insights(self) -> None:
+        """Outcomes of ended lots and the platforms' numbers for recent posts (never raises)."""
+
+        def body(db: Database) -> None:
+            logger.info("insights: %s", self.run_evaluation(self.cfg, db))
+
+        self._guarded("insights", body)
 
     def digest(self, office_id: str | None = None) -> None:
         if office_id is None:
@@ -358,6 +382,10 @@ def build_scheduler(
                   name="daily run retry", replace_existing=True)
     sched.add_job(jobs.expire, IntervalTrigger(hours=1, timezone=tz), id=JOB_EXPIRE,
                   name="expire ended auctions", replace_existing=True)
+    insights = _hhmm(cfg.report.insights_at)
+    sched.add_job(jobs.insights, CronTrigger(hour=insights.hour, minute=insights.minute,
+                                             timezone=tz),
+                  id=JOB_INSIGHTS, name="outcomes and platform insights", replace_existing=True)
     if cfg.schedule.reminders:
         sched.add_job(jobs.reminders, CronTrigger(hour=daily.hour, minute=daily.minute,
                                                   timezone=tz),

@@ -31,6 +31,13 @@ request handler), as strict as Meta documents them.
   when the upload is incomplete or the video breaks the Reels specification: 9:16, at least
   540×960, 3-90 s, 24-60 fps; code 100 for an unknown video id), and ``GET /{video-id}?
   fields=status`` with its uploading / processing / publishing phases.
+- Insights (Graph v26.0 shapes, from Meta's "Instagram Media Insights" and "Page Insights"
+  references): ``GET /{post-id}/insights?metric=…`` and ``GET /{post-id}?fields=shares,
+  comments…,reactions…`` for Page posts, ``GET /{media-id}/insights?metric=…`` for Instagram
+  media. Numbers come from :attr:`FakePlatforms.insights` (id → {metric: value}); a metric
+  name Meta does not know, or has retired (``post_impressions*``, Instagram ``impressions``),
+  is refused with code 100 as Meta does; no ``metric`` with 3001/1504028; an unknown object
+  with 100/33; Instagram answers an empty ``data`` for media it has no numbers for.
 """
 
 from __future__ import annotations
@@ -82,6 +89,15 @@ def fb_reel_problem(info: dict[str, Any] | None) -> str | None:
     if not 24 <= info["fps"] <= 60:
         return f"{info['fps']} fps"
     return None
+#: Page post metrics the fake knows (Graph v26.0), and ones Meta retired (invalid metric).
+FB_POST_METRICS = ("post_total_media_view_unique", "post_media_view",
+                   "post_reactions_by_type_total", "post_clicks", "post_clicks_by_type",
+                   "post_video_views")
+FB_RETIRED = ("post_impressions", "post_impressions_unique", "post_impressions_paid",
+              "post_impressions_organic", "post_engaged_users")
+#: Instagram media metrics (FEED); impressions/plays/video_views are retired.
+IG_MEDIA_METRICS = ("reach", "views", "likes", "comments", "shares", "saved",
+                    "total_interactions", "follows", "profile_visits", "profile_activity")
 _HASHTAG = re.compile(r"(?<![\w#&])#\w+")
 _MENTION = re.compile(r"(?<![\w@.])@[A-Za-z0-9._]{1,30}(?![\w@])")
 
@@ -144,6 +160,38 @@ class GraphHandler:
             return self._instagram(method, node, edge, fields, args, behaviour)
         return self._facebook(method, node, edge, fields, files, args, behaviour)
 
+    # -- insights --
+    def _insights(self, node: str, args: dict[str, str], known: tuple[str, ...],
+                  retired: tuple[str, ...]) -> None:
+        asked = [m for m in (args.get("metric") or "").split(",") if m]
+        if not asked:
+            return self._gerr(400, 3001, "Invalid query", subcode=1504028,
+                              user_msg="No metric was specified to be fetched. Please specify "
+                                       "one or more metrics to be fetched and try again.")
+        for m in asked:
+            if m in retired or m not in known:
+                return self._gerr(400, 100, f"(#100) The value must be a valid insights "
+                                            f"metric: {m}")
+        numbers = self.fake.insights.get(node)
+        if numbers is None and node.startswith("media"):
+            return self._json(200, {"data": []})  # "an empty data set instead of 0"
+        data = [{"name": m, "period": "lifetime",
+                 "values": [{"value": (numbers or {}).get(m, 0)}],
+                 "title": m.replace("_", " ").title(), "description": "",
+                 "id": f"{node}/insights/{m}/lifetime"} for m in asked]
+        return self._json(200, {"data": data})
+
+    def _fb_post_fields(self, post_id: str, args: dict[str, str]) -> None:
+        numbers = self.fake.insights.get(post_id) or {}
+        out: dict[str, Any] = {"id": post_id}
+        wanted = args.get("fields") or ""
+        if "shares" in wanted and numbers.get("shares"):
+            out["shares"] = {"count": numbers["shares"]}  # absent when nobody shared it
+        for edge in ("comments", "reactions"):
+            if edge in wanted:
+                out[edge] = {"data": [], "summary": {"total_count": numbers.get(edge, 0)}}
+        return self._json(200, out)
+
     # -- Facebook --
     def _facebook(self, method: str, page: str, edge: str | None, fields: dict[str, str],
                   files: dict[str, bytes], args: dict[str, str], behaviour: Any) -> None:
@@ -152,6 +200,13 @@ class GraphHandler:
             return self._json(200, {"id": "pg100", "name": "KPKNL Bima"})
         if method == "GET" and edge is None and page in fake.fb_videos:
             return self._json(200, {"id": page, "status": self._fb_video_status(page)})
+        if method == "GET" and (edge == "insights" or edge is None) and page != "me":
+            if not any(p["id"] == page for p in fake.facebook):
+                return self._gerr(400, 100, f"Unsupported get request. Object with ID "
+                                            f"'{page}' does not exist", subcode=33)
+            if edge == "insights":
+                return self._insights(page, args, FB_POST_METRICS, FB_RETIRED)
+            return self._fb_post_fields(page, args)
         if method == "POST" and edge == "video_reels":
             return self._fb_reel(page, fields, behaviour)
         if method == "GET" and edge == "published_posts":
@@ -292,6 +347,12 @@ class GraphHandler:
     def _instagram(self, method: str, node: str, edge: str | None, fields: dict[str, str],
                    args: dict[str, str], behaviour: Any) -> None:
         fake = self.fake
+        if method == "GET" and edge == "insights":
+            if not any(m["id"] == node for m in fake.instagram):
+                return self._gerr(400, 100, f"Unsupported get request. Object with ID "
+                                            f"'{node}' does not exist", subcode=33)
+            return self._insights(node, args, IG_MEDIA_METRICS, ("impressions", "plays",
+                                                                 "video_views"))
         if method == "GET" and edge is None:
             return self._ig_node(node, args)
         if method == "GET" and edge == "content_publishing_limit":

@@ -103,6 +103,7 @@ class FakePlatforms(_LoopbackServer):
         self.fb_videos: dict[str, dict[str, Any]] = {}  # Reels being uploaded / published
         self.containers: dict[str, dict[str, Any]] = {}
         self.instagram: list[dict[str, Any]] = []     # published Instagram media
+        self.insights: dict[str, dict[str, Any]] = {}  # post/media id -> metric -> value
         self.violations: list[str] = []               # limits broken by the client
         self.calls: list[str] = []                    # "POST telegram.sendPhoto", ...
         self.plan: dict[str, deque[Any]] = defaultdict(deque)

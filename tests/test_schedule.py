@@ -157,6 +157,22 @@ def test_jobs_have_ids_grace_coalescing_and_one_instance(harness):
     assert jobs["publish-0900-Asia_Makassar"].next_run_time == wita(2026, 3, 9, 9, 0)
     assert jobs["weekly-digest"].next_run_time == wita(2026, 3, 9, 7, 0)  # a Monday
     assert "reminders" not in jobs
+    assert jobs["insights"].next_run_time == wita(2026, 3, 9, 5, 0)  # report.insights_at
+
+
+def test_insights_job_runs_daily_and_survives_a_failing_fetch(harness, clock):
+    calls = []
+
+    def boom(cfg, db):
+        calls.append(clock.now)
+        raise RuntimeError("Graph API down")
+
+    harness.jobs.run_evaluation = boom
+    clock.now = wita(2026, 3, 9, 5, 0, 5)
+    harness.tick()
+    clock.now = wita(2026, 3, 10, 5, 0, 5)
+    harness.tick()
+    assert calls == [wita(2026, 3, 9, 5, 0, 5), wita(2026, 3, 10, 5, 0, 5)]
 
 
 def test_machine_asleep_at_six_runs_once_when_it_wakes(harness, clock):

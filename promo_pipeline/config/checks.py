@@ -46,10 +46,13 @@ def check(cfg: Config) -> None:
             raise ConfigError(f"config key 'source.{key}' must be an http(s) URL, got {value!r}")
     _check_brand(cfg.brand, "brand")
     for key, value in (("schedule.daily_at", cfg.schedule.daily_at),
-                       ("schedule.digest_at", cfg.schedule.digest_at)):
+                       ("schedule.digest_at", cfg.schedule.digest_at),
+                       ("report.insights_at", cfg.report.insights_at)):
         if not _HHMM.match(value):
             raise ConfigError(f"config key '{key}' must be a time like '06:00', got {value!r}")
     _check_publish(cfg.publish, "publish")
+    if cfg.report.insights_days < 0:
+        raise ConfigError("config key 'report.insights_days' must be ≥ 0 (0 = never fetch)")
     if cfg.schedule.misfire_grace_hours <= 0:
         raise ConfigError("config key 'schedule.misfire_grace_hours' must be > 0")
     days = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}

@@ -199,6 +199,16 @@ class Notify:
 
 
 @dataclass(frozen=True)
+class Report:
+    """The monthly report and the platform numbers behind it (``[report]``)."""
+
+    #: Published posts younger than this many days get their numbers fetched once a day.
+    insights_days: int = 30
+    #: When (office-local) the daemon fetches them.
+    insights_at: str = "05:00"
+
+
+@dataclass(frozen=True)
 class Logging:
     level: str = "INFO"
     file: str = "data/promo.log"
@@ -218,6 +228,7 @@ class Config:
     schedule: Schedule = field(default_factory=Schedule)
     publish: Publish = field(default_factory=Publish)
     notify: Notify = field(default_factory=Notify)
+    report: Report = field(default_factory=Report)
     logging: Logging = field(default_factory=Logging)
     base_dir: Path = field(default_factory=Path.cwd)
     path: Path | None = None

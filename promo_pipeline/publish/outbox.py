@@ -50,7 +50,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,14 +95,17 @@ logger = logging.getLogger(__name__)
 _MAX_ROUNDS = 50  # a bound on in-run retry rounds, whatever the clock does
 
 
-def make_channels(cfg: Config, office: Office | None = None) -> dict[str, Channel]:
+def make_channels(cfg: Config, office: Office | None = None, *,
+                  only: Collection[str] | None = None) -> dict[str, Channel]:
     """The channels of ``[publish]`` (or of *office*: its ``[offices.publish]`` and its own
-    secret variables), ready to send (raises ConfigError when one is incomplete)."""
+    secret variables) — those in *only*, when given —, ready to send (raises ConfigError when
+    one is incomplete)."""
     pub = cfg.publish_for(office.id) if office is not None else cfg.publish
     table, suffix = "publish", ""
     if office is not None:
         table, suffix = f"offices[{cfg.offices.index(office)}].publish", office.env_suffix
-    wanted = [(registry.get(name), pub.sections.get(name)) for name in pub.channels]
+    wanted = [(registry.get(name), pub.sections.get(name)) for name in pub.channels
+              if only is None or name in only]
     envs = {cls.name: channel_secrets(cls.name, office) for cls, _ in wanted}
     for cls, section in wanted:
         check_enabled(cls, section, envs[cls.name], table=table, suffix=suffix)
