@@ -8,6 +8,8 @@ The pipeline, in order, one module (or folder) per stage::
     queue    queue/                            images + captions → Post, pending review
     review   review/ (page), accounts          reviewers approve, reject, edit
     publish  publish/                          approved Post → channels, through an outbox
+    evaluate outcomes, insights/, report/      what became of lots, the platforms' numbers,
+                                               the monthly report (HTML + CSV)
 
 and around it: ``pipeline`` (one run: collect → render → queue), ``schedule`` (the daemon),
 ``notify`` (tell reviewers), ``runs`` (every run recorded, one summary), ``present`` (the words

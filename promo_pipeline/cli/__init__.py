@@ -7,13 +7,22 @@ calls one library function and prints its result. Expected failures
 
 One module per command group, in pipeline order: :mod:`.lots` (lots, scrape, offices),
 :mod:`.render` (render, templates), :mod:`.queue` (the review queue), :mod:`.review` (the review
-page, accounts), :mod:`.publish` (publish, deliveries), :mod:`.run` (run, daemon); the group
+page, accounts), :mod:`.publish` (publish, deliveries), :mod:`.run` (run, daemon),
+:mod:`.report` (the monthly report); the group
 itself and what they share in :mod:`.app`. Importing this package registers every command.
 """
 
 from __future__ import annotations
 
-from promo_pipeline.cli import lots, publish, queue, render, review, run  # noqa: F401 (register)
+from promo_pipeline.cli import (  # noqa: F401 (register)
+    lots,
+    publish,
+    queue,
+    render,
+    report,
+    review,
+    run,
+)
 from promo_pipeline.cli.app import AppContext, cli
 
 __all__ = ["AppContext", "cli", "main"]
