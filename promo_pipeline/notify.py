@@ -1,30 +1,34 @@
 """Notifications for reviewers: an e-mail (SMTP) and/or a Telegram message, in Indonesian.
 
 Settings read: ``notify.email.*`` (host, port, starttls, username, from, to),
-``notify.telegram.*`` (chat_id, api_base), ``review.public_url`` / ``review.host`` /
-``review.port`` (the address put in the message), ``publish.timeout`` (network timeout, also
-for SMTP, capped at 30 s); secrets only from the environment: ``PROMO_SMTP_PASSWORD`` and the
-Telegram channel's bot token (``PROMO_TELEGRAM_TOKEN``). Telegram messages go through the same
-Bot API client as the Telegram channel (:mod:`promo_pipeline.publish.telegram_bot`): a flood
-limit (429) is waited out up to :data:`TELEGRAM_FLOOD_WAIT_MAX` seconds, and a group that
-became a supergroup is followed to its new id.
+``notify.telegram.*`` (chat_id, api_base), ``report.email_to``, ``report.telegram_chat_id``,
+``review.public_url`` / ``review.host`` / ``review.port`` (the address put in the message),
+``publish.timeout`` (network timeout, also for SMTP, capped at 30 s); secrets only from the
+environment: ``PROMO_SMTP_PASSWORD`` and the Telegram channel's bot token
+(``PROMO_TELEGRAM_TOKEN``). Telegram messages go through the same Bot API client as the
+Telegram channel (:mod:`promo_pipeline.publish.telegram_bot`): a flood limit (429) is waited
+out up to :data:`TELEGRAM_FLOOD_WAIT_MAX` seconds, and a group that became a supergroup is
+followed to its new id.
 
 Sent after a run that queued posts (:func:`run_finished`) and after a publish that left
-deliveries failed or unconfirmed (:func:`publish_problems`). A notification is a courtesy: every
-failure is logged (with secrets redacted) and reported in the return value, never raised.
-A channel whose settings are empty is skipped.
+deliveries failed or unconfirmed (:func:`publish_problems`); the monthly report goes to its
+own recipients (:func:`send_report`), by the same SMTP server and bot. A notification is a
+courtesy: every failure is logged (with secrets redacted) and reported in the return value,
+never raised. A channel whose settings are empty is skipped.
 """
 
 from __future__ import annotations
 
 import logging
+import mimetypes
 import smtplib
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -62,19 +66,27 @@ def _redactor() -> Redactor:
     return Redactor([secret("smtp"), secret("telegram")])
 
 
-def send_email(cfg: Config, subject: str, text: str) -> str:
-    """Send one message to ``notify.email.to``; returns ``"sent"``, ``"skipped"`` or an error."""
+def send_email(cfg: Config, subject: str, text: str, *, to: Sequence[str] | None = None,
+               attachments: Sequence[Path] = ()) -> str:
+    """Send one message to *to* (default ``notify.email.to``) through ``notify.email``'s
+    server, with *attachments*; returns ``"sent"``, ``"skipped"`` or an error."""
     em = cfg.notify.email
-    if not em.host or not em.to:
+    recipients = list(em.to if to is None else to)
+    if not em.host or not recipients:
         return SKIPPED
     sender = em.from_ or (em.username if "@" in em.username else f"promo@{socket.getfqdn()}")
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = sender
-    msg["To"] = ", ".join(em.to)
+    msg["To"] = ", ".join(recipients)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     msg.set_content(text)
+    for path in attachments:
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        maintype, _, subtype = kind.partition("/")
+        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
+                           filename=path.name)
     password = secret("smtp")
     timeout = min(SMTP_TIMEOUT, cfg.publish.timeout)
     try:
@@ -96,18 +108,21 @@ def send_email(cfg: Config, subject: str, text: str) -> str:
             client.send_message(msg)
     except (OSError, smtplib.SMTPException) as exc:
         reason = _redactor()(f"{type(exc).__name__}: {exc}")
-        logger.warning("notify: e-mail to %s via %s:%s failed: %s", len(em.to), em.host,
+        logger.warning("notify: e-mail to %s via %s:%s failed: %s", len(recipients), em.host,
                        em.port, reason)
         return f"gagal: {reason}"
-    logger.info("notify: e-mail sent to %d recipient(s)", len(em.to))
+    logger.info("notify: e-mail sent to %d recipient(s)", len(recipients))
     return SENT
 
 
 def send_telegram(cfg: Config, text: str, *,
-                  sleep: Callable[[float], None] = time.sleep) -> str:
-    """Send *text* to ``notify.telegram.chat_id``; returns ``"sent"``, ``"skipped"`` or an error."""
+                  sleep: Callable[[float], None] = time.sleep, chat_id: str | None = None,
+                  document: Path | None = None) -> str:
+    """Send *text* to *chat_id* (default ``notify.telegram.chat_id``), or *document* with
+    *text* as its caption; returns ``"sent"``, ``"skipped"`` or an error."""
     tg = cfg.notify.telegram
-    if not tg.chat_id:
+    chat = tg.chat_id if chat_id is None else chat_id
+    if not chat:
         return SKIPPED
     token = secret("telegram")
     token_env = secret_env("telegram")
@@ -116,12 +131,15 @@ def send_telegram(cfg: Config, text: str, *,
         return f"gagal: {token_env} belum diisi"
     from promo_pipeline.publish.telegram_bot import TelegramBot, split_text
 
-    bot = TelegramBot(tg.api_base, token, tg.chat_id, timeout=cfg.publish.timeout,
+    bot = TelegramBot(tg.api_base, token, chat, timeout=cfg.publish.timeout,
                       token_env=token_env, channel="notify.telegram",
                       flood_wait_max=TELEGRAM_FLOOD_WAIT_MAX, sleep=sleep)
     try:
-        for chunk in split_text(text):
-            bot.send_message(chunk)
+        if document is not None:
+            bot.send_document(document, caption=text[:1024])
+        else:
+            for chunk in split_text(text):
+                bot.send_message(chunk)
     except PublishError as exc:
         reason = _redactor()(str(exc))
         logger.warning("notify: Telegram message failed: %s", reason)
@@ -215,3 +233,20 @@ def publish_problems(cfg: Config, db: Any, problems: Iterable[Any]) -> dict[str,
     lines += ["atau dengan: promo queue resolve ID --sent | --resend", "",
               "— Pesan otomatis Promo Pipeline"]
     return notify(cfg, subject, _redactor()("\n".join(lines)))
+
+
+def send_report(cfg: Config, *, month_label: str, office_name: str, summary: str,
+                html: Path, csvs: Sequence[Path] = ()) -> dict[str, str]:
+    """The monthly report to ``report.email_to`` (the HTML and the CSV files attached) and
+    ``report.telegram_chat_id`` (the HTML as a document); returns channel → outcome."""
+    subject = f"[Promo] Laporan promosi {month_label} — {office_name}"
+    text = (f"Laporan promosi lelang {office_name} untuk {month_label}.\n{summary}\n\n"
+            "Buka berkas HTML terlampir di peramban mana pun (tanpa internet); angka lengkap "
+            "ada di berkas CSV.")
+    results = {
+        "email": send_email(cfg, subject, text, to=cfg.report.email_to,
+                            attachments=[html, *csvs]),
+        "telegram": send_telegram(cfg, f"{subject}\n{summary}",
+                                  chat_id=cfg.report.telegram_chat_id, document=html),
+    }
+    return {k: v for k, v in results.items() if v != SKIPPED}

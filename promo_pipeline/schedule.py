@@ -22,6 +22,10 @@ of ``schedule.misfire_grace_hours``):
   (:func:`promo_pipeline.outcomes.refresh`) and the platforms' numbers for posts published in
   the last ``report.insights_days`` days (:func:`promo_pipeline.insights.fetch.fetch_due`); a
   platform that fails leaves a note in the samples, never a failed job;
+- ``monthly-report`` on the first day of a month at ``report.send_at``: last month's report
+  (:func:`promo_pipeline.report.build`) per office, sent to ``report.email_to`` and
+  ``report.telegram_chat_id`` (:func:`promo_pipeline.notify.send_report`); nothing when neither
+  is set;
 - ``catch-up`` once at start and whenever a trigger was missed beyond its grace (a machine that
   slept through 06:00 until after the grace): runs the daily job if ``runs`` has no successful
   daily run since today's ``daily_at`` (:func:`needs_catchup`), then publishes what is due.
@@ -81,6 +85,7 @@ JOB_DIGEST = "weekly-digest"
 JOB_REMINDERS = "reminders"
 JOB_CATCHUP = "catch-up"
 JOB_INSIGHTS = "insights"
+JOB_MONTHLY = "monthly-report"
 RETRY_EVERY_MINUTES = 10
 #: How long a job waits for the project lock (a manual run in progress) before skipping.
 JOB_LOCK_WAIT = 30 * 60.0
@@ -170,6 +175,30 @@ def _evaluate(cfg: Config, db: Database) -> dict[str, Any]:
             "insights": fetch_due(cfg, db, now=now).to_json()}
 
 
+def _monthly_report(cfg: Config, db: Database) -> dict[str, Any]:
+    """Last month's report for each office, written and sent (office → outcomes)."""
+    from promo_pipeline import notify, outcomes
+    from promo_pipeline.report import Month, build
+
+    if not cfg.report.email_to and not cfg.report.telegram_chat_id:
+        return {}
+    now = clock.now()
+    outcomes.refresh(db, now)
+    sent: dict[str, Any] = {}
+    for office in cfg.offices or []:
+        month = Month.last_complete(now, cfg.timezone_of(office.id))
+        done = build(cfg, db, month, office.id if len(cfg.offices) > 1 else None)
+        f = done.figures
+        summary = (f"{f.lots_listed} lot tayang, {f.lots_promoted} dipromosikan, "
+                   f"{f.posts_published} unggahan terbit.")
+        sent[office.id] = notify.send_report(cfg, month_label=f.month_label,
+                                             office_name=office.name, summary=summary,
+                                             html=done.html, csvs=done.csvs)
+        if len(cfg.offices) == 1:
+            break
+    return sent
+
+
 @dataclass
 class Jobs:
     """The daemon's job functions. Each opens its own database connection, takes the project
@@ -185,6 +214,7 @@ class Jobs:
     run_pipeline: Callable[..., RunSummary] = _default_run
     run_publish: Callable[[Config, Database], Any] = _default_publish
     run_evaluation: Callable[[Config, Database], Any] = _evaluate
+    run_monthly_report: Callable[[Config, Database], Any] = _monthly_report
 
     def _guarded(self, what: str, body: Callable[[Database], Any]) -> Any:
         """Run *body(db)* under the project lock with its own connection; errors are logged,
@@ -261,6 +291,14 @@ class Jobs:
             logger.info("insights: %s", self.run_evaluation(self.cfg, db))
 
         self._guarded("insights", body)
+
+    def monthly_report(self) -> None:
+        """Last month's report to its recipients (first day of a month)."""
+
+        def body(db: Database) -> None:
+            logger.info("monthly report: %s", self.run_monthly_report(self.cfg, db))
+
+        self._guarded("monthly report", body)
 
     def digest(self, office_id: str | None = None) -> None:
         if office_id is None:
@@ -386,6 +424,10 @@ def build_scheduler(
     sched.add_job(jobs.insights, CronTrigger(hour=insights.hour, minute=insights.minute,
                                              timezone=tz),
                   id=JOB_INSIGHTS, name="outcomes and platform insights", replace_existing=True)
+    monthly = _hhmm(cfg.report.send_at)
+    sched.add_job(jobs.monthly_report, CronTrigger(day=1, hour=monthly.hour,
+                                                   minute=monthly.minute, timezone=tz),
+                  id=JOB_MONTHLY, name="monthly report", replace_existing=True)
     if cfg.schedule.reminders:
         sched.add_job(jobs.reminders, CronTrigger(hour=daily.hour, minute=daily.minute,
                                                   timezone=tz),

@@ -195,6 +195,14 @@ class TelegramHandler:
             record.update(caption=media[0].get("caption", ""), photos=photos, order=order)
             if videos:
                 record["videos"] = videos
+        elif method == "sendDocument":
+            # Bots may send files up to 50 MB; the caption has the photo caption's limit.
+            document = files.get("document", b"")
+            caption = fields.get("caption", "")
+            if not document or len(document) > 50 * 1024 * 1024 or _utf16(caption) > 1024:
+                fake.violation("sendDocument: empty, over 50 MB or caption too long")
+                return _bad("file must be non-empty and at most 50 MB")
+            record.update(caption=caption, document=document)
         elif method == "sendMessage":
             text = fields.get("text", "")
             if not 1 <= _utf16(text) <= 4096:

@@ -326,3 +326,55 @@ def test_promo_report_command(project, tmp_path):
     assert bad.exit_code == 2 and "bulan tidak sah" in bad.output
     unknown = runner.invoke(cli, [*base, "report", "--office", "nope"])
     assert unknown.exit_code == 2 and "tidak ada di konfigurasi" in unknown.output
+
+
+def test_the_daemon_sends_last_months_report_on_the_first(project, monkeypatch):
+    import dataclasses
+
+    from fake_platforms import TELEGRAM_TOKEN, FakePlatforms
+    from test_notify import Mailbox  # the real SMTP server of the notification tests
+
+    from promo_pipeline.schedule import Jobs
+
+    cfg, _db = project
+    box = Mailbox()
+    from aiosmtpd.controller import Controller
+    from test_notify import free_port
+
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    fake = FakePlatforms().start()
+    monkeypatch.setenv("PROMO_TELEGRAM_TOKEN", TELEGRAM_TOKEN)
+    try:
+        r = dataclasses.replace
+        cfg = r(cfg, notify=r(cfg.notify, email=r(cfg.notify.email, host="127.0.0.1", port=port,
+                                                   starttls=False, from_="promo@kpknl.example"),
+                              telegram=r(cfg.notify.telegram, api_base=fake.url)),
+                report=r(cfg.report, email_to=["kepala@kpknl.example"],
+                         telegram_chat_id="-100300"))
+        with clock.use(z("11-30 23:00")):  # 1 Dec 07:00 WITA, 08:00 WIT
+            Jobs(cfg, lock_wait=5).monthly_report()
+    finally:
+        fake.stop()
+        controller.stop()
+    assert len(box.messages) == 2  # one per office
+    subjects = sorted(m["msg"]["Subject"] for m in box.messages)
+    assert subjects == ["[Promo] Laporan promosi November 2026 — KPKNL Bima",
+                        "[Promo] Laporan promosi November 2026 — KPKNL Jayapura"]
+    mail = next(m for m in box.messages if "Bima" in m["msg"]["Subject"])
+    assert mail["to"] == ["kepala@kpknl.example"]
+    names = [a.get_filename() for a in mail["msg"].iter_attachments()]
+    assert names[0] == "laporan-2026-11.html" and "per_kanal.csv" in names and len(names) == 11
+    assert "6 lot tayang, 2 dipromosikan" in mail["msg"].get_body(("plain",)).get_content()
+    docs = [m for m in fake.telegram if m["method"] == "sendDocument"]
+    assert len(docs) == 2 and all(d["chat_id"] == "-100300" for d in docs)
+    assert docs[0]["document"].startswith(b"<!DOCTYPE html>") and fake.violations == []
+
+
+def test_no_recipients_no_monthly_report(project):
+    from promo_pipeline.schedule import _monthly_report
+
+    cfg, db = project
+    assert _monthly_report(cfg, db) == {}
+    assert not (cfg.output_dir / "laporan").exists()

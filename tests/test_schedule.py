@@ -158,6 +158,7 @@ def test_jobs_have_ids_grace_coalescing_and_one_instance(harness):
     assert jobs["weekly-digest"].next_run_time == wita(2026, 3, 9, 7, 0)  # a Monday
     assert "reminders" not in jobs
     assert jobs["insights"].next_run_time == wita(2026, 3, 9, 5, 0)  # report.insights_at
+    assert jobs["monthly-report"].next_run_time == wita(2026, 4, 1, 7, 0)  # report.send_at
 
 
 def test_insights_job_runs_daily_and_survives_a_failing_fetch(harness, clock):

@@ -47,7 +47,8 @@ def check(cfg: Config) -> None:
     _check_brand(cfg.brand, "brand")
     for key, value in (("schedule.daily_at", cfg.schedule.daily_at),
                        ("schedule.digest_at", cfg.schedule.digest_at),
-                       ("report.insights_at", cfg.report.insights_at)):
+                       ("report.insights_at", cfg.report.insights_at),
+                       ("report.send_at", cfg.report.send_at)):
         if not _HHMM.match(value):
             raise ConfigError(f"config key '{key}' must be a time like '06:00', got {value!r}")
     _check_publish(cfg.publish, "publish")

@@ -206,6 +206,12 @@ class Report:
     insights_days: int = 30
     #: When (office-local) the daemon fetches them.
     insights_at: str = "05:00"
+    #: Where the daemon sends last month's report on the first day of a month (empty: nowhere):
+    #: e-mail addresses (through ``[notify.email]``'s server) and a Telegram chat.
+    email_to: list[str] = field(default_factory=list)
+    telegram_chat_id: str = ""
+    #: When (office-local) on the first day of a month it is sent.
+    send_at: str = "07:00"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import mimetypes
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -170,6 +171,11 @@ class TelegramBot:
             data["link_preview_options"] = json.dumps({"is_disabled": True})
         return _message_id(self.call("sendMessage", data))
 
+    def send_document(self, path: Path, caption: str = "") -> int | None:
+        """One file as a document (``sendDocument``, e.g. the monthly report); returns its id."""
+        data = {"caption": caption} if caption else {}
+        return _message_id(self.call("sendDocument", data, files={"document": path}))
+
     def get_me(self) -> dict[str, Any]:
         """The bot itself (``getMe``): proves the token works."""
         result = self.call("getMe", {}, in_chat=False, messages=0)
@@ -265,7 +271,7 @@ class TelegramBot:
         handles = {key: path.open("rb") for key, path in (files or {}).items()}
         try:
             upload = {key: (path.name, handles[key],
-                            "video/mp4" if path.suffix.lower() == ".mp4" else "image/jpeg")
+                            mimetypes.guess_type(path.name)[0] or "image/jpeg")
                       for key, path in (files or {}).items()}
             return self.http.request("POST", url, what=method, irreversible=method in POSTING,
                                      data=data, files=upload or None)
