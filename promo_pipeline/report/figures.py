@@ -246,11 +246,11 @@ def compute(ds: Dataset) -> Figures:
         tops = []
         for rank, s in enumerate(ranked, 1):
             facts = post_by_id[s.delivery.post_id]
-            lot_id = facts.post.lot_ids[0] if facts.post.lot_ids else None
-            lot = ds.lot(lot_id) if lot_id else None
+            top_lot_id = facts.post.lot_ids[0] if facts.post.lot_ids else None
+            top_lot = ds.lot(top_lot_id) if top_lot_id else None
             assert s.sample is not None
-            tops.append(TopPost(ch, rank, facts.post.id, lot_id,
-                                lot.title if lot else f"Unggahan #{facts.post.id}",
+            tops.append(TopPost(ch, rank, facts.post.id, top_lot_id,
+                                top_lot.title if top_lot else f"Unggahan #{facts.post.id}",
                                 s.sample.get("reach"), s.sample.get("interactions"),
                                 str(facts.image) if facts.image else None))
         if tops:
@@ -274,14 +274,14 @@ def compute(ds: Dataset) -> Figures:
         for actor, to, at, reason in _decisions(p):
             if not ds.start <= at < ds.end:
                 continue
-            row = reviewers.setdefault(actor, {"approved": 0, "rejected": 0})
-            row["approved" if to == APPROVED else "rejected"] += 1
+            work = reviewers.setdefault(actor, {"approved": 0, "rejected": 0})
+            work["approved" if to == APPROVED else "rejected"] += 1
             if queued is not None:
                 waits[actor].append((at - queued).total_seconds() / 3600)
             if to == REJECTED:
                 reasons[(reason or "").strip() or "(tanpa alasan)"] += 1
-    for actor, row in reviewers.items():
-        row["median_hours_to_decision"] = _median(waits[actor])
+    for actor, work in reviewers.items():
+        work["median_hours_to_decision"] = _median(waits[actor])
 
     return Figures(
         month=ds.month.key, month_label=ds.month.label(), office_id=ds.office_id,
