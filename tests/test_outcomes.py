@@ -123,3 +123,32 @@ def test_refresh_stores_final_status_and_links_once(tmp_path):
     assert outcomes.relisted_from(db, "new") == "old"
     assert outcomes.relisted_from(db, "old") is None
     assert outcomes.refresh(db, NOW).to_json() == {"final_statuses": 0, "relistings": 0}
+
+
+def test_the_review_page_says_a_lot_is_listed_again(tmp_path, monkeypatch):
+    from review_fixtures import add_post, make_config, make_lot
+    from review_fixtures import save_lot as save_review_lot
+    from test_review import PASSWORD, login, make_app
+
+    from promo_pipeline import accounts
+
+    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.delenv("PROMO_SECRET_KEY", raising=False)
+    cfg = make_config(tmp_path)
+    db = database.connect(cfg.database_path)
+    accounts.add_user(db, "ani", PASSWORD, role="admin")
+    new = make_lot(1)
+    save_review_lot(db, new)
+    old = dataclasses.replace(new, id="old-lot", status=LOT_ENDED,
+                              ends_at=new.ends_at - timedelta(days=40),
+                              starts_at=None, limit_value=new.limit_value + 10_000_000)
+    save_review_lot(db, old)
+    post_id = add_post(db, cfg, new)
+    client = make_app(cfg).test_client()
+    assert login(client).status_code == 303
+    before = client.get(f"/posts/{post_id}").get_data(as_text=True)
+    assert "Dilelang ulang" not in before
+    outcomes.link(db, [Relisting("old-lot", new.id, BY_TITLE)], at=NOW)
+    page = client.get(f"/posts/{post_id}").get_data(as_text=True)
+    assert "Dilelang ulang" in page and "lot sebelumnya old-lot" in page
+    db.conn.close()

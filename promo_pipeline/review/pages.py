@@ -15,6 +15,7 @@ from promo_pipeline import formats, present
 from promo_pipeline import queue as q
 from promo_pipeline.errors import PromoError
 from promo_pipeline.lots import Lot, get_lots
+from promo_pipeline.outcomes import relisted_from
 from promo_pipeline.publish import channels as registry
 from promo_pipeline.review.app import cfg_of, get_db
 from promo_pipeline.review.blueprint import (
@@ -152,6 +153,8 @@ def post(post_id: int) -> Any:
     db = get_db()
     p = load_post(post_id)
     facts = [_facts(lot) for lot in get_lots(db, p.lot_ids)]
+    for f in facts:  # "dilelang ulang": the older lot this one lists again
+        f["relisted_from"] = relisted_from(db, f["lot"].id)
     tz = facts[0]["tz"] if facts else cfg.timezone_of(p.office_id)
     limits = _channel_limits()
     lint_by_channel: dict[str, list[dict[str, Any]]] = {}
