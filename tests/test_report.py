@@ -378,3 +378,31 @@ def test_no_recipients_no_monthly_report(project):
     cfg, db = project
     assert _monthly_report(cfg, db) == {}
     assert not (cfg.output_dir / "laporan").exists()
+
+
+def test_laporan_page_for_admins(project, monkeypatch):
+    from test_review import PASSWORD, login, make_app
+
+    from promo_pipeline import accounts
+
+    cfg, db = project
+    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.delenv("PROMO_SECRET_KEY", raising=False)
+    accounts.add_user(db, "ani", PASSWORD, role="admin")
+    accounts.add_user(db, "budi", PASSWORD, role="reviewer")
+    app = make_app(cfg)
+    admin, reviewer = app.test_client(), app.test_client()
+    assert login(admin).status_code == 303 and login(reviewer, "budi").status_code == 303
+    assert "Laporan</a>" in admin.get("/queue").get_data(as_text=True)
+    assert "Laporan</a>" not in reviewer.get("/queue").get_data(as_text=True)
+    assert reviewer.get("/laporan?month=2026-11").status_code == 403
+    resp = admin.get(f"/laporan?month=2026-11&office={BIMA}")
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "Laporan promosi lelang — November 2026" in page and "KPKNL Bima" in page
+    assert "<script" not in page and "script-src" not in resp.headers["Content-Security-Policy"]
+    assert 'value="2026-11" selected' in page and "Semua kantor" in page
+    assert "lot dipromosikan (33%)" in page  # the same figures as the file: 2 of 6
+    assert admin.get("/laporan?month=2026-13").status_code == 400
+    assert admin.get("/laporan?office=nope").status_code == 404
+    assert not (cfg.output_dir / "laporan").exists()  # the page writes nothing

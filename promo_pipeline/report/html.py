@@ -108,8 +108,11 @@ def _charts(f: Figures, colors: dict[str, str]) -> dict[str, str | None]:
     }
 
 
-def render_html(f: Figures, cfg: Config, *, generated: datetime) -> str:
-    """The whole report page."""
+def render_html(f: Figures, cfg: Config, *, generated: datetime,
+                web: dict[str, Any] | None = None) -> str:
+    """The whole report page. *web*: the review page's month/office form (``action``,
+    ``back``, ``month``, ``office``, ``months``, ``offices``), hidden when printed; None for the
+    file, which then has no link at all."""
     env = Environment(loader=FileSystemLoader(str(Path(__file__).parent)),
                       autoescape=select_autoescape(default=True, default_for_string=True))
     env.globals.update(num=_num, cell=_cell, header=lambda h: _HEADERS.get(h, h),
@@ -133,4 +136,4 @@ def render_html(f: Figures, cfg: Config, *, generated: datetime) -> str:
     return env.get_template("report.html.j2").render(
         f=f, t={tb.name: tb for tb in tables(f)}, charts=_charts(f, colors), thumbs=thumbs,
         month_label=f.month_label, office_name=office_name, colors=colors, period=period,
-        generated=formats.datetime_long(generated, f.timezone), share=share)
+        generated=formats.datetime_long(generated, f.timezone), share=share, web=web)

@@ -89,7 +89,7 @@ def create_app(cfg: Config, *, testing: bool = False) -> Flask:
     database.connect(cfg.database_path).close()
 
     # The route modules register their routes on the one blueprint as they are imported.
-    from promo_pipeline.review import actions, login, media, pages, users  # noqa: F401
+    from promo_pipeline.review import actions, login, media, pages, report, users  # noqa: F401
     from promo_pipeline.review.blueprint import bp, register_template_helpers
 
     app.register_blueprint(bp)
