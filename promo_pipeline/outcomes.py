@@ -1,14 +1,17 @@
 """Outcomes: what became of a lot after its auction — the source's last status and re-listings.
 
-Settings read: none.
+Settings read: ``source.*`` (only :func:`follow_ended`, which asks lelang.go.id).
 
 lelang.go.id does not say publicly whether a lot sold. Two signs are kept here, per lot, in the
 table ``lot_outcomes`` (migration set ``"outcomes"``; only this module speaks SQL to it), read
 back as :class:`Outcome` records:
 
-- the **final status**: the source's own ``status`` last seen for a lot whose auction has ended
-  (or that was withdrawn). Only ``TAYANG`` has been observed so far; whatever the API says after
-  closing is stored as it comes (``reference/lelang-api.md``: "value set must be learned").
+- the **final status**: the source's own ``status`` for a lot whose auction has ended (or that
+  was withdrawn): first the one last collected (``final_from = "listing"``), then what the
+  detail endpoint says when asked once after the end (:func:`follow_ended`, ``"source"``;
+  :data:`GONE` when it answers 404). Only ``TAYANG`` has been observed so far; whatever the API
+  says after closing is stored as it comes (``reference/lelang-api.md``: "value set must be
+  learned").
 - a **re-listing**: the same object listed again with a new lot id is the sign that it did not
   sell. :func:`match_relistings` (pure) decides; :func:`refresh` stores the links, old lot →
   new lot, so the report, the review page and captions can say "dilelang ulang".
@@ -31,13 +34,14 @@ unsold).
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -45,6 +49,12 @@ from sqlite_utils.migrations import Migrations
 from promo_pipeline import clock
 from promo_pipeline.lots import LOT_ACTIVE, LOT_WITHDRAWN, Lot, list_lots
 from promo_pipeline.store import write_tx
+
+if TYPE_CHECKING:
+    from promo_pipeline.config import Config
+    from promo_pipeline.http import HttpClient
+
+logger = logging.getLogger(__name__)
 
 BY_CODE, BY_TITLE = "code", "title"
 #: A lot listed again more than this long after the old auction is a new matter, not a re-listing.
@@ -57,6 +67,13 @@ MIN_GAP = timedelta(days=7)
 MAX_LIMIT_RISE = 1.10
 #: Values the source uses for "no lot code".
 _NO_CODE = {"", "-"}
+
+#: The final status of a lot the source no longer shows (its detail answers 404).
+GONE = "GONE"
+#: Where a final status came from: the last collected listing/detail, or a look after the end.
+FROM_LISTING, FROM_SOURCE = "listing", "source"
+#: Ended lots are asked about once, within this long after their end.
+FOLLOW_WITHIN = timedelta(days=14)
 
 migrations = Migrations("outcomes")
 
@@ -78,6 +95,11 @@ def m001_lot_outcomes(db: Database) -> None:
     db.table("lot_outcomes").create_index(["relisted_as"], if_not_exists=True)
 
 
+@migrations()
+def m002_final_from(db: Database) -> None:
+    db.table("lot_outcomes").add_column("final_from", str)  # listing | source
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What is known of one lot after its auction."""
@@ -87,6 +109,7 @@ class Outcome:
     final_seen_at: datetime | None = None
     relisted_as: str | None = None
     relisted_by: str | None = None
+    final_from: str | None = None
 
     @property
     def relisted(self) -> bool:
@@ -194,10 +217,10 @@ def match_relistings(lots: Sequence[Lot]) -> list[Relisting]:
 
 def _outcome(row: Sequence[Any]) -> Outcome:
     return Outcome(lot_id=row[0], final_status=row[1], final_seen_at=clock.parse(row[2]),
-                   relisted_as=row[3], relisted_by=row[4])
+                   relisted_as=row[3], relisted_by=row[4], final_from=row[5])
 
 
-_COLUMNS = "lot_id, final_status, final_seen_at, relisted_as, relisted_by"
+_COLUMNS = "lot_id, final_status, final_seen_at, relisted_as, relisted_by, final_from"
 
 
 def get_outcomes(db: Database, lot_ids: Iterable[str]) -> dict[str, Outcome]:
@@ -221,13 +244,16 @@ def relisted_from(db: Database, lot_id: str) -> str | None:
     return str(row[0]) if row else None
 
 
-def record_final_status(db: Database, lot_id: str, status: str | None, *, at: datetime) -> None:
-    """Store the source's status of an ended lot as seen at *at* (the latest one wins)."""
+def record_final_status(db: Database, lot_id: str, status: str | None, *, at: datetime,
+                        source: str = FROM_LISTING) -> None:
+    """Store the source's status of an ended lot as seen at *at*, from *source* (the latest
+    one wins)."""
     with write_tx(db):
         db.execute(
-            "insert into lot_outcomes (lot_id, final_status, final_seen_at) values (?, ?, ?) "
-            "on conflict(lot_id) do update set final_status = excluded.final_status, "
-            "final_seen_at = excluded.final_seen_at", [lot_id, status, clock.iso(at)])
+            "insert into lot_outcomes (lot_id, final_status, final_seen_at, final_from) "
+            "values (?, ?, ?, ?) on conflict(lot_id) do update set "
+            "final_status = excluded.final_status, final_seen_at = excluded.final_seen_at, "
+            "final_from = excluded.final_from", [lot_id, status, clock.iso(at), source])
 
 
 def link(db: Database, relistings: Iterable[Relisting], *, at: datetime) -> int:
@@ -271,3 +297,46 @@ def refresh(db: Database, now: datetime, *, office_id: str | None = None) -> Ref
             record_final_status(db, lot.id, lot.source_status, at=now)
             finals += 1
     return RefreshCounts(finals, link(db, match_relistings(lots), at=now))
+
+
+def follow_ended(cfg: Config, db: Database, now: datetime, *,
+                 client: HttpClient | None = None) -> dict[str, int]:
+    """Ask lelang.go.id once more about every lot whose auction ended in the last
+    :data:`FOLLOW_WITHIN` and that was not asked about since: its detail's ``status`` is stored
+    (:data:`GONE` for a 404). A failed request is asked again on the next day's run; nothing
+    here raises for the network. Returns ``{"asked", "recorded", "failed"}``."""
+    from promo_pipeline import fetch
+    from promo_pipeline.errors import FetchError, PermanentFetchError
+    from promo_pipeline.http import HttpClient
+
+    ended = [lot for lot in list_lots(db) if now - FOLLOW_WITHIN <= lot.ends_at <= now]
+    known = get_outcomes(db, [lot.id for lot in ended])
+    todo = [lot for lot in ended
+            if (o := known.get(lot.id)) is None or o.final_from != FROM_SOURCE]
+    counts = {"asked": 0, "recorded": 0, "failed": 0}
+    if not todo:
+        return counts
+    own = client is None
+    http = client or HttpClient(cfg.source)
+    try:
+        for lot in todo:
+            counts["asked"] += 1
+            try:
+                data = fetch.fetch_detail(http, cfg.source, lot.id)
+                status = data.get("status")
+                found = str(status) if status not in (None, "") else None
+            except PermanentFetchError as exc:
+                if exc.status != 404:
+                    counts["failed"] += 1
+                    continue
+                found = GONE
+            except FetchError as exc:
+                logger.info("outcome of lot %s not fetched: %s", lot.id, exc)
+                counts["failed"] += 1
+                continue
+            record_final_status(db, lot.id, found, at=now, source=FROM_SOURCE)
+            counts["recorded"] += 1
+    finally:
+        if own:
+            http.close()
+    return counts

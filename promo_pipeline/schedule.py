@@ -19,9 +19,10 @@ of ``schedule.misfire_grace_hours``):
   ``reminders`` daily: :func:`promo_pipeline.pipeline.run_digest` /
   :func:`~promo_pipeline.pipeline.run_reminders`, then a notification when posts were queued;
 - ``insights`` daily at ``report.insights_at``: the outcomes of ended lots
-  (:func:`promo_pipeline.outcomes.refresh`) and the platforms' numbers for posts published in
-  the last ``report.insights_days`` days (:func:`promo_pipeline.insights.fetch.fetch_due`); a
-  platform that fails leaves a note in the samples, never a failed job;
+  (:func:`promo_pipeline.outcomes.refresh`, :func:`~promo_pipeline.outcomes.follow_ended`)
+  and the platforms' numbers for posts published in the last ``report.insights_days`` days
+  (:func:`promo_pipeline.insights.fetch.fetch_due`); a platform or a source that fails leaves
+  a note, never a failed job;
 - ``monthly-report`` on the first day of a month at ``report.send_at``: last month's report
   (:func:`promo_pipeline.report.build`) per office, sent to ``report.email_to`` and
   ``report.telegram_chat_id`` (:func:`promo_pipeline.notify.send_report`); nothing when neither
@@ -172,6 +173,7 @@ def _evaluate(cfg: Config, db: Database) -> dict[str, Any]:
 
     now = clock.now()
     return {"outcomes": outcomes.refresh(db, now).to_json(),
+            "after_end": outcomes.follow_ended(cfg, db, now),
             "insights": fetch_due(cfg, db, now=now).to_json()}
 
 

@@ -152,3 +152,31 @@ def test_the_review_page_says_a_lot_is_listed_again(tmp_path, monkeypatch):
     page = client.get(f"/posts/{post_id}").get_data(as_text=True)
     assert "Dilelang ulang" in page and "lot sebelumnya old-lot" in page
     db.conn.close()
+
+
+def test_ended_lots_are_asked_about_once_after_their_end(tmp_path, fake_lelang, cfg_factory):
+    from promo_pipeline.demo.server import Fault
+
+    cfg = cfg_factory(fake_lelang)
+    db = database.connect(cfg.database_path)
+    known = sorted(fake_lelang.dataset.details)[:2]
+    end = NOW - timedelta(days=3)
+    for lot_id in [*known, "gone-lot", "old-lot"]:
+        save_lot(db, _lot(lot_id, f"Lot {lot_id}", status=LOT_ENDED,
+                          ends=end if lot_id != "old-lot" else NOW - timedelta(days=40)),
+                 seen_at="2026-11-01T00:00:00+00:00")
+    outcomes.refresh(db, NOW)  # the last collected status first
+    assert outcomes.get_outcomes(db, known)[known[0]].final_from == outcomes.FROM_LISTING
+    fake_lelang.inject(f"/landing-page/info/{known[1]}", Fault.error(503), Fault.error(503),
+                       Fault.error(503), Fault.error(503))
+    counts = outcomes.follow_ended(cfg, db, NOW)
+    assert counts == {"asked": 3, "recorded": 2, "failed": 1}  # not old-lot: ended 40 days ago
+    got = outcomes.get_outcomes(db, [*known, "gone-lot"])
+    status = fake_lelang.dataset.details[known[0]].get("status")
+    assert got[known[0]].final_status == status and got[known[0]].final_from == "source"
+    assert got["gone-lot"].final_status == outcomes.GONE
+    assert got[known[1]].final_from == outcomes.FROM_LISTING
+    # the next day only the failed one is asked again
+    assert outcomes.follow_ended(cfg, db, NOW + timedelta(days=1)) == {
+        "asked": 1, "recorded": 1, "failed": 0}
+    db.conn.close()
