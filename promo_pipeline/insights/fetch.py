@@ -192,17 +192,19 @@ def fetch_due(cfg: Config, db: Database, *, now: datetime | None = None,
     if not todo:
         return FetchSummary()
     skipped: dict[str, str] = {}
-    opened: list[Any] = []
-    if apis is None:
-        apis, opened, skipped = _open_apis(cfg, {d.channel for d in todo})
+    opener = _Opener(cfg, db) if apis is None else None
     counts = {samples.OK: 0, samples.UNAVAILABLE: 0, samples.ERROR: 0}
     try:
         for d in todo:
             if d.channel in skipped:
                 continue
-            api = apis.get(d.channel)
+            if opener is not None:
+                api, why = opener.api(d)
+            else:
+                assert apis is not None
+                api, why = apis.get(d.channel), "kanal tidak dikonfigurasi"
             if api is None:
-                skipped[d.channel] = "kanal tidak dikonfigurasi"
+                skipped[d.channel] = why or "kanal tidak dikonfigurasi"
                 continue
             status, numbers, note = _one(api, d)
             if status == "throttled":
@@ -212,8 +214,8 @@ def fetch_due(cfg: Config, db: Database, *, now: datetime | None = None,
                            at=now, status=status, metrics=numbers, note=note)
             counts[status] += 1
     finally:
-        for channel in opened:
-            channel.close()
+        if opener is not None:
+            opener.close()
     for channel, why in skipped.items():
         logger.warning("insights for %s skipped this run: %s", channel, why)
     return FetchSummary(ok=counts[samples.OK], unavailable=counts[samples.UNAVAILABLE],
@@ -232,24 +234,34 @@ def _one(api: GraphAPI, d: deliveries.Delivery) -> tuple[str, dict[str, int], st
         return samples.ERROR, {}, str(exc)
 
 
-def _open_apis(cfg: Config, wanted: set[str]) -> tuple[dict[str, GraphAPI], list[Any],
-                                                       dict[str, str]]:
-    """The Graph clients of the configured Facebook/Instagram channels among *wanted*, each on
-    its own (an incomplete Instagram setting does not keep Facebook's numbers away); the
-    channels that cannot be opened, with why."""
-    from promo_pipeline.publish.outbox import make_channels
+class _Opener:
+    """The Graph clients deliveries need, opened once each: the channel of the post's office
+    (its own ``[offices.publish]`` and secrets when it has them, else ``[publish]``)."""
 
-    apis: dict[str, GraphAPI] = {}
-    opened: list[Any] = []
-    skipped: dict[str, str] = {}
-    for name in sorted(wanted & set(FETCHED)):
-        try:
-            channel = make_channels(cfg, only=[name]).get(name)
-        except ConfigError as exc:
-            skipped[name] = f"pengaturan kanal belum lengkap: {exc}"
-            continue
-        if channel is None:
-            continue  # no longer a publishing channel: "kanal tidak dikonfigurasi"
-        opened.append(channel)
-        apis[name] = channel.api  # type: ignore[attr-defined]
-    return apis, opened, skipped
+    def __init__(self, cfg: Config, db: Database) -> None:
+        self.cfg = cfg
+        self.db = db
+        self.opened: dict[tuple[str, str], tuple[Any, str | None]] = {}
+
+    def api(self, d: deliveries.Delivery) -> tuple[GraphAPI | None, str | None]:
+        from promo_pipeline.publish.outbox import make_channels, own_channels
+        from promo_pipeline.queue.posts import find_post
+
+        post = find_post(self.db, d.post_id)
+        office = self.cfg.office(post.office_id) if post and post.office_id else None
+        if office is not None and not own_channels(self.cfg, office):
+            office = None
+        key = (office.id if office else "", d.channel)
+        if key not in self.opened:
+            try:
+                channel = make_channels(self.cfg, office, only=[d.channel]).get(d.channel)
+                self.opened[key] = (channel, None if channel else "kanal tidak dikonfigurasi")
+            except ConfigError as exc:
+                self.opened[key] = (None, f"pengaturan kanal belum lengkap: {exc}")
+        channel, why = self.opened[key]
+        return (channel.api if channel is not None else None), why
+
+    def close(self) -> None:
+        for channel, _ in self.opened.values():
+            if channel is not None:
+                channel.close()

@@ -1,6 +1,6 @@
 """The report as one self-contained HTML file: charts and thumbnails inline, prints to A4.
 
-Settings read: ``brand.*`` colours and name, ``offices[].name``.
+Settings read: ``brand.*`` / ``offices[].brand`` colours, ``offices[].name``.
 
 Nothing in the page refers to the network (no fonts, scripts, styles or images from elsewhere,
 no links), so it opens offline and can be e-mailed as one file. ``@page { size: A4 }`` and
@@ -120,8 +120,9 @@ def render_html(f: Figures, cfg: Config, *, generated: datetime,
     office = cfg.office(f.office_id) if f.office_id else None
     office_name = office.name if office else (
         cfg.offices[0].name if len(cfg.offices) == 1 else "Semua kantor")
-    colors = {"primary": cfg.brand.primary_color, "secondary": cfg.brand.secondary_color,
-              "accent": cfg.brand.accent_color}
+    brand = cfg.brand_for(f.office_id)  # an office's own colours, else [brand]
+    colors = {"primary": brand.primary_color, "secondary": brand.secondary_color,
+              "accent": brand.accent_color}
     from promo_pipeline.report.month import Month
 
     start, end = Month.parse(f.month).bounds(f.timezone)
