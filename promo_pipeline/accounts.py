@@ -11,8 +11,19 @@ This module owns the tables (migration set ``"review"``) and returns :class:`Use
 - ``review_sessions``: server-side sessions. The browser's signed cookie carries only a random
   session id; the table keeps its SHA-256, so logging out, resetting a password or removing an
   account ends those sessions on their next request, and a stolen database holds no usable id;
-- ``login_failures``: failed logins per (name, client address); after
-  ``max_login_failures`` failures the pair is locked for ``lockout_minutes``.
+- ``login_failures``: failed logins counted per client address (``scope = 'address'``, any
+  name) and per existing account (``scope = 'account'``, any address);
+- ``login_known``: the addresses each account has logged in from (the last 90 days).
+
+Login throttling (:func:`login_wait`, :func:`record_failure`, :func:`record_success`) backs off
+instead of locking: the first ``max_login_failures`` failures of an address or an account cost
+nothing; each one after that doubles a wait (1 s, 2 s, 4 s, … up to ``lockout_minutes``) during
+which the next attempt is answered "wait" without the password being checked. Failures are
+forgotten ``lockout_minutes`` after the last one. The address count limits guessing many names
+from one place (name spraying); the account count limits guessing one account from many places,
+but never applies at an address the account has logged in from before, so an attacker elsewhere
+cannot keep a reviewer out. Behind a reverse proxy every client shares the proxy's address unless
+``review.trusted_proxies`` names it (the review page then reads ``X-Forwarded-For``).
 
 The office rule lives here too (:meth:`User.may_review`): an account acts only on the posts of
 the offices it was given (``promo users add NAME --offices ID,ID``), an account without offices
@@ -101,6 +112,35 @@ def m001_users_sessions(db: Database) -> None:
 def m002_office_scope(db: Database) -> None:
     # Which offices an account may review (issue 16); NULL: every office.
     db.execute("ALTER TABLE users ADD COLUMN offices TEXT")
+
+
+@migrations()
+def m003_login_backoff(db: Database) -> None:
+    # Failures were counted per (name, address) pair and locked the pair out, the right password
+    # included; now they are counted per address and per account (see the module docstring).
+    db.execute("drop table login_failures")
+    db.execute(
+        """
+        CREATE TABLE login_failures (
+            scope TEXT NOT NULL CHECK (scope IN ('address', 'account')),
+            key TEXT NOT NULL COLLATE NOCASE,
+            failures INTEGER NOT NULL,
+            last_at TEXT NOT NULL,
+            wait_until TEXT,
+            PRIMARY KEY (scope, key)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE login_known (
+            name TEXT NOT NULL COLLATE NOCASE,
+            client TEXT NOT NULL,
+            last_at TEXT NOT NULL,
+            PRIMARY KEY (name, client)
+        )
+        """
+    )
 
 
 @dataclass(frozen=True)
@@ -278,7 +318,9 @@ def remove_user(db: Database, name: str, *, actor: str | None = None) -> User:
                                  "akun lain admin dulu")
         db.execute("delete from users where name = ?", [user.name])
         db.execute("delete from review_sessions where user_name = ?", [user.name])
-        db.execute("delete from login_failures where name = ?", [user.name])
+        db.execute("delete from login_failures where scope = 'account' and key = ?",
+                   [user.name])
+        db.execute("delete from login_known where name = ?", [user.name])
     logger.info("review account %s removed", user.name)
     return user
 
@@ -332,57 +374,111 @@ def verify(db: Database, name: str, password: str) -> User | None:
 
 # --- throttling ------------------------------------------------------------------------------
 
+ADDRESS, ACCOUNT = "address", "account"
+#: How long an account remembers an address it logged in from (exempt from the account's wait).
+KNOWN_DAYS = 90
+#: The first wait after the free failures, doubled by each further failure.
+FIRST_WAIT_SECONDS = 1.0
 
-def locked_until(db: Database, name: str, client: str) -> datetime | None:
-    """When a lockout of (name, client) ends, or None when logins are allowed now."""
-    row = db.execute(
-        "select locked_until from login_failures where name = ? and client = ?",
-        [name.strip(), client],
-    ).fetchone()
-    until = clock.parse(row[0]) if row else None
-    return until if until is not None and until > clock.now() else None
+
+@dataclass(frozen=True)
+class LoginWait:
+    """Why a login attempt must wait, and until when."""
+
+    scope: str          # ADDRESS or ACCOUNT
+    until: datetime
+
+    def seconds(self, now: datetime) -> int:
+        return max(1, round((self.until - now).total_seconds()))
+
+
+def _wait_of(row: Any, now: datetime) -> datetime | None:
+    until = clock.parse(row[0]) if row and row[0] else None
+    return until if until is not None and until > now else None
+
+
+def is_known(db: Database, name: str, client: str) -> bool:
+    """True when account *name* has logged in from *client* in the last :data:`KNOWN_DAYS`."""
+    row = db.execute("select last_at from login_known where name = ? and client = ?",
+                     [name.strip(), client]).fetchone()
+    cutoff = clock.now() - timedelta(days=KNOWN_DAYS)
+    return bool(row) and datetime.fromisoformat(row[0]) > cutoff
+
+
+def login_wait(db: Database, name: str, client: str) -> LoginWait | None:
+    """The wait a login attempt for *name* from *client* is under now, or None (try it)."""
+    now = clock.now()
+    row = db.execute("select wait_until from login_failures where scope = ? and key = ?",
+                     [ADDRESS, client]).fetchone()
+    until = _wait_of(row, now)
+    if until is not None:
+        return LoginWait(ADDRESS, until)
+    name = name.strip()
+    if not name or is_known(db, name, client):
+        return None
+    row = db.execute("select wait_until from login_failures where scope = ? and key = ?",
+                     [ACCOUNT, name]).fetchone()
+    until = _wait_of(row, now)
+    return LoginWait(ACCOUNT, until) if until is not None else None
+
+
+def _backoff(failures: int, max_failures: int, longest: timedelta) -> timedelta | None:
+    extra = failures - max_failures
+    if extra < 0:
+        return None
+    # 2 ** extra grows past any cap quickly; cap the exponent so the number stays small.
+    return min(timedelta(seconds=FIRST_WAIT_SECONDS * 2 ** min(extra, 40)), longest)
 
 
 def record_failure(
     db: Database, name: str, client: str, *, max_failures: int, lockout_minutes: float
-) -> datetime | None:
-    """Count a failed login; returns the lockout end when this failure triggers a lockout.
-
-    Failures older than the lockout window are forgotten, so a typo a week ago does not count.
-    """
-    name = name.strip()[:80]
+) -> LoginWait | None:
+    """Count a failed login against *client* and (when it exists) account *name*; returns the
+    wait this failure starts, if any. Failures ``lockout_minutes`` old are forgotten."""
     now = clock.now()
-    window = timedelta(minutes=lockout_minutes)
+    longest = timedelta(minutes=lockout_minutes)
+    name = name.strip()[:80]
+    waits: list[LoginWait] = []
     with write_tx(db):
-        row = db.execute(
-            "select failures, first_at, locked_until from login_failures "
-            "where name = ? and client = ?", [name, client],
-        ).fetchone()
-        failures, first_at = 0, now
-        if row:
-            failures, first_at = row[0], datetime.fromisoformat(row[1])
-            lock_end = clock.parse(row[2])
-            if (lock_end is not None and lock_end <= now) or now - first_at > window:
-                failures, first_at = 0, now
-        failures += 1
-        until = now + window if failures >= max_failures else None
-        db.execute(
-            "insert into login_failures (name, client, failures, first_at, locked_until) "
-            "values (?, ?, ?, ?, ?) on conflict (name, client) do update set "
-            "failures = excluded.failures, first_at = excluded.first_at, "
-            "locked_until = excluded.locked_until",
-            [name, client, failures, clock.iso(first_at), clock.iso(until) if until else None],
-        )
-    if until:
-        logger.warning("review login for %r from %s locked until %s after %d failures",
-                       name, client, clock.iso(until), failures)
-    return until
+        keys = [(ADDRESS, client)]
+        if name and get_user(db, name) is not None:
+            keys.append((ACCOUNT, name))  # unknown names cannot fill the table
+        for scope, key in keys:
+            row = db.execute("select failures, last_at from login_failures "
+                             "where scope = ? and key = ?", [scope, key]).fetchone()
+            failures = 0
+            if row and now - datetime.fromisoformat(row[1]) <= longest:
+                failures = row[0]
+            failures += 1
+            wait = _backoff(failures, max_failures, longest)
+            until = now + wait if wait is not None else None
+            db.execute(
+                "insert into login_failures (scope, key, failures, last_at, wait_until) "
+                "values (?, ?, ?, ?, ?) on conflict (scope, key) do update set "
+                "failures = excluded.failures, last_at = excluded.last_at, "
+                "wait_until = excluded.wait_until",
+                [scope, key, failures, clock.iso(now), clock.iso(until) if until else None])
+            if until is not None:
+                waits.append(LoginWait(scope, until))
+        # Forget what nobody has tried for a while (the table stays small under spraying).
+        db.execute("delete from login_failures where last_at < ?", [clock.iso(now - longest)])
+    for w in waits:
+        logger.warning("review login: %s %r must wait until %s", w.scope,
+                       client if w.scope == ADDRESS else name, clock.iso(w.until))
+    return waits[0] if waits else None
 
 
-def clear_failures(db: Database, name: str, client: str) -> None:
+def record_success(db: Database, name: str, client: str) -> None:
+    """A successful login: the address's failures are forgotten and the address is known to
+    the account from now on (the account's own failures stay: they may come from elsewhere)."""
+    now = clock.now()
     with write_tx(db):
-        db.execute("delete from login_failures where name = ? and client = ?",
-                   [name.strip(), client])
+        db.execute("delete from login_failures where scope = ? and key = ?", [ADDRESS, client])
+        db.execute("insert into login_known (name, client, last_at) values (?, ?, ?) "
+                   "on conflict (name, client) do update set last_at = excluded.last_at",
+                   [name.strip(), client, clock.iso(now)])
+        db.execute("delete from login_known where last_at < ?",
+                   [clock.iso(now - timedelta(days=KNOWN_DAYS))])
 
 
 # --- sessions --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ channel with a caption limit. A channel's own keys are checked by its settings d
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -85,6 +86,12 @@ def check(cfg: Config) -> None:
                           "must be > 0")
     if cfg.review.max_login_failures < 1:
         raise ConfigError("config key 'review.max_login_failures' must be ≥ 1")
+    for i, proxy in enumerate(cfg.review.trusted_proxies):
+        try:
+            ipaddress.ip_network(proxy.strip(), strict=False)
+        except ValueError:
+            raise ConfigError(f"config key 'review.trusted_proxies[{i}]' must be an IP address "
+                              f"or network such as 10.0.0.0/8, got {proxy!r}") from None
     if cfg.review.public_url and not cfg.review.public_url.startswith(("http://", "https://")):
         raise ConfigError("config key 'review.public_url' must be an http(s) URL")
     if cfg.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

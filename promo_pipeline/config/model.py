@@ -139,6 +139,9 @@ class Review:
     session_hours: float = 12.0
     max_login_failures: int = 5
     lockout_minutes: float = 15.0
+    #: Addresses (or networks, ``10.0.0.0/8``) of reverse proxies whose ``X-Forwarded-For`` is
+    #: believed; empty: the header is ignored and the peer address is the client.
+    trusted_proxies: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -115,39 +115,50 @@ def edit_caption(db: Database, cfg: Config, post_id: int, channel: str, text: st
                  actor: str) -> Post:
     """Replace one channel's caption, re-run the lint over the post, record the edit.
 
-    Allowed while the post is pending, approved or failed.
+    Allowed while the post is pending, approved or failed. The lint runs before the write
+    transaction opens (a long caption must not hold the database); when the post changed
+    meanwhile (another edit, a decision), it runs again on the new state.
     """
     who = reviewer(actor)
     new_text = cap.tidy(text or "")
     if not new_text:
         raise UsageError("keterangan tidak boleh kosong")
-    post = posts.get_post(db, post_id)
-    if channel not in post.captions and channel not in cfg.captions.channels:
-        raise UsageError(f"kanal {channel!r} tidak ada di unggahan #{post_id} (pilihan: "
-                         f"{', '.join(post.captions) or '-'})")
-    lots = get_lots(db, post.lot_ids)
-    if not lots:
-        raise NotFoundError(f"lot unggahan #{post_id} tidak ada di basis data")
-    with write_tx(db):
+    for _attempt in range(3):
         post = posts.get_post(db, post_id)
-        if post.status not in EDITABLE:
-            raise TransitionError(f"keterangan unggahan #{post_id} tidak dapat diubah karena "
-                                  f"statusnya {post_status(post.status)}")
+        if channel not in post.captions and channel not in cfg.captions.channels:
+            raise UsageError(f"kanal {channel!r} tidak ada di unggahan #{post_id} (pilihan: "
+                             f"{', '.join(post.captions) or '-'})")
+        _check_editable(post, "keterangan", "diubah")
         old_text = post.captions.get(channel, "")
         if old_text == new_text:
             return post
+        lots = get_lots(db, post.lot_ids)
+        if not lots:
+            raise NotFoundError(f"lot unggahan #{post_id} tidak ada di basis data")
         texts = dict(post.captions, **{channel: new_text})
         findings = cap.lint_for(cfg, texts, lots=lots, kind=post.kind,
                                 office_id=post.office_id)
-        at = clock.iso()
-        posts.update_content(db, post_id, at=at, captions=texts, lint=findings,
-                             blocking=cap.is_blocking(findings))
-        posts.add_event(db, post_id, actor=who, from_status=post.status,
-                        to_status=post.status, reason=f"keterangan {channel} diubah",
-                        action="edit", detail={"channel": channel, "old": old_text,
-                                               "new": new_text}, at=at)
-        _back_to_review(db, post, who, "keterangan diubah")
-    return posts.get_post(db, post_id)
+        with write_tx(db):
+            current = posts.get_post(db, post_id)
+            if current.updated_at != post.updated_at or current.captions != post.captions:
+                continue  # changed while the lint ran: lint what is there now
+            at = clock.iso()
+            posts.update_content(db, post_id, at=at, captions=texts, lint=findings,
+                                 blocking=cap.is_blocking(findings))
+            posts.add_event(db, post_id, actor=who, from_status=post.status,
+                            to_status=post.status, reason=f"keterangan {channel} diubah",
+                            action="edit", detail={"channel": channel, "old": old_text,
+                                                   "new": new_text}, at=at)
+            _back_to_review(db, post, who, "keterangan diubah")
+        return posts.get_post(db, post_id)
+    raise TransitionError(f"unggahan #{post_id} sedang diubah orang lain; muat ulang halaman "
+                          "lalu coba lagi")
+
+
+def _check_editable(post: Post, what: str, verb: str) -> None:
+    if post.status not in EDITABLE:
+        raise TransitionError(f"{what} unggahan #{post.id} tidak dapat {verb} karena "
+                              f"statusnya {post_status(post.status)}")
 
 
 def set_images(db: Database, cfg: Config, post_id: int, images: Sequence[str | Path], *,

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, send_file, url_for
 
 from promo_pipeline import queue as q
 from promo_pipeline.errors import NotFoundError, PromoError
@@ -18,11 +18,15 @@ from promo_pipeline.lots import get_lot
 from promo_pipeline.review import media
 from promo_pipeline.review.app import cfg_of, get_db
 from promo_pipeline.review.blueprint import (
+    MAX_NAME,
+    MAX_REASON,
     back,
     bp,
     channel_label,
     designs,
+    form_text,
     load_post,
+    max_caption_length,
     open_deliveries,
     scope,
     user_name,
@@ -32,10 +36,10 @@ from promo_pipeline.store import write_tx
 logger = logging.getLogger(__name__)
 
 
-@bp.route("/posts/<int:post_id>/approve", methods=["POST"])
+@bp.route("/posts/<id:post_id>/approve", methods=["POST"])
 def approve(post_id: int) -> Any:
     db = get_db()
-    seen = request.form.get("seen", "")
+    seen = form_text("seen", MAX_NAME, "Penanda versi")
     try:
         with write_tx(db):
             current = q.get_post(db, post_id)
@@ -57,14 +61,11 @@ def approve(post_id: int) -> Any:
     return _next_pending(post_id)
 
 
-@bp.route("/posts/<int:post_id>/reject", methods=["POST"])
+@bp.route("/posts/<id:post_id>/reject", methods=["POST"])
 def reject(post_id: int) -> Any:
-    reason = " ".join((request.form.get("reason") or "").split())
+    reason = " ".join(form_text("reason", MAX_REASON, "Alasan penolakan").split())
     if not reason:
         flash("Tuliskan alasan penolakan.", "error")
-        return back(post_id, "#tolak")
-    if len(reason) > 1000:
-        flash("Alasan penolakan terlalu panjang (maksimal 1.000 karakter).", "error")
         return back(post_id, "#tolak")
     try:
         q.reject(get_db(), post_id, actor=user_name(), reason=reason)
@@ -86,10 +87,10 @@ def _next_pending(done_id: int) -> Any:
     return redirect(url_for("review.queue"), code=303)
 
 
-@bp.route("/posts/<int:post_id>/caption", methods=["POST"])
+@bp.route("/posts/<id:post_id>/caption", methods=["POST"])
 def edit_caption(post_id: int) -> Any:
-    channel = request.form.get("channel") or ""
-    text = (request.form.get("text") or "").replace("\r\n", "\n")
+    channel = form_text("channel", MAX_NAME, "Kanal")
+    text = form_text("text", max_caption_length(), "Keterangan").replace("\r\n", "\n")
     p = load_post(post_id)
     if channel not in p.captions:
         flash("Kanal tidak dikenal untuk unggahan ini.", "error")
@@ -110,12 +111,12 @@ def edit_caption(post_id: int) -> Any:
     return back(post_id, f"#kanal-{channel}")
 
 
-@bp.route("/posts/<int:post_id>/template", methods=["POST"])
+@bp.route("/posts/<id:post_id>/template", methods=["POST"])
 def rerender(post_id: int) -> Any:
     cfg = cfg_of()
     db = get_db()
     p = load_post(post_id)
-    design = request.form.get("design") or ""
+    design = form_text("design", MAX_NAME, "Desain")
     if design not in designs():
         flash("Desain tidak dikenal.", "error")
         return back(post_id)
@@ -146,7 +147,7 @@ def rerender(post_id: int) -> Any:
     return back(post_id, "#gambar")
 
 
-@bp.route("/posts/<int:post_id>/download.zip")
+@bp.route("/posts/<id:post_id>/download.zip")
 def download_zip(post_id: int) -> Any:
     cfg = cfg_of()
     p = load_post(post_id)
@@ -165,9 +166,9 @@ def download_zip(post_id: int) -> Any:
                      download_name=f"unggahan-{post_id}.zip")
 
 
-@bp.route("/posts/<int:post_id>/deliveries/<int:delivery_id>/resolve", methods=["POST"])
+@bp.route("/posts/<id:post_id>/deliveries/<id:delivery_id>/resolve", methods=["POST"])
 def resolve_delivery(post_id: int, delivery_id: int) -> Any:
-    action = request.form.get("action") or ""
+    action = form_text("action", MAX_NAME, "Tindakan")
     if action not in ("sent", "resend"):
         abort(400)
     delivery = next((d for d in open_deliveries(post_id) if d.get("id") == delivery_id), None)
@@ -188,14 +189,14 @@ def resolve_delivery(post_id: int, delivery_id: int) -> Any:
     return back(post_id, "#pengiriman")
 
 
-@bp.route("/posts/<int:post_id>/reopen", methods=["POST"])
+@bp.route("/posts/<id:post_id>/reopen", methods=["POST"])
 def reopen(post_id: int) -> Any:
     """Send an approved or rejected post back to review (approved: nothing goes out)."""
+    reason = " ".join(form_text("reason", MAX_REASON, "Catatan").split())
     p = load_post(post_id)
     if p.status not in q.REOPENABLE:
         flash("Unggahan ini tidak dapat dikembalikan ke antrean tinjauan.", "error")
         return back(post_id)
-    reason = " ".join((request.form.get("reason") or "").split())[:1000]
     why = ("persetujuan dibatalkan" if p.status == q.APPROVED else "dibuka kembali")
     try:
         q.transition(get_db(), post_id, "pending", actor=user_name(),

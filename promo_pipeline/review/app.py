@@ -1,8 +1,9 @@
 """The review page's Flask application: factory, security layer, error pages, and the server.
 
 Settings read: ``review.*`` (host, port, public_url, page_size, session_hours,
-max_login_failures, lockout_minutes), ``storage.*``, ``captions.*``, ``offices``; the cookie
-secret from ``$PROMO_SECRET_KEY`` (else a generated key file, see :mod:`.secret`).
+max_login_failures, lockout_minutes, trusted_proxies), ``storage.*``, ``captions.*``,
+``offices``; the cookie secret from ``$PROMO_SECRET_KEY`` (else a generated key file, see
+:mod:`.secret`).
 
 Security, in the order a request meets it (:func:`_guard`):
 
@@ -14,6 +15,10 @@ Security, in the order a request meets it (:func:`_guard`):
 3. a state-changing request must also carry the session's CSRF token (form field
    ``csrf_token`` or header ``X-CSRF-Token``);
 4. admin pages answer 403 to reviewers.
+
+Every input is bounded: the request body (:data:`MAX_BODY`), each form field
+(:func:`~.blueprint.form_text`: 413 with an Indonesian message), ids in URLs (:class:`IdConverter`);
+malformed input is a 4xx, never a 500.
 
 Every response carries a strict Content-Security-Policy (no inline scripts or styles),
 ``X-Frame-Options: DENY``, ``nosniff`` and ``Referrer-Policy``; pages are ``no-store``.
@@ -31,7 +36,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from promo_pipeline import accounts, database
 from promo_pipeline.config import Config
@@ -66,9 +72,27 @@ ERROR_TEXT = {
 }
 
 
+#: The largest id a route accepts: SQLite's integers are signed 64-bit.
+MAX_ID = 2**63 - 1
+#: A whole request body: the largest caption (every character percent-encoded UTF-8) and more.
+MAX_BODY = 1_000_000
+
+
+class IdConverter(IntegerConverter):
+    """``<id:post_id>``: a positive integer SQLite can hold (a larger one is a 404, not a 500)."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+class FieldTooLong(RequestEntityTooLarge):
+    """A form field longer than its bound; the description is the Indonesian message shown."""
+
+
 def create_app(cfg: Config, *, testing: bool = False) -> Flask:
     """The review page as a Flask app; the database is opened per request and closed after."""
     app = Flask(__name__, template_folder="templates", static_folder="static")
+    app.url_map.converters["id"] = IdConverter
     app.config.update(
         SECRET_KEY=secret_key(cfg),
         SESSION_COOKIE_NAME="promo_review",
@@ -76,8 +100,9 @@ def create_app(cfg: Config, *, testing: bool = False) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=cfg.review.public_url.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=cfg.review.session_hours),
-        MAX_CONTENT_LENGTH=2_000_000,
-        MAX_FORM_MEMORY_SIZE=1_000_000,
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY,
+        MAX_FORM_PARTS=200,
         TESTING=testing,
         PROPAGATE_EXCEPTIONS=False,
         TRAP_HTTP_EXCEPTIONS=False,
@@ -85,6 +110,8 @@ def create_app(cfg: Config, *, testing: bool = False) -> Flask:
     )
     app.jinja_env.autoescape = True
     app.extensions["promo_cfg"] = cfg
+    app.extensions["promo_proxies"] = tuple(
+        ipaddress.ip_network(p.strip(), strict=False) for p in cfg.review.trusted_proxies)
     # Apply migrations once here; per-request connections then skip that work.
     database.connect(cfg.database_path).close()
 
@@ -152,13 +179,55 @@ def cross_site_reason() -> str | None:
     origin = request.headers.get("Origin")
     if origin is None:
         return None  # not a browser (curl, the test client): CSRF is a browser-only attack
-    parsed = urllib.parse.urlsplit(origin)
-    origin_host = parsed.hostname or ""
-    if parsed.port:
-        origin_host = f"{origin_host}:{parsed.port}"
+    try:
+        parsed = urllib.parse.urlsplit(origin)
+        origin_host = parsed.hostname or ""
+        if parsed.port:
+            origin_host = f"{origin_host}:{parsed.port}"
+    except ValueError:  # "http://127.0.0.1:8765.evil.example": no valid port, no origin of ours
+        return f"Origin {origin!r} is malformed"
     if origin == "null" or origin_host.lower() != request.host.lower():
         return f"Origin {origin!r} does not match Host {request.host!r}"
     return None
+
+
+def client_address() -> str:
+    """The client's address: the peer's, or, when the peer is a trusted reverse proxy
+    (``review.trusted_proxies``), the last address in ``X-Forwarded-For`` that is not one."""
+    from flask import current_app
+
+    peer = request.remote_addr or "-"
+    proxies = current_app.extensions.get("promo_proxies") or ()
+    if not proxies or not _within(peer, proxies):
+        if proxies == () and request.headers.get("X-Forwarded-For"):
+            logger.debug("review: X-Forwarded-For from %s ignored (review.trusted_proxies is "
+                         "empty)", peer)
+        return peer
+    chain = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+    for addr in reversed(chain):
+        if not addr:
+            continue
+        if not _valid_ip(addr):
+            return peer  # a malformed entry: believe only what we can check
+        if not _within(addr, proxies):
+            return str(ipaddress.ip_address(addr))
+    return peer
+
+
+def _valid_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(addr: str, networks: tuple[Any, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
 
 
 def _forbidden(reason: str) -> Response:
@@ -192,15 +261,28 @@ def _guard() -> Response | None:
 
 
 def _local_next(target: str | None) -> str | None:
-    """Only a path on this site is a valid place to return to after login."""
-    if not target:
+    """Only a path on this site is a valid place to return to after login.
+
+    Judged after the normalisation a browser applies to a ``Location``: tabs and line breaks
+    are removed (``/<tab>/evil.example`` would become ``//evil.example``), leading spaces and
+    control characters dropped, and a backslash read as a slash. Anything with another control
+    character is refused outright (it could not be a link of ours).
+    """
+    if not target or len(target) > 2000:
         return None
-    target = target.rstrip("?")
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
+    cleaned = target.replace("\t", "").replace("\n", "").replace("\r", "")
+    cleaned = cleaned.lstrip("".join(map(chr, range(33)))).replace("\\", "/")
+    if any(ord(c) < 32 or c == "\x7f" for c in cleaned):
         return None
-    if target.startswith(("/login", "/logout")):
+    cleaned = cleaned.rstrip("?")
+    if not cleaned.startswith("/") or cleaned.startswith("//"):
         return None
-    return target
+    parts = urllib.parse.urlsplit(cleaned)
+    if parts.scheme or parts.netloc:
+        return None
+    if cleaned.startswith(("/login", "/logout")):
+        return None
+    return cleaned  # what the browser would have opened, so the check is about that
 
 
 def _security_headers(resp: Response) -> Response:
@@ -232,7 +314,8 @@ def _error_page(code: int, detail: str | None = None) -> Response:
 
 def _http_error(exc: HTTPException) -> Response:
     code = exc.code or 500
-    resp = _error_page(code if code in ERROR_TEXT else (400 if code < 500 else 500))
+    detail = exc.description if isinstance(exc, FieldTooLong) else None
+    resp = _error_page(code if code in ERROR_TEXT else (400 if code < 500 else 500), detail)
     if code == 405 and getattr(exc, "valid_methods", None):
         resp.headers["Allow"] = ", ".join(exc.valid_methods)
     return resp
@@ -281,8 +364,11 @@ def make_server(cfg: Config, host: str | None = None, port: int | None = None) -
     port = cfg.review.port if port is None else port
     check_bind(cfg, host)
     app = create_app(cfg)
-    return waitress.create_server(app, host=host, port=port, threads=6,
-                                  ident="promo-review", clear_untrusted_proxy_headers=True)
+    # With trusted proxies the app reads X-Forwarded-For itself, only from those addresses
+    # (waitress trusts one address or all); without them waitress drops the header.
+    return waitress.create_server(
+        app, host=host, port=port, threads=6, ident="promo-review",
+        clear_untrusted_proxy_headers=not cfg.review.trusted_proxies)
 
 
 def serve(cfg: Config, host: str | None = None, port: int | None = None) -> None:

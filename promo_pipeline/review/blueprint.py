@@ -23,9 +23,35 @@ from promo_pipeline import formats, present
 from promo_pipeline import queue as q
 from promo_pipeline.errors import NotFoundError, OfficeScopeError
 from promo_pipeline.publish import channels as registry
-from promo_pipeline.review.app import cfg_of, get_db
+from promo_pipeline.review.app import FieldTooLong, cfg_of, get_db
 
 bp = Blueprint("review", __name__)
+
+#: Bounds of the short form fields (characters): a reason or note, an account name, a password.
+MAX_REASON = 1000
+MAX_NAME = 80
+MAX_PASSWORD = 1024
+
+
+def form_text(field: str, limit: int, label: str) -> str:
+    """A form field's text; longer than *limit* characters is refused with 413 and an
+    Indonesian message naming the field (nothing is cut silently, nothing is saved)."""
+    value = request.form.get(field) or ""
+    if len(value) > limit:
+        raise FieldTooLong(
+            f"{label} terlalu panjang: paling banyak {_thousands(limit)} karakter, yang "
+            f"dikirim {_thousands(len(value))} karakter. Tidak ada yang disimpan.")
+    return value
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def max_caption_length() -> int:
+    """The longest caption the page accepts: the largest channel limit plus a margin (an
+    over-long caption is still shown and linted as over the limit, up to this bound)."""
+    return max(registry.caption_limit(ch).max_length for ch in registry.captioned()) + 4_000
 
 
 @bp.before_request

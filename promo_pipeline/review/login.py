@@ -1,4 +1,6 @@
-"""Signing in and out of the review page (throttled; a fresh session at every login)."""
+"""Signing in and out of the review page: a fresh session at every login; failed logins back
+off per address and per account (the rules are :mod:`promo_pipeline.accounts`'); the client's
+address is the trusted proxy's ``X-Forwarded-For`` (:func:`.app.client_address`)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, session, url_for
 
 from promo_pipeline import accounts, clock
-from promo_pipeline.review.app import _local_next, cfg_of, csrf_token, get_db
-from promo_pipeline.review.blueprint import bp
+from promo_pipeline.review.app import _local_next, cfg_of, client_address, csrf_token, get_db
+from promo_pipeline.review.blueprint import MAX_NAME, MAX_PASSWORD, bp, form_text
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +28,14 @@ def login() -> Any:
         return render_template("login.html", next=next_url, name="",
                                no_accounts=accounts.count_users(get_db()) == 0)
     db = get_db()
-    name = (request.form.get("name") or "").strip()[:80]
-    password = request.form.get("password") or ""
-    client = request.remote_addr or "-"
-    until = accounts.locked_until(db, name, client)
-    if until is None and name:
+    name = form_text("name", MAX_NAME, "Nama akun").strip()
+    password = form_text("password", MAX_PASSWORD, "Kata sandi")
+    client = client_address()
+    wait = accounts.login_wait(db, name, client)
+    if wait is None and name:
         user = accounts.verify(db, name, password)
         if user is not None:
-            accounts.clear_failures(db, name, client)
+            accounts.record_success(db, user.name, client)
             # A fresh session: nothing an attacker planted before login survives it.
             old_sid = session.get("sid")
             session.clear()
@@ -45,18 +47,25 @@ def login() -> Any:
             session.permanent = True
             logger.info("review: %s logged in from %s", user.name, client)
             return redirect(next_url or url_for("review.queue"), code=303)
-        until = accounts.record_failure(db, name, client,
-                                        max_failures=cfg.review.max_login_failures,
-                                        lockout_minutes=cfg.review.lockout_minutes)
-    if until is not None:
-        minutes = max(1, round((until - clock.now()).total_seconds() / 60))
-        flash(f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.",
-              "error")
+        accounts.record_failure(db, name, client, max_failures=cfg.review.max_login_failures,
+                                lockout_minutes=cfg.review.lockout_minutes)
+    if wait is not None:
+        flash(_wait_text(wait), "error")
         status = 429
     else:
         flash("Nama atau kata sandi salah.", "error")
         status = 401
-    return render_template("login.html", next=next_url, name=name, no_accounts=False), status
+    resp = render_template("login.html", next=next_url, name=name, no_accounts=False)
+    headers = {"Retry-After": str(wait.seconds(clock.now()))} if wait is not None else {}
+    return resp, status, headers
+
+
+def _wait_text(wait: accounts.LoginWait) -> str:
+    seconds = wait.seconds(clock.now())
+    later = (f"{seconds} detik" if seconds < 90 else f"{round(seconds / 60)} menit")
+    where = ("dari alamat ini" if wait.scope == accounts.ADDRESS else "untuk akun ini")
+    return (f"Terlalu banyak percobaan masuk yang gagal {where}. Kata sandi belum diperiksa; "
+            f"coba lagi dalam {later}.")
 
 
 @bp.route("/logout", methods=["POST"])

@@ -5,6 +5,7 @@ Settings read: ``review.page_size``, ``captions.primary``, ``source.site_base``,
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,11 @@ from promo_pipeline.outcomes import relisted_from
 from promo_pipeline.publish import channels as registry
 from promo_pipeline.review.app import cfg_of, get_db
 from promo_pipeline.review.blueprint import (
+    MAX_NAME,
     bp,
     designs,
     load_post,
+    max_caption_length,
     open_deliveries,
     scope,
 )
@@ -112,11 +115,10 @@ def queue() -> Any:
     status = request.args.get("status", "pending")
     if status != "all" and status not in q.STATUSES:
         status = "pending"
-    office = request.args.get("office") or None
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    office = (request.args.get("office") or "")[:MAX_NAME] or None
+    page_arg = request.args.get("page", "1")
+    # ASCII digits, and few enough pages that the offset fits SQLite's integers.
+    page = max(1, int(page_arg)) if re.fullmatch(r"[0-9]{1,9}", page_arg) else 1
     size = cfg.review.page_size
     mine = scope()
     rows = q.list_posts(db, status=None if status == "all" else status, office_id=office,
@@ -147,7 +149,7 @@ def queue() -> Any:
     )
 
 
-@bp.route("/posts/<int:post_id>")
+@bp.route("/posts/<id:post_id>")
 def post(post_id: int) -> Any:
     cfg = cfg_of()
     db = get_db()
@@ -184,5 +186,5 @@ def post(post_id: int) -> Any:
         actionable=p.status == q.PENDING, editable=p.editable,
         reopenable=p.status in q.REOPENABLE, designs=designs(),
         deliveries=open_deliveries(post_id), history=history, tz=tz,
-        primary=cfg.captions.primary,
+        primary=cfg.captions.primary, max_caption=max_caption_length(),
     )

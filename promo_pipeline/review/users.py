@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,7 +13,15 @@ from promo_pipeline import accounts
 from promo_pipeline import queue as q
 from promo_pipeline.errors import AdminRuleError, NotFoundError, PromoError
 from promo_pipeline.review.app import get_db
-from promo_pipeline.review.blueprint import bp, capitalised, require_admin, user_name
+from promo_pipeline.review.blueprint import (
+    MAX_NAME,
+    MAX_PASSWORD,
+    bp,
+    capitalised,
+    form_text,
+    require_admin,
+    user_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +29,9 @@ logger = logging.getLogger(__name__)
 @bp.route("/history")
 def history() -> Any:
     post_arg = request.args.get("post", "").strip().lstrip("#")
-    actor = request.args.get("actor", "").strip() or None
-    post_id = int(post_arg) if post_arg.isdigit() else None
+    actor = request.args.get("actor", "").strip()[:MAX_NAME] or None
+    # ASCII digits only ("²".isdigit() is true), and small enough for SQLite.
+    post_id = int(post_arg) if re.fullmatch(r"[0-9]{1,18}", post_arg) else None
     rows = q.events(get_db(), post_id=post_id, actor=actor, limit=200)
     actors = [u.name for u in accounts.list_users(get_db())]
     return render_template("history.html", events=rows, post_id=post_id, actor=actor or "",
@@ -33,14 +43,14 @@ def users() -> Any:
     require_admin()
     db = get_db()
     if request.method == "POST":
-        name = request.form.get("name") or ""
-        password = request.form.get("password") or ""
-        if password != (request.form.get("password2") or ""):
+        name = form_text("name", MAX_NAME, "Nama akun")
+        password = form_text("password", MAX_PASSWORD, "Kata sandi")
+        if password != form_text("password2", MAX_PASSWORD, "Kata sandi"):
             flash("Kedua kata sandi tidak sama.", "error")
         else:
             try:
                 accounts.add_user(db, name, password,
-                                  role=request.form.get("role") or accounts.REVIEWER)
+                                  role=form_text("role", MAX_NAME, "Peran") or accounts.REVIEWER)
             except PromoError as exc:
                 flash(f"Akun tidak dibuat: {exc}", "error")
             else:
@@ -74,9 +84,9 @@ def update_user(name: str) -> Any:
     target = accounts.get_user(db, name)
     if target is None:
         abort(404)
-    role = request.form.get("role") or None
-    password = request.form.get("password") or None
-    if password is not None and password != (request.form.get("password2") or ""):
+    role = form_text("role", MAX_NAME, "Peran") or None
+    password = form_text("password", MAX_PASSWORD, "Kata sandi") or None
+    if password is not None and password != form_text("password2", MAX_PASSWORD, "Kata sandi"):
         flash("Kedua kata sandi tidak sama.", "error")
         return redirect(url_for("review.users"), code=303)
     try:
