@@ -58,10 +58,19 @@ FACT_LABELS = {
     "lots": "Lot dalam rangkuman",
 }
 LINT_LEVELS = {"block": "BLOKIR", "warn": "awas"}
+#: The image and video designs (``templates/*.toml``), as the review page names them.
+DESIGNS = {"feed": "Feed 4:5", "square": "Persegi 1:1", "story": "Story 9:16",
+           "carousel": "Carousel", "urgent": "Mendesak", "digest": "Rangkuman pekanan",
+           "reel": "Video reel", "clip": "Video klip"}
 
 
 def _word(words: Mapping[str, str], key: str | None) -> str:
     return words.get(key or "", key or "-")
+
+
+def design(name: str | None) -> str:
+    """A design's name as staff read it (an office's own design keeps its file name)."""
+    return _word(DESIGNS, name)
 
 
 def post_status(status: str | None) -> str:

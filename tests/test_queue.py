@@ -74,7 +74,8 @@ def test_migrations_add_columns_without_touching_the_first(db) -> None:
     assert {"facts", "deadline_at", "dedupe_key", "captions", "lint"} <= cols
     assert {"action", "detail"} <= {c.name for c in db["post_events"].columns}
     assert [m["name"] for m in db["_sqlite_migrations"].rows_where("migration_set = 'queue'")] \
-        == ["m001_posts", "m002_facts_deadline_event_action"]
+        == ["m001_posts", "m002_facts_deadline_event_action", "m003_who_did_what"]
+    assert {"rejected_by", "rejected_at", "edited_by", "edited_at"} <= cols
 
 
 # --- creating posts ------------------------------------------------------------------------------
@@ -265,7 +266,9 @@ def test_reject_needs_a_reason_and_stores_it(db, cfg) -> None:
     post = q.reject(db, post_id, actor="budi", reason="  foto   tidak sesuai ")
     assert post.status == q.REJECTED and post.reason == "foto tidak sesuai"
     assert event_rows(db, post_id)[-1]["reason"] == "foto tidak sesuai"
-    assert q.transition(db, post_id, q.PENDING, actor="budi").status == q.PENDING
+    assert post.rejected_by == "budi" and post.rejected_at == event_rows(db, post_id)[-1]["at"]
+    reopened = q.transition(db, post_id, q.PENDING, actor="budi")
+    assert reopened.status == q.PENDING and reopened.rejected_by is None
 
 
 # --- approval rules ------------------------------------------------------------------------------
@@ -318,6 +321,8 @@ def test_edit_reruns_lint_records_the_edit_and_unapproves(db, cfg) -> None:
     post = q.edit_caption(db, cfg, post_id, "x", edited + "\r\n", actor="rina")
     assert post.captions["x"] == edited
     assert post.status == q.PENDING and post.approved_by is None
+    assert post.edited_by == "rina" and post.edited_at
+    assert post.to_json(cfg)["edited_by"] == "rina"
     edit, unapprove = event_rows(db, post_id)[-2:]
     assert edit["action"] == "edit" and json.loads(edit["detail"]) == \
         {"channel": "x", "old": text, "new": edited}
@@ -524,6 +529,8 @@ def test_cli_approve_reject_and_see_it_in_json(project) -> None:
     posts = {p["id"]: p for p in json.loads(run(folder, "queue", "--json").output)}
     assert (posts[a]["status"], posts[a]["approved_by"]) == ("approved", "tester")
     assert (posts[b]["status"], posts[b]["reason"]) == ("rejected", "foto salah")
+    assert posts[b]["rejected_by"] == "rina" and posts[b]["rejected_at"]
+    assert posts[a]["rejected_by"] is None and posts[a]["edited_by"] is None
     history = run(folder, "queue", "history", "--json")
     assert [(e["actor"], e["to_status"]) for e in json.loads(history.output)[:2]] == \
         [("rina", "rejected"), ("tester", "approved")]

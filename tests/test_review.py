@@ -649,8 +649,15 @@ def test_post_page_shows_images_captions_facts_and_link(admin, db, cfg):
     lot = make_lot(1)
     pid = add_post(db, cfg, lot)
     html = admin.get(f"/posts/{pid}").get_data(as_text=True)
-    assert f'/thumb/out/{lot.id}/feed-v1.jpg' in html
-    assert f'href="/media/out/{lot.id}/story-v1.jpg"' in html  # full size on click
+    # The first image large (the file itself, not a thumbnail), the others in the strip.
+    assert f'src="/media/out/{lot.id}/feed-v1.jpg"' in html
+    assert f'data-full="/media/out/{lot.id}/story-v1.jpg"' in html
+    assert f'/thumb/out/{lot.id}/story-v1.jpg' in html
+    assert 'width="1080" height="1350"' in html  # its own size: the aspect ratio is kept
+    # ?gambar=2 shows the second large (works without scripts).
+    html2 = admin.get(f"/posts/{pid}?gambar=2").get_data(as_text=True)
+    assert f'src="/media/out/{lot.id}/story-v1.jpg"' in html2
+    assert 'width="1080" height="1920"' in html2
     caps = json.loads(post_row(db, pid)["captions"])
     assert set(caps) == set(cfg.captions.channels)
     for ch in caps:
@@ -793,26 +800,49 @@ def test_rerender_without_renderer_or_with_unknown_design(admin, db, cfg):
     assert post_row(db, pid)["images"] == before
 
 
-def test_rerender_with_another_design(admin, db, cfg):
+def test_rerender_with_another_design_adds_it_and_can_be_undone(admin, db, cfg):
     lot = make_lot(1)
     pid = add_post(db, cfg, lot)
+    before = json.loads(post_row(db, pid)["images"])
     html = admin.get(f"/posts/{pid}").get_data(as_text=True)
     assert '<option value="square"' in html and '<option value="digest"' not in html
+    assert "Persegi 1:1" in html  # designs by their Indonesian names
     resp = post_form(admin, f"/posts/{pid}/template", {"design": "square"})
     assert resp.status_code == 303
+    # The new design is shown large right away.
+    assert resp.headers["Location"] == f"/posts/{pid}?gambar=3#gambar"
     row = post_row(db, pid)
     images = json.loads(row["images"])
     assert row["template"] == "square"
-    assert images and all("square" in Path(i).name for i in images)
-    for rel in images:
-        path = cfg.output_dir / rel
-        assert path.is_file()
-        with Image.open(path) as im:
-            assert im.size == (1080, 1080)
+    # The other images are kept; the square one is added after them.
+    assert images[:2] == before and len(images) == 3
+    assert "square" in Path(images[2]).name
+    with Image.open(cfg.output_dir / images[2]) as im:
+        assert im.size == (1080, 1080)
     ev = events_of(db, pid)[-1]
     assert ev["actor"] == "ani" and "square" in ev["reason"]
-    # The new image is what the page shows now.
-    assert f"/thumb/out/{images[0]}" in admin.get(f"/posts/{pid}").get_data(as_text=True)
+    page = admin.get(f"/posts/{pid}?gambar=3").get_data(as_text=True)
+    assert f'src="/media/out/{images[2]}"' in page
+    assert "Urungkan perubahan gambar" in page
+    # Picking the same design again replaces it in place (no duplicate).
+    resp = post_form(admin, f"/posts/{pid}/template", {"design": "square"})
+    assert json.loads(post_row(db, pid)["images"]) == images
+    # Picking a design the post already has (feed, from the fixture's name) replaces that one.
+    resp = post_form(admin, f"/posts/{pid}/template", {"design": "feed"})
+    now = json.loads(post_row(db, pid)["images"])
+    assert len(now) == 3 and now[1:] == images[1:]
+    assert now[0] != images[0] and "feed" in Path(now[0]).name
+    assert resp.headers["Location"] == f"/posts/{pid}?gambar=1#gambar"
+    # Undo puts back the images before the last change, and is recorded too.
+    resp = post_form(admin, f"/posts/{pid}/images/undo")
+    assert resp.status_code == 303
+    assert json.loads(post_row(db, pid)["images"]) == images
+    assert events_of(db, pid)[-1]["action"] == "images"
+    # Someone else changed the images meanwhile: a stale change is refused, nothing lost.
+    from promo_pipeline.queue import actions as qa
+    with pytest.raises(Exception, match="diubah orang lain"):
+        qa.set_images(db, cfg, pid, before, actor="budi", replaces=before)
+    assert json.loads(post_row(db, pid)["images"]) == images
 
 
 # --- unconfirmed deliveries ----------------------------------------------------------------------
@@ -899,6 +929,26 @@ def test_history_filters_by_post_and_actor(admin, reviewer, db, cfg):
     assert f'href="/posts/{p1}"' in html and f'href="/posts/{p2}"' not in html
     html = admin.get("/history?post=abc").get_data(as_text=True)
     assert f'href="/posts/{p1}"' in html  # a bad filter is ignored, not an error
+
+
+def test_who_did_what_on_the_post_header_and_the_history_names_the_lot_with_diffs(
+        admin, reviewer, db, cfg):
+    lot = make_lot(1, title="Rumah tinggal di Jalan Sultan Kaharuddin")
+    pid = add_post(db, cfg, lot)
+    old = json.loads(post_row(db, pid)["captions"])["telegram"]
+    new = old.replace("Uang jaminan", "Jaminan", 1) + "\nSalam dari KPKNL Bima."
+    assert post_form(reviewer, f"/posts/{pid}/caption",
+                     {"channel": "telegram", "text": new}).status_code == 303
+    post_form(admin, f"/posts/{pid}/reject", {"reason": "Foto kurang jelas"})
+    page = admin.get(f"/posts/{pid}").get_data(as_text=True)
+    assert re.search(r"ditolak oleh <strong>ani</strong>", page)
+    assert re.search(r"terakhir disunting oleh <strong>budi</strong>", page)
+    assert f"Unggahan #{pid} (lot)" in page and "Kode lot LOT-1" in page
+    html = admin.get("/history").get_data(as_text=True)
+    assert "Rumah tinggal di Jalan Sultan Kaharuddin" in html and "Kode lot LOT-1" in html
+    assert "Lihat perubahan keterangan" in html
+    assert "<ins><span class=\"sr-only\">ditambah: </span>+ Salam dari KPKNL Bima.</ins>" in html
+    assert re.search(r"<del><span class=\"sr-only\">dihapus: </span>− [^<]*Uang jaminan", html)
 
 
 # --- serving -------------------------------------------------------------------------------------

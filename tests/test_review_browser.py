@@ -213,7 +213,7 @@ def test_phone_layout(site, browser, shots):
     page.screenshot(path=str(shots / "queue-phone.png"), full_page=True)
     page.goto(f"{base}/posts/{ids[0]}")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert page.locator("button:has-text('Setujui')").is_visible()
+    assert page.locator(".decision-bar button:has-text('Setujui')").is_visible()
     page.screenshot(path=str(shots / "post-phone.png"), full_page=True)
     page.goto(f"{base}/history")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -255,3 +255,202 @@ def test_cross_site_form_cannot_approve(site, browser):
         evil.shutdown()
         evil.server_close()
     assert queue_json(site["config"])[ids[3]]["status"] == "pending"
+
+
+# --- the view built around the image (issue 12) -----------------------------------------------
+
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def box(page, selector):
+    b = page.locator(selector).first.bounding_box()
+    assert b is not None, selector
+    return b
+
+
+def natural(page, selector="#main-image"):
+    return page.eval_on_selector(selector, "e => [e.naturalWidth, e.naturalHeight]")
+
+
+def test_desktop_the_image_is_large_uncropped_with_the_facts_beside_it(site, browser, shots):
+    base, ids = site["base"], site["ids"]
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, base)
+    page.goto(f"{base}/posts/{ids[0]}")
+    page.wait_for_load_state("networkidle")
+    nw, nh = natural(page)
+    assert (nw, nh) == (1080, 1350)
+    img = box(page, "#main-image")
+    # Large enough to read the figures (the old thumbnail was 135×169), fits the viewport,
+    # and its own aspect ratio (no crop): rendered width/height equals the file's.
+    assert img["height"] >= 550 and img["width"] >= 440, img
+    assert img["height"] <= DESKTOP["height"]
+    assert abs(img["width"] / img["height"] - nw / nh) < 0.01
+    fit = page.eval_on_selector("#main-image", "e => getComputedStyle(e).objectFit")
+    assert fit in ("contain", "fill") and fit != "cover"
+    # Scrolled to the viewer, the whole image is on screen at once.
+    page.locator("#gambar").scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, document.getElementById('gambar').offsetTop)")
+    top = page.eval_on_selector("#main-image", "e => e.getBoundingClientRect().top")
+    bottom = page.eval_on_selector("#main-image", "e => e.getBoundingClientRect().bottom")
+    assert top >= 0 and bottom <= DESKTOP["height"]
+    page.evaluate("window.scrollTo(0, 0)")
+    # The facts sit beside the image: to its right, starting within its height.
+    facts = box(page, ".facts")
+    assert facts["x"] >= img["x"] + img["width"]
+    assert facts["y"] < img["y"] + img["height"]
+    text = page.locator(".facts").first.inner_text()
+    for fact in ("Nilai limit", "Rp98.500.000", "Uang jaminan", "Rp20.000.000",
+                 "Batas setor jaminan", "Penawaran ditutup", "WITA", "Buka di lelang.go.id"):
+        assert fact in text, fact
+    # The captions state every fact and the images are from these facts: all ✓.
+    assert page.locator(".facts .check-row").count() == 5
+    assert page.locator(".facts .check-row.is-ok").count() == 4  # the auction end: image only
+    assert page.locator(".facts .mark .ok").count() == 4
+    page.screenshot(path=str(shots / "post-view-desktop.png"))
+
+    # The strip switches the large image in place; a story stays whole (9:16).
+    page.click(".strip-item:has-text('Story')")
+    page.wait_for_function("document.getElementById('main-image').complete && "
+                           "document.getElementById('main-image').naturalHeight == 1920")
+    img = box(page, "#main-image")
+    assert abs(img["width"] / img["height"] - 1080 / 1920) < 0.01
+    assert img["height"] <= DESKTOP["height"]
+    assert page.locator(".strip-item[aria-current=true]").inner_text().strip().startswith("Story")
+    assert "gambar=2" in page.url
+    # Zoom: the image at its natural size in a scrolling frame, and back.
+    page.click("#zoom")
+    zoomed = box(page, "#main-image")
+    assert round(zoomed["width"]) == 1080
+    assert page.get_attribute("#zoom", "aria-pressed") == "true"
+    page.click("#zoom")
+    assert box(page, "#main-image")["height"] <= DESKTOP["height"]
+
+
+ON_SCREEN = """h => [...document.querySelectorAll('button')].some(b => {
+  if (b.textContent.trim() !== 'Setujui' || b.closest('.is-hidden')) return false;
+  const r = b.getBoundingClientRect();
+  return r.height > 0 && r.top >= 0 && r.bottom <= h;
+})"""
+
+
+def test_phone_image_facts_and_decision_come_first(site, browser, shots):
+    base, ids = site["base"], site["ids"]
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    log_in(page, base)
+    page.goto(f"{base}/posts/{ids[0]}")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    img = box(page, "#main-image")
+    # Full width (less the page's and the card's padding), whole (aspect kept).
+    assert img["width"] >= PHONE["width"] - 60, img
+    assert abs(img["width"] / img["height"] - 1080 / 1350) < 0.01
+    # The image and the facts within the first two screens.
+    facts = box(page, ".facts")
+    assert facts["y"] + facts["height"] <= 2 * PHONE["height"], facts
+    # The decision is always on screen: at the top of the page and anywhere below (the bar,
+    # or the decision card itself while it is in view).
+    for y in (0, 1500, 4000, 100_000):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_function(ON_SCREEN, arg=PHONE["height"])
+    b = page.locator(".decision-bar button:has-text('Setujui')").bounding_box()
+    assert b["height"] >= 44
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots / "post-view-phone.png"))
+    # Every control is at least 24×24 CSS px (WCAG 2.5.8).
+    small = page.eval_on_selector_all(
+        "main button, main .btn, main summary, main select, main .strip-item, main input, "
+        ".decision-bar .btn, .topbar a, .topbar button",
+        """els => els.filter(e => e.offsetParent !== null && e.type !== 'hidden').map(e => {
+              const r = e.getBoundingClientRect();
+              return [e.textContent.trim().slice(0, 30) || e.name, r.width, r.height];
+           }).filter(([, w, h]) => w < 24 || h < 24)""")
+    assert not small, small
+    # "Tolak…" in the bar takes the reviewer to the reason box.
+    page.click(".decision-bar a:has-text('Tolak')")
+    assert page.evaluate("location.hash") == "#tolak"
+    context.close()
+
+
+def _luminance(rgb):
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(float(x)) for x in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a, b):
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+FOCUS_STYLE = r"""e => {
+  const s = getComputedStyle(e);
+  let p = e.parentElement, bg = null;
+  while (p) {
+    const c = getComputedStyle(p).backgroundColor;
+    const m = c.match(/[\d.]+/g);
+    if (m && (m.length < 4 || parseFloat(m[3]) > 0.5)) { bg = m.slice(0, 3).map(Number); break; }
+    p = p.parentElement;
+  }
+  const o = s.outlineColor.match(/[\d.]+/g).map(Number);
+  return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: o,
+          alpha: o.length > 3 ? o[3] : 1, bg: bg || [255, 255, 255]};
+}"""
+
+
+def test_keyboard_the_decision_is_first_and_the_focus_ring_is_visible(site, browser):
+    base, ids = site["base"], site["ids"]
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, base)
+    page.goto(f"{base}/posts/{ids[0]}")
+    # The first Tab reaches the skip link; Enter on it puts the focus on "Setujui".
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Langsung ke keputusan"
+    assert page.locator(".skip-link").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "approve"
+    # The focus ring on it: solid, ≥ 2 px, ≥ 3:1 against what surrounds the button.
+    ring = page.evaluate(f"({FOCUS_STYLE})(document.activeElement)")
+    assert ring["style"] == "solid" and ring["width"] >= 2 and ring["alpha"] == 1, ring
+    assert _contrast(ring["color"], ring["bg"]) >= 3.0, ring
+    # The rest of the decision follows in order: the reason, then "Tolak".
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "reason"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Tolak"
+    ring = page.evaluate(f"({FOCUS_STYLE})(document.activeElement)")
+    assert _contrast(ring["color"], ring["bg"]) >= 3.0, ring
+    # On the navy top bar the ring contrasts with navy.
+    page.focus(".topbar .btn")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    ring = page.evaluate(f"({FOCUS_STYLE})(document.activeElement)")
+    assert _contrast(ring["color"], ring["bg"]) >= 3.0, ring
+    # Every caption box has an accessible name.
+    for name in ("Instagram", "Facebook", "Telegram", "X"):
+        assert page.get_by_role("textbox", name=f"Keterangan {name}").count() == 1, name
+
+
+def test_captions_expand_and_a_save_is_confirmed_where_the_reviewer_looks(site, browser):
+    base, ids = site["base"], site["ids"]
+    page = browser.new_page(viewport=DESKTOP)
+    log_in(page, base)
+    page.goto(f"{base}/posts/{ids[1]}")
+    area = page.locator("#caption-instagram")
+    assert area.evaluate("e => e.scrollHeight > e.clientHeight + 10")  # longer than its box
+    page.click("#kanal-instagram [data-expand]")
+    assert area.evaluate("e => e.scrollHeight <= e.clientHeight + 2")
+    assert page.get_attribute("#kanal-instagram [data-expand]", "aria-expanded") == "true"
+    tg = page.locator("#caption-telegram")
+    tg.fill(tg.input_value() + "\nSalam.")
+    page.locator("#kanal-telegram button:has-text('Simpan')").click()
+    page.wait_for_url(f"{base}/posts/{ids[1]}#kanal-telegram")
+    note = page.locator("#kanal-telegram .saved-note")
+    assert "disimpan" in note.inner_text()
+    b = note.bounding_box()
+    assert b is not None and 0 <= b["y"] <= DESKTOP["height"], b

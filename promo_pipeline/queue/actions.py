@@ -144,7 +144,7 @@ def edit_caption(db: Database, cfg: Config, post_id: int, channel: str, text: st
                 continue  # changed while the lint ran: lint what is there now
             at = clock.iso()
             posts.update_content(db, post_id, at=at, captions=texts, lint=findings,
-                                 blocking=cap.is_blocking(findings))
+                                 blocking=cap.is_blocking(findings), actor=who)
             posts.add_event(db, post_id, actor=who, from_status=post.status,
                             to_status=post.status, reason=f"keterangan {channel} diubah",
                             action="edit", detail={"channel": channel, "old": old_text,
@@ -162,9 +162,11 @@ def _check_editable(post: Post, what: str, verb: str) -> None:
 
 
 def set_images(db: Database, cfg: Config, post_id: int, images: Sequence[str | Path], *,
-               actor: str, template: str | None = None) -> Post:
-    """Replace a post's images (a reviewer picked another design). Paths are stored relative
-    to ``storage.output_dir`` when they are inside it."""
+               actor: str, template: str | None = None,
+               replaces: Sequence[str] | None = None) -> Post:
+    """Replace a post's images (a reviewer added or replaced a design, or undid that). Paths
+    are stored relative to ``storage.output_dir`` when they are inside it. With *replaces*, the
+    change is refused when the post's images are no longer those (someone changed them)."""
     who = reviewer(actor)
     stored = tuple(stored_image(cfg.output_dir, p) for p in images)
     if not stored:
@@ -174,10 +176,13 @@ def set_images(db: Database, cfg: Config, post_id: int, images: Sequence[str | P
         if post.status not in EDITABLE:
             raise TransitionError(f"gambar unggahan #{post_id} tidak dapat diganti karena "
                                   f"statusnya {post_status(post.status)}")
+        if replaces is not None and tuple(map(str, replaces)) != post.images:
+            raise TransitionError(f"gambar unggahan #{post_id} baru saja diubah orang lain; "
+                                  "muat ulang halaman lalu coba lagi")
         if post.images == stored and (template is None or template == post.template):
             return post
         at = clock.iso()
-        posts.update_content(db, post_id, at=at, images=stored, template=template)
+        posts.update_content(db, post_id, at=at, images=stored, template=template, actor=who)
         posts.add_event(db, post_id, actor=who, from_status=post.status,
                         to_status=post.status,
                         reason="gambar diganti" + (f" (desain {template})" if template else ""),

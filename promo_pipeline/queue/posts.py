@@ -21,7 +21,14 @@ from sqlite_utils.migrations import Migrations
 from promo_pipeline import clock
 from promo_pipeline.errors import NotFoundError, UsageError
 from promo_pipeline.queue.records import Change, NewPost, Post, PostEvent
-from promo_pipeline.queue.states import ATTENTION_ORDER, DIGEST, PENDING, STATUSES, check_transition
+from promo_pipeline.queue.states import (
+    ATTENTION_ORDER,
+    DIGEST,
+    PENDING,
+    REJECTED,
+    STATUSES,
+    check_transition,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +95,26 @@ def m002_facts_deadline_event_action(db: Database) -> None:
     db.table("post_events").create_index(["actor"])
 
 
+@migrations()
+def m003_who_did_what(db: Database) -> None:
+    # Who rejected a post and who last changed its captions or images (and when), beside
+    # approved_by/approved_at, so `queue --json` and the review page show them without
+    # reading the audit log; filled in from post_events for the posts already there.
+    posts = db.table("posts")
+    for column in ("rejected_by", "rejected_at", "edited_by", "edited_at"):
+        posts.add_column(column, str)
+    last = ("(select {col} from post_events e where e.post_id = posts.id and {cond} "
+            "order by e.id desc limit 1)")
+    rejected = "e.to_status = 'rejected' and e.action = 'transition'"
+    edited = "e.action in ('edit', 'images')"
+    # Fixed SQL text only (no values): the two subqueries differ in the column and the filter.
+    db.execute(f"update posts set rejected_by = {last.format(col='actor', cond=rejected)}, "  # noqa: S608
+               f"rejected_at = {last.format(col='at', cond=rejected)} "
+               "where status = 'rejected'")
+    db.execute(f"update posts set edited_by = {last.format(col='actor', cond=edited)}, "  # noqa: S608
+               f"edited_at = {last.format(col='at', cond=edited)}")
+
+
 # --- decoding ------------------------------------------------------------------------------------
 
 
@@ -130,6 +157,8 @@ def _post(row: Mapping[str, Any]) -> Post:
         dedupe_key=row["dedupe_key"] or "", template=row["template"],
         previous_post_id=row["previous_post_id"], approved_by=row["approved_by"],
         approved_at=row["approved_at"], reason=row["reason"], deadline_at=row["deadline_at"],
+        rejected_by=row.get("rejected_by"), rejected_at=row.get("rejected_at"),
+        edited_by=row.get("edited_by"), edited_at=row.get("edited_at"),
         created_at=row["created_at"], updated_at=row["updated_at"],
     )
 
@@ -359,9 +388,12 @@ def update_content(db: Database, post_id: int, *, at: str,
                    captions: Mapping[str, str] | None = None,
                    lint: Sequence[Mapping[str, str]] | None = None,
                    blocking: bool | None = None, images: Sequence[str] | None = None,
-                   template: str | None = None) -> None:
-    """Replace a post's captions (with their lint) and/or images; ``updated_at`` becomes *at*."""
+                   template: str | None = None, actor: str | None = None) -> None:
+    """Replace a post's captions (with their lint) and/or images; ``updated_at`` becomes *at*
+    (and, for a person's change, ``edited_by``/``edited_at`` name them)."""
     values: dict[str, Any] = {"updated_at": at}
+    if actor is not None:
+        values.update(edited_by=actor, edited_at=at)
     if captions is not None:
         values["captions"] = _dumps(dict(captions))
     if lint is not None:
@@ -391,7 +423,9 @@ def move(db: Database, post_id: int, from_status: str, to_status: str, *, actor:
     if reason:
         values["reason"] = reason
     if to_status == PENDING:
-        values.update(approved_by=None, approved_at=None)
+        values.update(approved_by=None, approved_at=None, rejected_by=None, rejected_at=None)
+    if to_status == REJECTED:
+        values.update(rejected_by=actor, rejected_at=at)
     if approved_by is not None:
         values.update(approved_by=approved_by, approved_at=approved_at or at)
     sets = ", ".join(f"{k} = ?" for k in values)

@@ -61,6 +61,10 @@ class Post:
     deadline_at: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
+    rejected_by: str | None = None
+    rejected_at: str | None = None
+    edited_by: str | None = None          # who last changed its captions or images
+    edited_at: str | None = None
 
     @property
     def lot_id(self) -> str | None:
@@ -117,6 +121,10 @@ class Post:
             "previous_post_id": self.previous_post_id,
             "approved_by": self.approved_by,
             "approved_at": self.approved_at,
+            "rejected_by": self.rejected_by,
+            "rejected_at": self.rejected_at,
+            "edited_by": self.edited_by,
+            "edited_at": self.edited_at,
             "reason": self.reason,
             "template": self.template,
             "deadline_at": self.deadline_at,

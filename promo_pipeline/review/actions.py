@@ -12,10 +12,11 @@ from typing import Any
 
 from flask import abort, flash, redirect, send_file, url_for
 
+from promo_pipeline import present
 from promo_pipeline import queue as q
 from promo_pipeline.errors import NotFoundError, PromoError
 from promo_pipeline.lots import get_lot
-from promo_pipeline.review import media
+from promo_pipeline.review import media, view
 from promo_pipeline.review.app import cfg_of, get_db
 from promo_pipeline.review.blueprint import (
     MAX_NAME,
@@ -25,6 +26,7 @@ from promo_pipeline.review.blueprint import (
     channel_label,
     designs,
     form_text,
+    last_image_change,
     load_post,
     max_caption_length,
     open_deliveries,
@@ -34,6 +36,7 @@ from promo_pipeline.review.blueprint import (
 from promo_pipeline.store import write_tx
 
 logger = logging.getLogger(__name__)
+design_label = present.design
 
 
 @bp.route("/posts/<id:post_id>/approve", methods=["POST"])
@@ -106,8 +109,9 @@ def edit_caption(post_id: int) -> Any:
     except PromoError as exc:
         flash(f"Keterangan tidak disimpan: {exc}", "error")
         return back(post_id, f"#kanal-{channel}")
-    flash(f"Keterangan {channel_label(channel)} disimpan; pemeriksaan diulang.",
-          "success")
+    # Shown inside the caption's own card, where the browser lands (#kanal-…).
+    flash(f"Keterangan {channel_label(channel)} disimpan ✓ — pemeriksaan diulang.",
+          f"saved-{channel}")
     return back(post_id, f"#kanal-{channel}")
 
 
@@ -132,18 +136,47 @@ def rerender(post_id: int) -> Any:
         results = render.render_lot(cfg, db, lot, formats=[design], force=False)
         out = cfg.output_dir.resolve()
         # Only files inside the output folder may become a post's images.
-        images = [str(Path(r.path).resolve().relative_to(out)) for r in results]
-        if not images:
-            raise PromoError("renderer tidak menghasilkan gambar")
-        q.set_images(db, cfg, post_id, images, actor=user_name(), template=design)
+        made = [str(Path(r.path).resolve().relative_to(out)) for r in results]
+        if not made:
+            raise PromoError("tidak ada gambar yang dihasilkan")
+        images, shown = view.merge_design(p.images, made, design, designs())
+        q.set_images(db, cfg, post_id, images, actor=user_name(), template=design,
+                     replaces=p.images)
     except PromoError as exc:
-        flash(f"Render ulang gagal: {exc}", "error")
+        flash(f"Gambar desain {design_label(design)} tidak dibuat: {exc}", "error")
         return back(post_id)
     except ValueError:
         logger.error("review: renderer wrote outside output_dir for post %s", post_id)
-        flash("Render ulang gagal: berkas di luar folder keluaran.", "error")
+        flash("Gambar tidak dibuat: berkas di luar folder keluaran.", "error")
         return back(post_id)
-    flash(f"Gambar dirender ulang dengan desain {design}.", "success")
+    flash(f"Gambar desain {design_label(design)} dibuat; gambar lain tetap ada. Tekan "
+          "“Urungkan” untuk kembali ke gambar sebelumnya.", "success")
+    return redirect(url_for("review.post", post_id=post_id, gambar=shown + 1) + "#gambar",
+                    code=303)
+
+
+@bp.route("/posts/<id:post_id>/images/undo", methods=["POST"])
+def undo_images(post_id: int) -> Any:
+    """Put back the images the post had before its last image change (kept on disk)."""
+    cfg = cfg_of()
+    p = load_post(post_id)
+    event = last_image_change(post_id)
+    if event is None:
+        flash("Tidak ada perubahan gambar yang dapat diurungkan.", "error")
+        return back(post_id)
+    old = [str(rel) for rel in event.detail["old"]]
+    missing = [rel for rel in old if not (cfg.output_dir / rel).is_file()]
+    if missing or not old:
+        flash("Gambar sebelumnya sudah tidak ada di folder keluaran; buat ulang dengan "
+              "memilih desainnya.", "error")
+        return back(post_id)
+    try:
+        q.set_images(db=get_db(), cfg=cfg, post_id=post_id, images=old, actor=user_name(),
+                     replaces=p.images)
+    except PromoError as exc:
+        flash(f"Tidak dapat diurungkan: {exc}", "error")
+        return back(post_id)
+    flash("Perubahan gambar diurungkan.", "success")
     return back(post_id, "#gambar")
 
 

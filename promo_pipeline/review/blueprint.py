@@ -99,6 +99,8 @@ def register_template_helpers(app: Flask) -> None:
         action_label=present.event_action,
         STATUSES=q.STATUSES,
     )
+    app.jinja_env.globals["design_label"] = present.design
+    app.jinja_env.filters["channel_label"] = channel_label
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["rupiah"] = lambda v: formats.rupiah(v) if v is not None else "—"
 
@@ -155,3 +157,9 @@ def open_deliveries(post_id: int) -> list[dict[str, Any]]:
 
     return [d for d in deliveries_for_post(get_db(), post_id)
             if d["status"] in ("unconfirmed", "failed")]
+
+
+def last_image_change(post_id: int) -> q.PostEvent | None:
+    """The most recent change of this post's images (what "Urungkan" undoes)."""
+    return next((e for e in q.events(get_db(), post_id=post_id, limit=200)
+                 if e.action == "images" and isinstance(e.detail.get("old"), list)), None)

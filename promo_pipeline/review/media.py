@@ -4,11 +4,12 @@ the two routes that serve them (``/media/…``, ``/thumb/…``).
 Settings read: ``storage.output_dir`` (rendered images, the thumbnail cache) and
 ``storage.media_dir`` (cached source photos).
 
-Only image files inside those two folders are ever served. A requested path is refused when it is
-absolute, contains ``..`` or a NUL byte or a backslash, resolves (symlinks followed) outside its
-root, or is not a ``.jpg``/``.jpeg``/``.png``/``.webp`` file. Thumbnails are small JPEGs made once
-with Pillow (through :mod:`promo_pipeline.imagesafe`) into ``<output_dir>/.thumbs/`` and named by
-the source path, size and modification time, so a re-rendered image gets a fresh thumbnail.
+Only image files (and the renderer's MP4 clips) inside those two folders are ever served. A
+requested path is refused when it is absolute, contains ``..`` or a NUL byte or a backslash,
+resolves (symlinks followed) outside its root, or is not a ``.jpg``/``.jpeg``/``.png``/``.webp``/
+``.mp4`` file. Thumbnails are small JPEGs made once with Pillow (through
+:mod:`promo_pipeline.imagesafe`) into ``<output_dir>/.thumbs/`` and named by the source path,
+size and modification time, so a re-rendered image gets a fresh thumbnail.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from promo_pipeline.review.blueprint import bp
 logger = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
+#: Clips the renderer writes (``reel``/``clip`` designs); served whole or by byte ranges.
+VIDEO_SUFFIXES = frozenset({".mp4"})
 THUMB_DIR = ".thumbs"
 THUMB_SIZE = 360  # px, longest side: sharp on a 2x phone screen at the ~180 px it is shown
 THUMB_QUALITY = 72
@@ -54,7 +57,7 @@ def safe_path(cfg: Config, root: str, rel: str) -> Path:
     pure = PurePosixPath(rel)
     if pure.is_absolute() or ".." in pure.parts or rel.startswith("~"):
         raise NotFoundError("invalid media path")
-    if pure.suffix.lower() not in IMAGE_SUFFIXES:
+    if pure.suffix.lower() not in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
         raise NotFoundError("not an image")
     path = base / pure
     if not fsutil.is_within(path, base) or not path.resolve().is_file():
@@ -68,6 +71,8 @@ def safe_path(cfg: Config, root: str, rel: str) -> Path:
 def thumbnail(cfg: Config, root: str, rel: str) -> Path:
     """A small JPEG of the image *rel*, made once and cached; raises NotFoundError/PhotoError."""
     source = safe_path(cfg, root, rel)
+    if source.suffix.lower() in VIDEO_SUFFIXES:
+        raise NotFoundError("a clip has no thumbnail (its poster frame has)")
     st = source.stat()
     key = hashlib.sha256(
         f"{root}\x00{rel}\x00{st.st_size}\x00{st.st_mtime_ns}\x00{THUMB_SIZE}".encode()

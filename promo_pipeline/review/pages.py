@@ -18,11 +18,13 @@ from promo_pipeline.errors import PromoError
 from promo_pipeline.lots import Lot, get_lots
 from promo_pipeline.outcomes import relisted_from
 from promo_pipeline.publish import channels as registry
+from promo_pipeline.review import view
 from promo_pipeline.review.app import cfg_of, get_db
 from promo_pipeline.review.blueprint import (
     MAX_NAME,
     bp,
     designs,
+    last_image_change,
     load_post,
     max_caption_length,
     open_deliveries,
@@ -88,18 +90,16 @@ def _facts(lot: Lot) -> dict[str, Any]:
     }
 
 
-def _image_entries(post: q.Post) -> list[dict[str, Any]]:
+def _media_entries(post: q.Post) -> list[dict[str, Any]]:
     out = []
-    for rel in post.images:
-        rel = str(rel)
-        name = Path(rel).name
-        stem = Path(rel).stem.lower()
-        fmt = next((f for f in ("feed", "story", "square", "carousel", "digest") if f in stem),
-                   None)
-        out.append({"rel": rel, "name": name, "format": fmt,
-                    "full": url_for("review.media_file", root="out", rel=rel),
-                    "thumb": url_for("review.thumb", root="out", rel=rel),
-                    "download": url_for("review.media_file", root="out", rel=rel, download=1)})
+    for m in view.media_of(cfg_of(), post, designs()):
+        still = m.poster or (None if m.is_video else m.rel)
+        out.append({
+            "media": m, "rel": m.rel, "name": Path(m.rel).name, "label": m.label,
+            "full": url_for("review.media_file", root="out", rel=m.rel),
+            "thumb": url_for("review.thumb", root="out", rel=still) if still else None,
+            "poster": url_for("review.media_file", root="out", rel=m.poster) if m.poster else None,
+            "download": url_for("review.media_file", root="out", rel=m.rel, download=1)})
     return out
 
 
@@ -154,9 +154,16 @@ def post(post_id: int) -> Any:
     cfg = cfg_of()
     db = get_db()
     p = load_post(post_id)
-    facts = [_facts(lot) for lot in get_lots(db, p.lot_ids)]
-    for f in facts:  # "dilelang ulang": the older lot this one lists again
-        f["relisted_from"] = relisted_from(db, f["lot"].id)
+    lots = get_lots(db, p.lot_ids)
+    facts = [_facts(lot) for lot in lots]
+    for f in facts:
+        f["relisted_from"] = relisted_from(db, f["lot"].id)  # "dilelang ulang": the older lot
+        f["rows"] = view.fact_rows(cfg, p, f["lot"])
+        f["link_row"] = view.link_row(p, f["lot"], f["link"])
+    media = _media_entries(p)
+    shown_arg = request.args.get("gambar", "1")
+    shown = int(shown_arg) - 1 if re.fullmatch(r"[0-9]{1,4}", shown_arg) else 0
+    shown = shown if 0 <= shown < len(media) else 0
     tz = facts[0]["tz"] if facts else cfg.timezone_of(p.office_id)
     limits = _channel_limits()
     lint_by_channel: dict[str, list[dict[str, Any]]] = {}
@@ -182,7 +189,10 @@ def post(post_id: int) -> Any:
         history = []
     return render_template(
         "post.html", post=p, facts=facts, captions=captions, general_lint=general,
-        blocking=p.blocked, changes=changes, images=_image_entries(p),
+        blocking=p.blocked, changes=changes, images=media, shown=shown,
+        undo=last_image_change(post_id) if p.editable else None,
+        blocked_in=[registry.label(ch) for ch in dict.fromkeys(
+            str(f.get("channel") or "") for f in p.blocking_findings) if ch in p.captions],
         actionable=p.status == q.PENDING, editable=p.editable,
         reopenable=p.status in q.REOPENABLE, designs=designs(),
         deliveries=open_deliveries(post_id), history=history, tz=tz,

@@ -9,9 +9,11 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from promo_pipeline import accounts
+from promo_pipeline import accounts, present
 from promo_pipeline import queue as q
 from promo_pipeline.errors import AdminRuleError, NotFoundError, PromoError
+from promo_pipeline.lots import get_lots
+from promo_pipeline.review import view
 from promo_pipeline.review.app import get_db
 from promo_pipeline.review.blueprint import (
     MAX_NAME,
@@ -32,10 +34,24 @@ def history() -> Any:
     actor = request.args.get("actor", "").strip()[:MAX_NAME] or None
     # ASCII digits only ("²".isdigit() is true), and small enough for SQLite.
     post_id = int(post_arg) if re.fullmatch(r"[0-9]{1,18}", post_arg) else None
-    rows = q.events(get_db(), post_id=post_id, actor=actor, limit=200)
-    actors = [u.name for u in accounts.list_users(get_db())]
+    db = get_db()
+    rows = q.events(db, post_id=post_id, actor=actor, limit=200)
+    actors = [u.name for u in accounts.list_users(db)]
+    # Each row names its post's lot (the title), not just the post number.
+    posts = {pid: q.find_post(db, pid) for pid in dict.fromkeys(e.post_id for e in rows)}
+    lots = {lot.id: lot for lot in get_lots(db, (p.lot_id for p in posts.values()
+                                                  if p is not None and p.lot_id))}
+    titles, codes = {}, {}
+    for pid, p in posts.items():
+        lot = lots.get(p.lot_id or "") if p is not None else None
+        titles[pid] = lot.title if lot else (present.post_title(p) if p else "")
+        codes[pid] = (lot.code or "") if lot else ""
+    diffs = {e.id: view.caption_diff(str(e.detail.get("old") or ""),
+                                     str(e.detail.get("new") or ""))
+             for e in rows if e.action == "edit" and "new" in e.detail}
     return render_template("history.html", events=rows, post_id=post_id, actor=actor or "",
-                           actors=[*actors, "system"], limit=200)
+                           actors=[*actors, "system"], limit=200, titles=titles, codes=codes,
+                           diffs=diffs)
 
 
 @bp.route("/users", methods=["GET", "POST"])

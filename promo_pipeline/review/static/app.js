@@ -118,6 +118,83 @@
       });
     });
 
+    // The image viewer: the strip switches the main image in place (the links still work
+    // without scripts), "Perbesar" shows it at its natural size in a scrolling frame.
+    var stage = document.getElementById("stage");
+    var mainImage = document.getElementById("main-image");
+    var zoom = document.getElementById("zoom");
+    function setZoom(on) {
+      if (!stage || !zoom) { return; }
+      stage.classList.toggle("zoomed", on);
+      zoom.setAttribute("aria-pressed", on ? "true" : "false");
+      zoom.textContent = on ? "Perkecil" : "Perbesar";
+    }
+    if (zoom) {
+      zoom.addEventListener("click", function () { setZoom(!stage.classList.contains("zoomed")); });
+    }
+    if (mainImage) {
+      mainImage.addEventListener("click", function () { setZoom(!stage.classList.contains("zoomed")); });
+    }
+    document.querySelectorAll(".strip-item").forEach(function (item, index, all) {
+      item.addEventListener("click", function (ev) {
+        if (!mainImage || item.dataset.video === "1" || ev.ctrlKey || ev.metaKey) { return; }
+        ev.preventDefault();
+        mainImage.src = item.dataset.full;
+        if (item.dataset.width) {
+          mainImage.setAttribute("width", item.dataset.width);
+          mainImage.setAttribute("height", item.dataset.height);
+        }
+        mainImage.alt = item.dataset.label + ": gambar " + (index + 1) + " dari " + all.length;
+        var label = document.getElementById("main-label");
+        if (label) { label.textContent = item.dataset.label; }
+        var full = document.getElementById("open-full");
+        if (full) { full.href = item.dataset.full; }
+        var one = document.getElementById("download-one");
+        if (one) { one.href = item.dataset.download; }
+        all.forEach(function (other) { other.removeAttribute("aria-current"); });
+        item.setAttribute("aria-current", "true");
+        setZoom(false);
+        history.replaceState(null, "", item.getAttribute("href"));
+      });
+    });
+
+    // Captions open at a readable height; "Tampilkan seluruhnya" fits the box to the text.
+    document.querySelectorAll("[data-expand]").forEach(function (button) {
+      var area = document.getElementById(button.dataset.expand);
+      if (!area) { return; }
+      button.addEventListener("click", function () {
+        var open = !area.classList.contains("expanded");
+        area.classList.toggle("expanded", open);
+        area.style.height = open ? (area.scrollHeight + 4) + "px" : "";
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        button.textContent = open ? "Ringkas" : "Tampilkan seluruhnya";
+      });
+      area.addEventListener("input", function () {
+        if (area.classList.contains("expanded")) {
+          area.style.height = "auto";
+          area.style.height = (area.scrollHeight + 4) + "px";
+        }
+      });
+    });
+
+    // The floating decision bar steps aside while the decision card itself is on screen.
+    var bar = document.querySelector(".decision-bar");
+    var card = document.getElementById("tindakan");
+    if (bar && card && "IntersectionObserver" in window) {
+      new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) { bar.classList.toggle("is-hidden", e.intersectionRatio > 0.6); });
+      }, { threshold: [0, 0.6, 1] }).observe(card);
+    }
+
+    // The skip link moves the keyboard focus to the decision itself.
+    document.querySelectorAll(".skip-link").forEach(function (link) {
+      link.addEventListener("click", function (ev) {
+        var target = document.querySelector(link.getAttribute("href"));
+        var first = target && target.querySelector("button:not([disabled]), textarea");
+        if (first) { ev.preventDefault(); target.scrollIntoView({ block: "center" }); first.focus(); }
+      });
+    });
+
     window.addEventListener("pageshow", function () {
       document.querySelectorAll("form button[type=submit]").forEach(function (b) {
         if (!b.hasAttribute("aria-disabled")) { b.disabled = false; }
