@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageStat
 
+from promo_pipeline import accounts, database, imagesafe
 from promo_pipeline import config as config_mod
-from promo_pipeline import database, imagesafe
 from promo_pipeline.cli import cli
 from promo_pipeline.demo import (
     MARKER,
@@ -312,6 +312,8 @@ def _check_demo_folder(folder: Path, today: date | None = None) -> None:
         runs = list(db["runs"].rows)
         assert [(r["kind"], r["status"]) for r in runs] == [("run", "ok")]
         assert json.loads(runs[0]["counts"])["collect"]["lots_new"] == len(lots)
+        # The demo account is a reviewer, as the README says (not an admin).
+        assert [(u.name, u.role) for u in accounts.list_users(db)] == [("demo", "reviewer")]
     finally:
         db.close()
 

@@ -629,6 +629,21 @@ def test_queue_lists_pending_first_with_counts_and_filters(admin, db, cfg):
     assert admin.get("/queue?status=<x>&page=abc").status_code == 200
 
 
+def test_queue_shows_the_deposit_deadline_and_urgency(admin, db, cfg):
+    soon = clock.now() + timedelta(days=2)
+    lot = make_lot(1, title="Mobil dinas", ends_at=soon + timedelta(days=1),
+                   deposit_deadline=soon)
+    add_post(db, cfg, lot)
+    add_post(db, cfg, make_lot(2, title="Tanah kebun"))  # ten days and more away
+    html = admin.get("/queue").get_data(as_text=True)
+    assert "Batas setor jaminan" in html and "Penawaran ditutup" in html
+    row1 = html[html.index("Mobil dinas"):html.index("Tanah kebun")]
+    assert re.search(r'flag-urgent">Mendesak: [23] hari lagi', row1)
+    assert "Kode lot LOT-1" in row1 and "Unggahan #1 (lot)" in row1
+    row2 = html[html.index("Tanah kebun"):]
+    assert "flag-urgent" not in row2 and re.search(r"\d+ hari lagi", row2)
+
+
 def test_queue_paginates(admin, db, cfg):
     for n in range(25):
         add_post(db, cfg, make_lot(n), captions={"instagram": f"post {n}"}, lint=[],
@@ -845,6 +860,55 @@ def test_rerender_with_another_design_adds_it_and_can_be_undone(admin, db, cfg):
     assert json.loads(post_row(db, pid)["images"]) == images
 
 
+def _tiny_clip(path: Path) -> Path:
+    """A real (tiny) H.264 MP4 written with PyAV, and its poster frame beside it."""
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 112, "yuv420p"
+        for i in range(10):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (64, 112), (20 * i, 48, 107)))
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    write_jpeg(path.with_name(path.stem + ".poster.jpg"), (1080, 1920))
+    return path
+
+
+def test_a_clip_is_shown_in_a_video_player_beside_the_images_and_approved_with_them(
+        admin, db, cfg):
+    lot = make_lot(1)
+    clip_rel = f"images/{lot.id}/reel-0123456789abcdef.mp4"
+    _tiny_clip(cfg.output_dir / clip_rel)
+    images = [f"{lot.id}/feed-v1.jpg", clip_rel]
+    write_jpeg(cfg.output_dir / images[0])
+    pid = add_post(db, cfg, lot, images=images)
+    page = admin.get(f"/posts/{pid}").get_data(as_text=True)
+    assert "Video reel ▶" in page  # in the strip, by its design's name
+    page = admin.get(f"/posts/{pid}?gambar=2").get_data(as_text=True)
+    poster = clip_rel.replace(".mp4", ".poster.jpg")
+    assert re.search(r'<video class="main-media" controls preload="metadata" '
+                     rf'poster="/media/out/{re.escape(poster)}"', page)
+    assert f'<source src="/media/out/{clip_rel}" type="video/mp4">' in page
+    assert 'width="1080" height="1920"' in page  # the poster's size keeps the player's shape
+    # The clip is served as video/mp4 and by byte ranges (a browser seeks with them).
+    resp = admin.get(f"/media/out/{clip_rel}", headers={"Range": "bytes=0-99"})
+    assert resp.status_code == 206 and resp.mimetype == "video/mp4"
+    assert len(resp.data) == 100
+    assert admin.get(f"/thumb/out/{clip_rel}").status_code == 404
+    assert admin.get(f"/thumb/out/{poster}").status_code == 200
+    # The post, clip included, is approved as one.
+    resp = post_form(admin, f"/posts/{pid}/approve")
+    assert resp.status_code == 303 and post_row(db, pid)["status"] == "approved"
+    assert json.loads(post_row(db, pid)["images"]) == images
+    # Undoing nothing, and the zip carries the clip too.
+    with zipfile.ZipFile(io.BytesIO(admin.get(f"/posts/{pid}/download.zip").data)) as zf:
+        assert Path(clip_rel).name in zf.namelist()
+
+
 # --- unconfirmed deliveries ----------------------------------------------------------------------
 
 
@@ -949,6 +1013,28 @@ def test_who_did_what_on_the_post_header_and_the_history_names_the_lot_with_diff
     assert "Lihat perubahan keterangan" in html
     assert "<ins><span class=\"sr-only\">ditambah: </span>+ Salam dari KPKNL Bima.</ins>" in html
     assert re.search(r"<del><span class=\"sr-only\">dihapus: </span>− [^<]*Uang jaminan", html)
+
+
+def test_a_reviewer_changes_their_own_password(app, reviewer, db):
+    other = app.test_client()
+    assert login(other, "budi").status_code == 303  # budi on another device
+    assert "Ganti kata sandi" in reviewer.get("/akun").get_data(as_text=True)
+    before = db["users"].get("budi")["password_hash"]
+    resp = post_form(reviewer, "/akun", {"current": "salah-sekali", "password": "baru-sekali-1",
+                                         "password2": "baru-sekali-1"}, follow_redirects=True)
+    assert "Kata sandi sekarang salah" in resp.get_data(as_text=True)
+    resp = post_form(reviewer, "/akun", {"current": PASSWORD, "password": "baru-sekali-1",
+                                         "password2": "lain-sekali-1"}, follow_redirects=True)
+    assert "tidak sama" in resp.get_data(as_text=True)
+    assert db["users"].get("budi")["password_hash"] == before
+    resp = post_form(reviewer, "/akun", {"current": PASSWORD, "password": "baru-sekali-1",
+                                         "password2": "baru-sekali-1"}, follow_redirects=True)
+    assert "Kata sandi diganti" in resp.get_data(as_text=True)
+    # This browser stays logged in; the other device is logged out; the new password works.
+    assert reviewer.get("/queue").status_code == 200
+    assert other.get("/queue").status_code == 303
+    assert accounts.verify(db, "budi", "baru-sekali-1") is not None
+    assert accounts.get_user(db, "budi").role == "reviewer"  # and nothing else changed
 
 
 # --- serving -------------------------------------------------------------------------------------

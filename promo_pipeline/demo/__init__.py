@@ -293,7 +293,7 @@ def run_demo(
             # A throwaway reviewer account so the demo's review page can be opened at once; the
             # password is random and printed once (this folder is a demo, not an office).
             password = secrets.token_urlsafe(9)
-            accounts.add_user(db, DEMO_USER, password, role=accounts.ADMIN)
+            accounts.add_user(db, DEMO_USER, password, role=accounts.REVIEWER)
         finally:
             db.close()
     return DemoResult(

@@ -12,7 +12,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 
 from promo_pipeline import captions as cap
-from promo_pipeline import formats, present
+from promo_pipeline import clock, formats, present
 from promo_pipeline import queue as q
 from promo_pipeline.errors import PromoError
 from promo_pipeline.lots import Lot, get_lots
@@ -103,6 +103,18 @@ def _media_entries(post: q.Post) -> list[dict[str, Any]]:
     return out
 
 
+def _urgency(lot: Lot | None, cfg: Any) -> dict[str, Any]:
+    """Days left until the lot's deadline (deposit deadline, else the end) in the office's
+    calendar, and whether that is as soon as the urgent design's ``render.urgent_days``."""
+    if lot is None:
+        return {"days_left": None, "urgent": False}
+    now = clock.now()
+    if lot.deadline <= now:
+        return {"days_left": None, "urgent": False}
+    days = formats.days_left(formats.local(lot.deadline, cfg.timezone_of(lot.office_id)), now)
+    return {"days_left": days, "urgent": days <= cfg.render.urgent_days}
+
+
 @bp.route("/")
 def index() -> Any:
     return redirect(url_for("review.queue"), code=303)
@@ -141,6 +153,7 @@ def queue() -> Any:
             "blocking": p.blocked,
             "warnings": len(p.lint) - len(p.blocking_findings),
             "tz": cfg.timezone_of(lot.office_id if lot is not None else p.office_id),
+            **_urgency(lot, cfg),
         })
     offices = [(o.id, o.name) for o in cfg.offices if mine is None or o.id in mine]
     return render_template(

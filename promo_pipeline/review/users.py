@@ -1,5 +1,5 @@
-"""The audit history and the accounts page (admins only; the admin rules are
-:mod:`promo_pipeline.accounts`')."""
+"""The audit history, the accounts page (admins only; the admin rules are
+:mod:`promo_pipeline.accounts`') and every reviewer's own account page (their password)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import logging
 import re
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from promo_pipeline import accounts, present
 from promo_pipeline import queue as q
 from promo_pipeline.errors import AdminRuleError, NotFoundError, PromoError
 from promo_pipeline.lots import get_lots
 from promo_pipeline.review import view
-from promo_pipeline.review.app import get_db
+from promo_pipeline.review.app import cfg_of, client_address, get_db
 from promo_pipeline.review.blueprint import (
     MAX_NAME,
     MAX_PASSWORD,
@@ -114,3 +114,31 @@ def update_user(name: str) -> Any:
     else:
         flash(f"Akun {target.name} diperbarui.", "success")
     return redirect(url_for("review.users"), code=303)
+
+
+@bp.route("/akun", methods=["GET", "POST"])
+def own_account() -> Any:
+    """Any reviewer changes their own password (the current one is asked first). The other
+    sessions of the account end; this browser gets a fresh session and stays logged in."""
+    db = get_db()
+    if request.method == "POST":
+        current = form_text("current", MAX_PASSWORD, "Kata sandi sekarang")
+        new = form_text("password", MAX_PASSWORD, "Kata sandi baru")
+        again = form_text("password2", MAX_PASSWORD, "Kata sandi baru")
+        if accounts.verify(db, user_name(), current) is None:
+            flash("Kata sandi sekarang salah; kata sandi tidak diganti.", "error")
+        elif new != again:
+            flash("Kedua kata sandi baru tidak sama.", "error")
+        else:
+            try:
+                accounts.update_user(db, user_name(), password=new)
+            except PromoError as exc:
+                flash(f"Kata sandi tidak diganti: {exc}", "error")
+            else:
+                session["sid"] = accounts.create_session(
+                    db, user_name(), hours=cfg_of().review.session_hours,
+                    client=f"{client_address()} {request.user_agent.string[:150]}")
+                logger.info("review: %s changed their own password", user_name())
+                flash("Kata sandi diganti. Sesi di perangkat lain telah diakhiri.", "success")
+        return redirect(url_for("review.own_account"), code=303)
+    return render_template("account.html", min_password=accounts.MIN_PASSWORD_LENGTH)
