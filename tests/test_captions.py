@@ -184,6 +184,25 @@ def test_shortening_never_cuts_mid_word(words: list[str]) -> None:
     assert lot.url in text and cap.fits("x", text)
 
 
+def test_a_shortened_title_keeps_plates_whole_and_brackets_closed() -> None:
+    from promo_pipeline.captions.fit import title_variants
+
+    title = ("1 (satu) unit mobil Toyota Kijang Innova 2.0 G M/T tahun 2015 nomor polisi "
+             "EA 1234 XY (STNK dan BPKB asli lengkap dengan kunci cadangan) di Kota Bima")
+    variants = title_variants(title, "Mobil")
+    assert variants[0] == title and variants[-1] == "Mobil"
+    for v in variants[1:-1]:
+        assert not re.search(r"\b(EA|EA 1234)…$", v), v          # never mid-plate
+        assert v.count("(") == v.count(")"), v                      # no open bracket
+    assert "1 (satu) unit mobil Toyota Kijang Innova 2.0 G M/T tahun 2015 nomor polisi " \
+           "EA 1234 XY…" in variants
+    # In the X caption, whatever the cut, the same holds.
+    lot = make_lot(title=title)
+    shown = _title_in(captions_of(lot, channels=["x"])["x"])
+    assert shown.count("(") == shown.count(")")
+    assert not re.search(r"\bEA( 1234)?…$", shown), shown
+
+
 def test_drop_order_removes_optional_parts_before_the_title() -> None:
     lot = make_lot(title="Mobil Toyota Avanza 2019 warna hitam")
     made = cap.lot_captions(lot, office=OFFICE, brand=BRAND, channels=["x"])["x"]

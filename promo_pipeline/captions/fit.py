@@ -11,6 +11,7 @@ channels and templates from the config.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,17 +117,32 @@ def _fit(channel: str, render: Render, shrink_steps: int,
                    fits=ok, hashtag_count=count_hashtags(text))
 
 
+#: An Indonesian number plate (``EA 1234 XY``, ``B 1234 ABC``, ``DR 12``): never cut inside one.
+_PLATE = re.compile(r"\b[A-Z]{1,2} ?\d{1,4}(?: ?[A-Z]{1,3})?\b")
+
+
 def title_variants(title: str, fallback: str) -> list[str]:
     """The title, then shorter and shorter at word boundaries (``…`` marks the cut), then
-    *fallback* (e.g. the category) for a title whose first word alone is too long."""
+    *fallback* (e.g. the category) for a title whose first word alone is too long. A cut never
+    falls inside a number plate nor leaves a bracket open (``(satu`` would read as broken)."""
     words = title.split()
-    variants = [" ".join(words)]
+    joined = " ".join(words)
+    plates = [m.span() for m in _PLATE.finditer(joined)]
+    variants = [joined]
+    end = len(joined)
     for k in range(len(words) - 1, 0, -1):
-        head = " ".join(words[:k]).rstrip(" ,.;:-–—/")
-        if head:
+        end -= len(words[k]) + 1
+        if any(a < end < b for a, b in plates):
+            continue
+        head = joined[:end].rstrip(" ,.;:-–—/")
+        if head and _balanced(head):
             variants.append(head + "…")
     variants.append(fallback)
     return variants
+
+
+def _balanced(text: str) -> bool:
+    return all(text.count(o) <= text.count(c) for o, c in ("()", "[]", "{}"))
 
 
 def lot_captions(
