@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from review_fixtures import add_post, make_config, make_lot
-from test_review import PASSWORD, csrf_of, make_app
+from test_review import PASSWORD, csrf_of, fast_hashes, make_app  # noqa: F401
 
 from promo_pipeline import accounts, clock, database
 
@@ -28,11 +28,6 @@ class Clock:
 
     def step(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture

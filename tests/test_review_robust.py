@@ -18,16 +18,11 @@ import time
 import pytest
 import requests
 from review_fixtures import add_post, make_config, make_lot, post_row
-from test_review import PASSWORD, csrf_of, login, make_app
+from test_review import PASSWORD, csrf_of, fast_hashes, login, make_app  # noqa: F401
 
 from promo_pipeline import accounts, database
 from promo_pipeline.review import app as app_mod
 from promo_pipeline.review.blueprint import MAX_REASON, max_caption_length
-
-
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch):
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
