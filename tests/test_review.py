@@ -684,6 +684,28 @@ def test_post_page_shows_images_captions_facts_and_link(admin, db, cfg):
     assert "PT Bank Contoh" in html and "210 m²" in html
 
 
+def test_facts_are_marked_where_a_caption_or_the_image_does_not_state_them(admin, db, cfg):
+    lot = make_lot(1)
+    pid = add_post(db, cfg, lot)
+    page = admin.get(f"/posts/{pid}").get_data(as_text=True)
+    assert page.count("✓ sesuai") == 4 and "✗" not in page
+    # The X caption loses the limit; the lot's facts change after the images were drawn.
+    caps = json.loads(post_row(db, pid)["captions"])
+    x = caps["x"].replace("Rp98.500.000", "").replace("Rp98,5 juta", "")
+    resp = post_form(admin, f"/posts/{pid}/caption", {"channel": "x", "text": x})
+    assert resp.status_code == 303
+    with store.write_tx(db):
+        db["posts"].update(pid, {"content_hash": "sudah-berubah"})
+    page = admin.get(f"/posts/{pid}").get_data(as_text=True)
+    assert "✗ tidak ada/berbeda di X" in page
+    assert page.count("✗ gambar dibuat dari data lama") == 5
+    # The blocked approval says which caption to fix, and the lint's words come before its code.
+    assert "Persetujuan diblokir: ada angka yang hilang atau tidak sama dengan data lot di " \
+           "keterangan X." in page
+    assert re.search(r"Nilai limit Rp98\.500\.000 tidak ada di keterangan\. "
+                     r'<code class="lint-code">limit_missing</code>', page)
+
+
 def test_approve_records_who(admin, db, cfg):
     pid = add_post(db, cfg, make_lot(1))
     resp = post_form(admin, f"/posts/{pid}/approve")

@@ -120,10 +120,10 @@ def fact_rows(cfg: Config, post: q.Post, lot: Lot) -> list[dict[str, Any]]:
     """The facts a reviewer checks the image and captions against, each with its mark.
 
     ``caption``: None (not checked by the lint), or the channels missing it (empty: ✓);
-    ``image``: whether the images were drawn from these facts.
+    ``image``: whether the images were drawn from these facts (None: cannot tell).
     """
     tz = cfg.timezone_of(lot.office_id)
-    fresh = bool(post.content_hash) and post.content_hash == lot.content_hash()
+    fresh = _fresh(post, lot)
     lint = post.lint if post.kind != q.DIGEST else ()
     rows = [
         ("limit", "Nilai limit", formats.rupiah(lot.limit_value), True),
@@ -138,17 +138,26 @@ def fact_rows(cfg: Config, post: q.Post, lot: Lot) -> list[dict[str, Any]]:
                      True))
     out = []
     for key, label, value, checked in rows:
-        missing = _missing(lint, FACT_CODES[key]) if checked and key in FACT_CODES else None
+        missing = (_missing(lint, FACT_CODES[key])
+                   if checked and key in FACT_CODES and post.kind != q.DIGEST else None)
         out.append({"key": key, "label": label, "value": value, "caption": missing,
-                    "image": fresh, "ok": fresh and missing == []})
+                    "image": fresh, "ok": bool(fresh) and missing == []})
     return out
 
 
+def _fresh(post: q.Post, lot: Lot) -> bool | None:
+    """Whether the post's images were drawn from the lot's current facts (None: a digest,
+    whose content hash covers all its lots, cannot tell per lot)."""
+    if post.kind == q.DIGEST:
+        return None
+    return bool(post.content_hash) and post.content_hash == lot.content_hash()
+
+
 def link_row(post: q.Post, lot: Lot, link: str | None) -> dict[str, Any]:
-    missing = _missing(post.lint, FACT_CODES["link"]) if post.kind != q.DIGEST else []
-    fresh = bool(post.content_hash) and post.content_hash == lot.content_hash()
+    missing = _missing(post.lint, FACT_CODES["link"]) if post.kind != q.DIGEST else None
+    fresh = _fresh(post, lot)
     return {"key": "link", "label": "Tautan lot", "value": link, "caption": missing,
-            "image": fresh, "ok": bool(link) and fresh and missing == []}
+            "image": fresh, "ok": bool(link) and bool(fresh) and missing == []}
 
 
 def merge_design(current: Sequence[str], made: Sequence[str], design: str,
