@@ -150,3 +150,33 @@ def add_post(db, cfg, lot: Lot, *, status: str = "pending", images: list[str] | 
 
 def post_row(db, post_id: int) -> dict[str, Any]:
     return db["posts"].get(post_id)
+
+
+class Served:
+    """A waitress server (``review.make_server``) running in a thread, stopped cleanly.
+
+    Closing the listening socket from another thread races with the select() that waitress's
+    loop is blocked in (EBADF in that thread); once a stop was asked for, that error is the
+    stop itself, as webtest's StopableWSGIServer treats it.
+    """
+
+    def __init__(self, server: Any) -> None:
+        import threading
+
+        self.server = server
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{server.effective_port}"
+
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            if not self.stopping.is_set():
+                raise
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.server.close()
+        self.thread.join(timeout=5)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from review_fixtures import OFFICE2_ID, OFFICE_ID, add_post, make_lot
+from review_fixtures import OFFICE2_ID, OFFICE_ID, Served, add_post, make_lot
 
 from promo_pipeline import accounts, database
 from promo_pipeline import config as config_mod
@@ -80,13 +80,9 @@ def site(tmp_path, monkeypatch):
                                       office_id=OFFICE_ID if i != 3 else OFFICE2_ID))
            for i, t in enumerate(titles)]
     db.conn.close()
-    server = app_mod.make_server(cfg, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
-    yield {"base": base, "config": config_path, "ids": ids, "cfg": cfg}
-    server.close()
-    thread.join(timeout=5)
+    served = Served(app_mod.make_server(cfg, "127.0.0.1", 0))
+    yield {"base": served.base, "config": config_path, "ids": ids, "cfg": cfg}
+    served.stop()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import time
 
 import pytest
 import requests
-from review_fixtures import add_post, make_config, make_lot, post_row
+from review_fixtures import Served, add_post, make_config, make_lot, post_row
 from test_review import PASSWORD, csrf_of, fast_hashes, login, make_app  # noqa: F401
 
 from promo_pipeline import accounts, database
@@ -149,10 +149,8 @@ def _session(base: str, name: str) -> tuple[requests.Session, str]:
 
 def test_a_worst_case_caption_edit_does_not_delay_other_requests(setup):
     cfg, _db = setup
-    server = app_mod.make_server(cfg, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}"
+    served = Served(app_mod.make_server(cfg, "127.0.0.1", 0))
+    base = served.base
     try:
         editor, editor_token = _session(base, "ani")
         other, other_token = _session(base, "budi")
@@ -195,8 +193,7 @@ def test_a_worst_case_caption_edit_does_not_delay_other_requests(setup):
                 timings.append((what, t0, t1))
         worker.join()
     finally:
-        server.close()
-        thread.join(timeout=5)
+        served.stop()
     assert [status for _, _, status in edits] == [303] * len(worst)
     first, last = edits[0][0], edits[-1][1]
     during = [(what, t1 - t0) for what, t0, t1 in timings if t0 >= first and t1 <= last]
