@@ -25,6 +25,7 @@ OWNERS = {
     "runs": "runs.py",
     "posts": "queue/posts.py", "post_events": "queue/posts.py",
     "users": "accounts.py", "review_sessions": "accounts.py", "login_failures": "accounts.py",
+    "login_known": "accounts.py",
     "deliveries": "publish/deliveries.py", "delivery_events": "publish/deliveries.py",
     "publish_slots": "publish/deliveries.py",
     "images": "render/images.py",
