@@ -23,11 +23,12 @@ from promo_pipeline.cli import (  # noqa: F401 (register)
     review,
     run,
 )
-from promo_pipeline.cli.app import AppContext, cli
+from promo_pipeline.cli.app import AppContext, cli, utf8_output
 
-__all__ = ["AppContext", "cli", "main"]
+__all__ = ["AppContext", "cli", "main", "utf8_output"]
 
 
 def main() -> None:
     """The ``promo`` console script."""
+    utf8_output()
     cli(prog_name="promo")

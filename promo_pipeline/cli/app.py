@@ -9,6 +9,7 @@ non-zero exit status (2 for bad configuration or usage); no traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -64,6 +65,25 @@ class PromoGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Dibatalkan.", err=True)
             sys.exit(130)
+
+
+def utf8_output() -> None:
+    """Write UTF-8 to stdout and stderr whatever the console says it takes.
+
+    A pipe, a file, Task Scheduler or NSSM logs on Windows get the ANSI code page (cp1252), which
+    has no "→", no "…" and no emoji, so the first caption printed would end the command with
+    UnicodeEncodeError. UTF-8 carries every character; ``errors="replace"`` means a stream that
+    cannot be switched still never raises on a character it cannot encode.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:  # replaced by something that is not a text stream (tests, IDEs)
+            continue
+        try:
+            reconfigure(encoding="utf-8", errors="replace")
+        except (ValueError, OSError):  # some output already buffered: keep its encoding
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:
