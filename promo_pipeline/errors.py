@@ -49,12 +49,19 @@ class LockedError(PromoError):
 
 
 class FetchError(PromoError):
-    """The lelang.go.id API (or the photo host) could not give a usable answer."""
+    """The lelang.go.id API (or the photo host) could not give a usable answer.
 
-    def __init__(self, message: str, *, url: str | None = None, status: int | None = None):
+    *kind* says what failed before any answer came (``"connect"``, ``"timeout"``, ``"tls"``);
+    *status* is the HTTP status when one came; *attempts* how often it was tried.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None,
+                 kind: str | None = None, attempts: int = 1):
         super().__init__(message)
         self.url = url
         self.status = status
+        self.kind = kind
+        self.attempts = attempts
 
 
 class RetryableFetchError(FetchError, RetryableError):
@@ -154,3 +161,99 @@ class PermanentPublishError(PublishError, PermanentError):
 
 class UnconfirmedPublishError(PublishError):
     """The request may have been accepted but the answer was lost: never re-send blindly."""
+
+
+# --- the environment -------------------------------------------------------------------------
+
+
+class StorageError(PermanentError):
+    """The database or a folder cannot be used: not SQLite, under a file, not writable."""
+
+
+# --- what staff read ---------------------------------------------------------------------------
+
+#: How a network failure is said, by :attr:`FetchError.kind`.
+_FETCH_KINDS = {
+    "connect": "tidak bisa terhubung ke {host}",
+    "timeout": "{host} tidak menjawab tepat waktu",
+    "tls": "sambungan aman (TLS) ke {host} gagal",
+}
+NETWORK_HINT = ("periksa koneksi internet atau pengaturan proxy (HTTPS_PROXY), lalu coba lagi")
+VERBOSE_HINT = "jalankan lagi dengan -v untuk rinciannya"
+# errno values that mean "address in use" on Linux/macOS (98/48) and Windows (WSAEADDRINUSE).
+_ADDR_IN_USE = {98, 48, 10048}
+
+
+def explain(exc: BaseException) -> tuple[str, int]:
+    """The one Indonesian line (cause, then a hint) and the exit status for any failure.
+
+    Expected failures (:class:`PromoError`) carry their own message; network, operating-system
+    and database errors are worded here, so no command shows a traceback for them. Anything
+    else is a bug: one line naming it and how to see the details (``-v``).
+    """
+    import sqlite3
+
+    if isinstance(exc, FetchError):
+        return fetch_text(exc), exc.exit_code
+    if isinstance(exc, PromoError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, OSError):
+        return os_error_text(exc), 1
+    if isinstance(exc, sqlite3.DatabaseError):
+        return database_text(exc), 1
+    return (f"galat tak terduga ({type(exc).__name__}: {exc}); {VERBOSE_HINT} dan laporkan "
+            "ke pengembang"), 1
+
+
+def fetch_text(exc: FetchError) -> str:
+    """A network failure for staff: which host, what went wrong, what to check."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(exc.url).netloc if exc.url else "lelang.go.id"
+    tries = f" ({exc.attempts} kali dicoba)" if exc.attempts > 1 else ""
+    if exc.kind in _FETCH_KINDS:
+        return f"{_FETCH_KINDS[exc.kind].format(host=host)}{tries}; {NETWORK_HINT}"
+    if exc.status is not None and (exc.status >= 500 or exc.status == 429):
+        return (f"{host} sedang bermasalah (HTTP {exc.status}){tries}; coba lagi nanti, atau "
+                f"{NETWORK_HINT}")
+    if exc.status is not None:
+        return f"{host} menolak permintaan (HTTP {exc.status}): {exc}"
+    return f"jawaban {host} tidak bisa dipakai: {exc}"
+
+
+def os_error_text(exc: OSError, what: str | None = None) -> str:
+    """An operating-system error: the path (or *what*), the cause in Indonesian, a hint."""
+    import errno
+
+    target = what or (str(exc.filename) if exc.filename is not None else "berkas")
+    code = exc.errno
+    if code in _ADDR_IN_USE or getattr(exc, "winerror", None) in _ADDR_IN_USE:
+        return (f"{target} sudah dipakai program lain (mungkin 'promo review' sudah berjalan); "
+                "hentikan program itu atau pilih --port lain")
+    if isinstance(exc, PermissionError) or code == errno.EROFS:
+        return (f"tidak boleh menulis atau membaca {target}; periksa hak akses folder itu, "
+                "atau arahkan storage.* di config.toml ke folder lain")
+    if isinstance(exc, NotADirectoryError | FileExistsError):
+        return (f"{target}: sebagian jalur ini adalah berkas, bukan folder; periksa storage.* "
+                "di config.toml")
+    if isinstance(exc, FileNotFoundError):
+        return f"{target} tidak ditemukan"
+    if code == errno.ENOSPC:
+        return f"disk penuh saat menulis {target}; kosongkan ruang disk lalu coba lagi"
+    reason = exc.strerror or type(exc).__name__
+    return f"galat sistem pada {target}: {reason}"
+
+
+def database_text(exc: BaseException, path: object = None) -> str:
+    """A SQLite error for staff (*path*: the database file, when known)."""
+    target = f"basis data {path}" if path is not None else "basis data"
+    message = str(exc).lower()
+    if "not a database" in message or "malformed" in message:
+        return (f"{target} bukan berkas SQLite yang utuh (rusak atau berkas lain); periksa "
+                "storage.database di config.toml atau pulihkan dari cadangan")
+    if "locked" in message or "busy" in message:
+        return f"{target} sedang dipakai proses lain terlalu lama; coba lagi sebentar lagi"
+    if "readonly" in message or "unable to open" in message:
+        return (f"{target} tidak bisa dibuka untuk ditulis; periksa hak akses berkas dan "
+                "foldernya")
+    return f"{target} tidak bisa dipakai: {exc}"

@@ -223,7 +223,8 @@ class HttpClient:
                 logger.error("GET %s: giving up after %d attempts: %s", _short(url), attempt,
                              failure)
                 raise RetryableFetchError(
-                    f"{failure} (gave up after {attempt} attempts)", url=url, status=failure.status)
+                    f"{failure} (gave up after {attempt} attempts)", url=url, status=failure.status,
+                    kind=failure.kind, attempts=attempt)
             delay = self.backoff(attempt)
             if retry_after is not None:
                 if retry_after > self.source.retry_after_max:
@@ -262,7 +263,7 @@ class HttpClient:
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:
                 raise _Retry(RetryableFetchError(f"{_short(current)}: {_describe(exc)}",
-                                                 url=current)) from None
+                                                 url=current, kind=_kind(exc))) from None
             except requests.RequestException as exc:
                 raise PermanentFetchError(f"{_short(current)}: {exc}", url=current) from None
             with resp:
@@ -351,6 +352,15 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "connection failed"
     return f"{type(exc).__name__}"
+
+
+def _kind(exc: BaseException) -> str:
+    """What failed before an answer came, for :attr:`FetchError.kind`."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls"
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    return "connect"
 
 
 def _short(url: str) -> str:

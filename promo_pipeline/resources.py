@@ -21,3 +21,18 @@ def builtin_caption_templates_dir() -> Path:
 
 def builtin_assets_dir() -> Path:
     return Path(str(resources.files("promo_pipeline._assets")))
+
+
+def design_dirs(office_dir: Path) -> list[Path]:
+    """Where designs are looked up: the office's folder first (overrides file by file), then the
+    built-in designs."""
+    dirs = [office_dir] if office_dir.is_dir() else []
+    builtin = builtin_templates_dir()
+    if not dirs or office_dir.resolve() != builtin.resolve():
+        dirs.append(builtin)
+    return dirs
+
+
+def design_names(office_dir: Path) -> list[str]:
+    """Names of every design (``*.toml``) in *office_dir* and the built-ins."""
+    return sorted({p.stem for d in design_dirs(office_dir) for p in d.glob("*.toml")})

@@ -101,3 +101,140 @@ def test_queue_json_show_and_history_on_a_cp1252_pipe(demo_dir):
         assert "UnicodeEncodeError" not in done.stderr and "Traceback" not in done.stderr
     shown = _python(["--config", config, "queue", "show", post_id], env=env)
     assert posts[0]["caption"].splitlines()[0] in shown.stdout
+
+
+# --- 2. no traceback reaches a user -------------------------------------------------------------
+
+#: Commands swept with a broken environment: read-only ones, writers, the network ones.
+SWEEP = [["lots"], ["lots", "--json"], ["queue"], ["queue", "--json"], ["queue", "history"],
+         ["queue", "deliveries"], ["users", "list"], ["render"], ["scrape"], ["run"],
+         ["publish", "--now"], ["templates", "preview"]]
+
+
+def _write_config(tmp_path: Path, **sections) -> Path:
+    from conftest import BIMA, FAST_SOURCE, to_toml
+
+    data = {"offices": [{"id": BIMA, "name": "KPKNL Bima", "timezone": "Asia/Makassar"}],
+            "source": dict(FAST_SOURCE),
+            "storage": {"database": "data/promo.db", "media_dir": "data/media",
+                        "output_dir": "data/out"}}
+    for key, value in sections.items():
+        data[key] = {**data.get(key, {}), **value}
+    path = tmp_path / "config.toml"
+    path.write_text(to_toml(data), encoding="utf-8")
+    return path
+
+
+def _one_line(result, code: int, *words: str) -> str:
+    """The command failed with *code* and printed exactly one line, naming *words*."""
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == code, (result.exit_code, result.output)
+    err = result.stderr.strip()
+    assert "Traceback" not in result.output
+    assert len(err.splitlines()) == 1 and err.startswith("Galat: "), err
+    for word in words:
+        assert word in err, (word, err)
+    return err
+
+
+def _run(config: Path, *args: str):
+    from click.testing import CliRunner
+
+    return CliRunner().invoke(cli, ["--config", str(config), *args])
+
+
+def test_a_database_that_is_not_sqlite_is_one_line_for_every_command(tmp_path):
+    config = _write_config(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "promo.db").write_text("this is not a database\n" * 100)
+    for argv in SWEEP[:-1]:
+        _one_line(_run(config, *argv), 1, "bukan berkas SQLite", "promo.db")
+
+
+def test_folders_under_a_file_are_refused_at_start_with_exit_2(tmp_path):
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    for key in ("database", "output_dir", "media_dir"):
+        value = "blocker/promo.db" if key == "database" else "blocker/out"
+        config = _write_config(tmp_path, storage={key: value})
+        for argv in SWEEP:
+            _one_line(_run(config, *argv), 2, f"storage.{key}", "blocker")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "config.toml"]
+
+
+def test_network_failures_are_one_indonesian_line_with_a_hint(tmp_path):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = _write_config(tmp_path, source={"api_base": f"http://127.0.0.1:{port}/api",
+                                             "file_base": f"http://127.0.0.1:{port}/f/"})
+    err = _one_line(_run(config, "offices", "--search", "bima"), 1,
+                    f"tidak bisa terhubung ke 127.0.0.1:{port}", "proxy")
+    assert "connection failed" not in err
+    err = _one_line(_run(config, "run", "--lot", "0b1a0000-0000-4000-8000-0000000000aa"), 1,
+                    "127.0.0.1", "proxy")
+
+
+def test_verbose_shows_the_traceback(tmp_path):
+    config = _write_config(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "promo.db").write_text("not sqlite")
+    result = _run(config, "-v", "lots")
+    assert result.exit_code == 1
+    assert "Traceback" in result.stderr and "DatabaseError" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Galat: ")
+
+
+def test_review_on_a_port_in_use_is_one_line(tmp_path):
+    import socket
+
+    config = _write_config(tmp_path)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        done = _python(["--config", str(config), "review", "--port", str(port)], timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    err = done.stderr.strip().splitlines()
+    assert err == [f"Galat: alamat 127.0.0.1:{port} sudah dipakai program lain (mungkin 'promo "
+                   "review' sudah berjalan); hentikan program itu atau pilih --port lain"]
+
+
+def test_an_unexpected_exception_is_one_line_too(tmp_path, monkeypatch):
+    from promo_pipeline import lots
+
+    config = _write_config(tmp_path)
+
+    def broken(*_a, **_k):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(lots, "list_lots", broken)
+    _one_line(_run(config, "lots"), 1, "galat tak terduga", "ZeroDivisionError", "-v")
+
+
+# --- 3. fail at start -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, words", [
+    ("", ["no office configured"]),
+    ('[[offices]]\nid = "00000000-0000-0000-0000-000000000000"\nname = "KPKNL Bima"\n',
+     ["offices[0].id", "promo offices --search"]),
+    ('[[offices]]\nid = "11111111-2222-4333-8444-555555555555"\nname = "KPKNL Bima"\n'
+     '[render]\nformats = ["storry"]\n', ["render.formats[0]", "storry", "story"]),
+    ('[[offices]]\nid = "11111111-2222-4333-8444-555555555555"\nname = "KPKNL Bima"\n'
+     '[publish]\nchannels = ["export", "telegram"]\n[publish.telegram]\nchat_id = "@x"\n',
+     ["PROMO_TELEGRAM_TOKEN"]),
+])
+def test_the_daemon_refuses_to_start_on_a_config_it_cannot_serve(tmp_path, text, words):
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    done = _python(["--config", str(config), "daemon"],
+                   env={"PROMO_TELEGRAM_TOKEN": ""}, timeout=60)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Galat: ") and "Traceback" not in done.stderr
+    for word in words:
+        assert word in lines[0]
+    assert not (tmp_path / "data").exists()  # nothing started, nothing written

@@ -110,7 +110,7 @@ def test_the_shipped_example_config_loads():
     ({"source": {"requests_per_second": 0}}, None, "'source.requests_per_second' must be > 0"),
     ({"source": {"retries": -1}}, None, "'source.retries' must be ≥ 0"),
     ({"source": {"max_response_bytes": 0}}, None, "'source.max_response_bytes' must be > 0"),
-    (None, "[source\npage_size = 1", "invalid TOML"),
+    (None, "[source\npage_size = 1", "bukan TOML yang sah"),
 ])
 def test_bad_config_exits_2_naming_the_key(tmp_path, data, text, message):
     path = write_config(tmp_path, data, text=text)
@@ -145,3 +145,59 @@ def test_offices_reports_a_broken_config_instead_of_ignoring_it(tmp_path):
     bad = write_config(tmp_path / "bad", {"source": {"page_size": "x"}})
     result = run(["--config", str(bad), "offices"])
     assert result.exit_code == 2 and "source.page_size" in result.stderr
+
+
+# --- config files from Notepad ------------------------------------------------------------------
+
+NOTEPAD_TEXT = (f'# Konfigurasi · KPKNL Bima\n[[offices]]\nid = "{BIMA}"\nname = "KPKNL Bima"\n'
+                '[brand]\ntagline = "Lelang resmi negara — Bima"\n')
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
+def test_notepad_encodings_are_read(tmp_path, encoding):
+    """Notepad's "UTF-8 with BOM" and "Unicode" (UTF-16 with a BOM) load like plain UTF-8."""
+    import codecs
+
+    path = tmp_path / "config.toml"
+    if encoding == "utf-16-le-bom":
+        path.write_bytes(codecs.BOM_UTF16_LE + NOTEPAD_TEXT.encode("utf-16-le"))
+    elif encoding == "utf-16-be-bom":
+        path.write_bytes(codecs.BOM_UTF16_BE + NOTEPAD_TEXT.encode("utf-16-be"))
+    else:
+        path.write_text(NOTEPAD_TEXT, encoding=encoding)
+    cfg = config_mod.load(path)
+    assert cfg.offices[0].id == BIMA
+    assert cfg.brand.tagline == "Lelang resmi negara — Bima"
+
+
+def test_a_file_in_an_ansi_code_page_is_refused_with_how_to_save_it(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(NOTEPAD_TEXT.replace("·", "-").replace("—", "-").encode()
+                     + "# café\n".encode("cp1252"))
+    with pytest.raises(ConfigError, match=r"UTF-8.*Simpan sebagai"):
+        config_mod.load(path)
+
+
+def test_backslashes_of_a_windows_path_are_reported_with_the_fix(tmp_path):
+    # "\n" and "\t" are valid TOML escapes: the path silently became a newline and a tab.
+    path = write_config(tmp_path, text=NOTEPAD_TEXT + 'logo = "C:\\new\\test.png"\n')
+    with pytest.raises(ConfigError) as exc:
+        config_mod.load(path)
+    assert "brand.logo" in str(exc.value)
+    assert "'C:\\promo\\logo.png'" in str(exc.value) and '"C:/promo/logo.png"' in str(exc.value)
+    # "\p" is no escape at all: TOML refuses the file; the message carries the same fix.
+    path = write_config(tmp_path, text=NOTEPAD_TEXT + 'logo = "C:\\promo\\logo.png"\n')
+    with pytest.raises(ConfigError, match="kutip tunggal"):
+        config_mod.load(path)
+    # Both fixes load, and keep the path as written.
+    for value in ("'C:\\new\\test.png'", '"C:/new/test.png"'):
+        path = write_config(tmp_path, text=NOTEPAD_TEXT + f"logo = {value}\n")
+        assert config_mod.load(path).brand.logo.replace("\\", "/") == "C:/new/test.png"
+
+
+def test_an_unknown_design_fails_at_load_not_at_render(tmp_path):
+    path = write_config(tmp_path, {"render": {"formats": ["feed", "storry"]}})
+    with pytest.raises(ConfigError, match=r"render.formats\[1\].*'storry'.*story"):
+        config_mod.load(path)
+    result = run(["--config", str(path), "lots"])
+    assert result.exit_code == 2 and "storry" in result.stderr

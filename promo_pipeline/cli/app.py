@@ -10,17 +10,26 @@ non-zero exit status (2 for bad configuration or usage); no traceback.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import sys
-from typing import Any
+import traceback
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from promo_pipeline import __version__, database
 from promo_pipeline import config as config_mod
 from promo_pipeline.config.secrets import RedactingFilter, secret_values
-from promo_pipeline.errors import PromoError
+from promo_pipeline.errors import (
+    PromoError,
+    StorageError,
+    database_text,
+    explain,
+    os_error_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,22 +58,53 @@ class AppContext:
     @property
     def db(self):
         if self._db is None:
-            self._db = database.connect(self.config.database_path)
+            self._db = open_database(self.config.database_path)
         return self._db
 
 
+def open_database(path: Path):
+    """The project database, or :class:`StorageError` saying in one line why it cannot be
+    opened (a folder on the way is a file, not SQLite, not writable)."""
+    import sqlite3
+
+    try:
+        return database.connect(path)
+    except OSError as exc:
+        raise StorageError(os_error_text(exc, f"basis data {path}")) from exc
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(database_text(exc, path)) from exc
+
+
 class PromoGroup(click.Group):
-    """Turns expected failures into a clean message and exit status."""
+    """Turns every failure into one Indonesian line and an exit status; ``-v`` adds the
+    traceback (for developers) before the line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except PromoError as exc:
-            click.echo(f"Galat: {exc}", err=True)
-            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # click's own: usage errors (exit 2), --help, Ctrl-C at a prompt
         except KeyboardInterrupt:
             click.echo("Dibatalkan.", err=True)
             sys.exit(130)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # output piped into `head`: click ends quietly
+                raise
+            fail(ctx, exc)
+        except Exception as exc:
+            fail(ctx, exc)
+
+
+def fail(ctx: click.Context, exc: BaseException) -> NoReturn:
+    """Print *exc* as one line (after its traceback with ``-v``) and exit with its status."""
+    line, code = explain(exc)
+    app = ctx.find_object(AppContext)
+    if app is not None and app.verbose:
+        traceback.print_exception(exc)
+    elif not isinstance(exc, PromoError):
+        logger.debug("unexpected failure", exc_info=exc)
+    click.echo(f"Galat: {line}", err=True)
+    sys.exit(code)
 
 
 def utf8_output() -> None:
@@ -87,15 +127,22 @@ def utf8_output() -> None:
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:
+    """The console log handler (stderr, secrets scrubbed); records show only with ``-v``."""
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     root = logging.getLogger()
-    if any(getattr(h, "_promo", False) for h in root.handlers):
-        return
+    for h in root.handlers:
+        if getattr(h, "_promo", False):
+            h.setLevel(logging.NOTSET if verbose else logging.CRITICAL)
+            return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     # urllib3's debug lines (-vv) carry request paths, and the Telegram token is part of every
     # Bot API path: scrub every secret from whatever this handler writes.
     handler.addFilter(RedactingFilter(secret_values()))
+    # Logs are English, for developers and the IT officer: without -v a command says what went
+    # wrong in one Indonesian line of its own, so the console shows no log record (the daemon
+    # turns them back on: its console is its log).
+    handler.setLevel(logging.NOTSET if verbose else logging.CRITICAL)
     handler._promo = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level if verbose else max(level, logging.WARNING))
@@ -142,3 +189,11 @@ def reviewer_name(name: str | None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
         return "operator"
+
+
+def console_logs_on() -> None:
+    """Show log records on the console whatever ``-v`` says (the daemon: its console is its log,
+    under systemd, NSSM or Task Scheduler)."""
+    for h in logging.getLogger().handlers:
+        if getattr(h, "_promo", False):
+            h.setLevel(logging.NOTSET)

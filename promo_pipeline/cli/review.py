@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from promo_pipeline.cli.app import AppContext, cli, emit_json, pass_app
-from promo_pipeline.errors import PromoError, UsageError
+from promo_pipeline.errors import PromoError, StorageError, UsageError, os_error_text
 
 
 @cli.command()
@@ -23,7 +23,11 @@ def review(app: AppContext, host: str | None, port: int | None) -> None:
     from promo_pipeline.review import make_server
 
     cfg = app.config
-    server = make_server(cfg, host, port)
+    try:
+        server = make_server(cfg, host, port)
+    except OSError as exc:
+        where = f"alamat {host or cfg.review.host}:{port or cfg.review.port}"
+        raise StorageError(os_error_text(exc, where)) from exc
     shown = server.effective_host
     click.echo(f"Halaman peninjauan: http://{shown}:{server.effective_port}/  (Ctrl+C untuk "
                "berhenti)")

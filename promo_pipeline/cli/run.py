@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from promo_pipeline.cli.app import AppContext, cli, pass_app
+from promo_pipeline.cli.app import AppContext, cli, console_logs_on, pass_app
 
 
 @cli.command("run")
@@ -68,5 +68,10 @@ def daemon_cmd(app: AppContext) -> None:
     Berhenti dengan rapi pada SIGTERM atau Ctrl-C. Log ke konsol dan ke logging.file.
     """
     from promo_pipeline import schedule
+    from promo_pipeline.config.checks import check_ready
 
+    # A service that starts with nothing to collect or nowhere to publish looks healthy and does
+    # nothing for days: refuse to start instead (exit status 2, one line).
+    check_ready(app.config)
+    console_logs_on()
     schedule.run_daemon(app.config)

@@ -8,13 +8,17 @@ channel with a caption limit. A channel's own keys are checked by its settings d
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+from collections.abc import Mapping
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from promo_pipeline.config.model import Brand, Config, Publish
 from promo_pipeline.errors import ConfigError
 from promo_pipeline.publish import channels as channel_registry
-from promo_pipeline.publish.channels.base import check_section
+from promo_pipeline.publish.channels.base import check_enabled, check_section
+from promo_pipeline.resources import design_names
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -96,6 +100,45 @@ def check(cfg: Config) -> None:
         raise ConfigError("config key 'review.public_url' must be an http(s) URL")
     if cfg.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("config key 'logging.level' must be DEBUG, INFO, WARNING or ERROR")
+    _check_designs(cfg)
+    for key, path in (("storage.database", cfg.database_path.parent),
+                      ("storage.media_dir", cfg.media_dir), ("storage.output_dir", cfg.output_dir),
+                      ("logging.file", cfg.resolve(cfg.logging.file).parent)):
+        _check_writable(path, key)
+
+
+def check_ready(cfg: Config, env: Mapping[str, str] | None = None) -> None:
+    """What a service needs before it starts (``promo daemon``), on top of :func:`check`: a
+    real office, and every publishing channel with its settings and its token in *env*."""
+    from promo_pipeline.collect import check_offices
+
+    check_offices(cfg)
+    env = os.environ if env is None else env
+    for name in cfg.publish.channels:
+        check_enabled(channel_registry.get(name), cfg.publish.sections.get(name), env)
+
+
+def _check_designs(cfg: Config) -> None:
+    """``render.formats`` names designs that exist (a typo fails here, not at render time)."""
+    known = design_names(cfg.resolve(cfg.render.templates_dir))
+    for i, name in enumerate(cfg.render.formats):
+        if name not in known:
+            raise ConfigError(f"config key 'render.formats[{i}]': desain {name!r} tidak dikenal "
+                              f"(pilihan: {', '.join(known)})")
+
+
+def _check_writable(path: Path, key: str) -> None:
+    """*path* is a folder that exists and can be written, or can be made: its nearest existing
+    ancestor is a writable folder. Nothing is created here (read-only commands stay so)."""
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(f"config key '{key}': {path} tidak bisa dibuat karena {probe} adalah "
+                          "berkas, bukan folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(f"config key '{key}': folder {probe} tidak boleh ditulis oleh pengguna "
+                          "ini; periksa hak aksesnya atau pilih folder lain")
 
 
 def _check_brand(brand: Brand, prefix: str) -> None:

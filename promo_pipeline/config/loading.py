@@ -14,6 +14,7 @@ keeps the top-level ``api_base``, ``min_interval``, …; a list (``hashtags``, `
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import os
 import tomllib
@@ -51,12 +52,54 @@ def load(path: str | Path | None = None) -> Config:
             f"(use --config PATH or set {ENV_CONFIG}; an example is config.toml in the project)"
         )
     try:
-        data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+        text = decode_text(cfg_path.read_bytes(), cfg_path)
+    except OSError as exc:
+        raise ConfigError(f"{cfg_path}: tidak bisa dibaca ({exc.strerror or exc})") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{cfg_path}: invalid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{cfg_path}: cannot read: {exc}") from None
+        hint = BACKSLASH_HINT if "escape" in str(exc).lower() or "\\" in str(exc) else ""
+        raise ConfigError(f"{cfg_path}: bukan TOML yang sah: {exc}{hint}") from None
+    check_control_chars(data)
     return from_dict(data, base_dir=cfg_path.resolve().parent, path=cfg_path.resolve())
+
+
+#: How to write a Windows path in TOML (said with every error a backslash causes).
+BACKSLASH_HINT = ("; di TOML garis miring terbalik dalam \"…\" adalah kode khusus (\\n, \\t): "
+                  "tulis jalur Windows dengan tanda kutip tunggal ('C:\\promo\\logo.png') "
+                  "atau dengan garis miring biasa (\"C:/promo/logo.png\")")
+
+
+def decode_text(raw: bytes, path: Path) -> str:
+    """The file's text: UTF-8, with or without the byte-order mark Notepad writes, or UTF-16
+    (Notepad's "Unicode"); anything else is refused with how to save it."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    raise ConfigError(f"{path}: bukan teks UTF-8; di Notepad pilih File → Simpan sebagai → "
+                      "Pengodean: UTF-8, lalu simpan ulang")
+
+
+def check_control_chars(data: Any, key: str = "") -> None:
+    """A string holding a control character (tab, newline, …) is, in a config, a Windows path
+    whose backslashes TOML read as escapes: ``"C:\\new\\test.png"`` is "C:", newline, "ew",
+    tab, "est.png". Refused with the fix, naming the key."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            check_control_chars(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            check_control_chars(v, f"{key}[{i}]")
+    elif isinstance(data, str) and any(ord(ch) < 32 or ord(ch) == 127 for ch in data):
+        raise ConfigError(f"config key '{key}' berisi karakter kendali ({data!r})"
+                          f"{BACKSLASH_HINT}")
 
 
 def from_dict(data: dict[str, Any], *, base_dir: Path, path: Path | None = None) -> Config:

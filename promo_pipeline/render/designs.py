@@ -11,29 +11,19 @@ from pathlib import Path
 from promo_pipeline.config import Config
 from promo_pipeline.errors import TemplateError
 from promo_pipeline.render import template as tmpl
-from promo_pipeline.resources import builtin_templates_dir
+from promo_pipeline.resources import design_dirs, design_names
 
 _TEMPLATE_CACHE: dict[Path, tuple[int, int, tmpl.Template]] = {}
 
 
 def template_dirs(cfg: Config) -> list[Path]:
     """The office's folder first (overrides file by file), then the built-in designs."""
-    dirs = []
-    office = cfg.resolve(cfg.render.templates_dir)
-    if office.is_dir():
-        dirs.append(office)
-    builtin = builtin_templates_dir()
-    if not dirs or office.resolve() != builtin.resolve():
-        dirs.append(builtin)
-    return dirs
+    return design_dirs(cfg.resolve(cfg.render.templates_dir))
 
 
 def available_designs(cfg: Config) -> list[str]:
     """Names of every design (``*.toml``) in the office folder and the built-ins."""
-    names = set()
-    for d in template_dirs(cfg):
-        names.update(p.stem for p in d.glob("*.toml"))
-    return sorted(names)
+    return design_names(cfg.resolve(cfg.render.templates_dir))
 
 
 def template_path(cfg: Config, name: str) -> Path:
