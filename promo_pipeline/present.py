@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from promo_pipeline import formats
-
 if TYPE_CHECKING:
     from promo_pipeline.queue.records import Change, Post
     from promo_pipeline.runs import RunSummary
@@ -181,6 +179,8 @@ def run_line(summary: RunSummary) -> str:
             + (f" #{summary.run_id}" if summary.run_id is not None else "")
             + f" {RUN_STATUSES.get(summary.status, summary.status)}"
             + f" ({summary.duration_s:.1f} dtk)")
+    from promo_pipeline import formats  # Babel: not needed for the word tables
+
     parts = []
     lot = summary.lot
     if lot is not None:

@@ -140,7 +140,7 @@ def _one_line(result, code: int, *words: str) -> str:
 def _run(config: Path, *args: str):
     from click.testing import CliRunner
 
-    return CliRunner().invoke(cli, ["--config", str(config), *args])
+    return CliRunner().invoke(cli, ["--config", str(config), *args], prog_name="promo")
 
 
 def test_a_database_that_is_not_sqlite_is_one_line_for_every_command(tmp_path):
@@ -238,3 +238,62 @@ def test_the_daemon_refuses_to_start_on_a_config_it_cannot_serve(tmp_path, text,
     for word in words:
         assert word in lines[0]
     assert not (tmp_path / "data").exists()  # nothing started, nothing written
+
+
+# --- 4. one language for staff ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["lots", "--nope"], ["Penggunaan: promo lots [OPSI]", "Coba 'promo lots --help'",
+                          "Galat: Tidak ada opsi '--nope'."]),
+    (["users", "add"], ["Galat: Argumen kurang 'NAME'."]),
+    (["queue", "reject", "1"], ["Galat: Opsi kurang '--reason'."]),
+    (["render", "--lott"], ["Mungkin maksudnya: '--lot'?"]),
+    (["revew"], ["Tidak ada perintah 'revew'", "Mungkin maksudnya: 'review'?"]),
+    (["queue", "approve", "abc"], ["'abc' bukan bilangan yang sah"]),
+    (["users", "add", "x", "--role", "boss"], ["'boss' bukan pilihan yang sah",
+                                               "'reviewer', 'admin'"]),
+    (["lots", "extra"], ["Argumen berlebih yang tidak dikenal: extra"]),
+    (["queue", "--status", "entah"], ["status 'entah' tidak dikenal", "terbit"]),
+])
+def test_click_usage_errors_are_indonesian(tmp_path, argv, words):
+    config = _write_config(tmp_path)
+    result = _run(config, *argv)
+    assert result.exit_code == 2
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)
+    for english in ("Usage:", "Error:", "Try '", "Missing", "No such", "Did you mean",
+                    "is not", "Got unexpected"):
+        assert english not in result.stderr
+
+
+def test_help_pages_are_indonesian():
+    from click.testing import CliRunner
+
+    for path in [(), *_command_paths(cli)]:
+        out = CliRunner().invoke(cli, [*path, "--help"], prog_name="promo").output
+        assert out.startswith("Penggunaan: promo"), out
+        assert "Tampilkan bantuan ini lalu keluar." in out
+        for english in ("Usage:", "Options:", "Commands:", "Show this message", "[OPTIONS]",
+                        " TEXT ", " INTEGER", "[default:", "required"):
+            assert english not in out, (path, english)
+
+
+def test_filters_take_the_words_the_tables_show(demo_dir):
+    from click.testing import CliRunner
+
+    config = str(demo_dir / "config.toml")
+    runner = CliRunner()
+    by_key = runner.invoke(cli, ["--config", config, "queue", "--json", "--status", "pending"])
+    by_word = runner.invoke(cli, ["--config", config, "queue", "--json", "--status",
+                                  "Menunggu  tinjauan"])
+    assert by_key.exit_code == by_word.exit_code == 0
+    assert json.loads(by_key.stdout) == json.loads(by_word.stdout) != []
+    none = runner.invoke(cli, ["--config", config, "queue", "--status", "terbit"])
+    assert none.exit_code == 0 and "Tidak ada unggahan berstatus terbit." in none.stdout
+    lots = runner.invoke(cli, ["--config", config, "lots", "--json", "--status", "aktif"])
+    assert lots.exit_code == 0 and {lot["status"] for lot in json.loads(lots.stdout)} == {"active"}
+    table = runner.invoke(cli, ["--config", config, "lots"])
+    assert "aktif" in table.stdout and "active" not in table.stdout
+    sent = runner.invoke(cli, ["--config", config, "queue", "deliveries", "--status", "terkirim"])
+    assert sent.exit_code == 0 and "Tidak ada pengiriman berstatus terkirim." in sent.stdout

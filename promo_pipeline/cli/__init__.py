@@ -24,6 +24,9 @@ from promo_pipeline.cli import (  # noqa: F401 (register)
     run,
 )
 from promo_pipeline.cli.app import AppContext, cli, utf8_output
+from promo_pipeline.cli.texts import use_indonesian
+
+use_indonesian()
 
 __all__ = ["AppContext", "cli", "main", "utf8_output"]
 

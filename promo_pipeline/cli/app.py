@@ -15,6 +15,7 @@ import json
 import logging
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -22,6 +23,7 @@ import click
 
 from promo_pipeline import __version__, database
 from promo_pipeline import config as config_mod
+from promo_pipeline.cli.texts import OPTIONS_METAVAR, SUBCOMMAND_METAVAR
 from promo_pipeline.config.secrets import RedactingFilter, secret_values
 from promo_pipeline.errors import (
     PromoError,
@@ -75,9 +77,26 @@ def open_database(path: Path):
         raise StorageError(database_text(exc, path)) from exc
 
 
+class PromoCommand(click.Command):
+    """A command whose usage line is Indonesian (``promo lots [OPSI]``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
+
 class PromoGroup(click.Group):
     """Turns every failure into one Indonesian line and an exit status; ``-v`` adds the
-    traceback (for developers) before the line."""
+    traceback (for developers) before the line. Its commands and groups are Indonesian too."""
+
+    command_class = PromoCommand
+    group_class = type  # sub-groups are PromoGroups
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", f"[{SUBCOMMAND_METAVAR.replace(' ', '] ', 1)}"
+                          if kwargs.get("invoke_without_command") else SUBCOMMAND_METAVAR)
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -153,6 +172,30 @@ def emit_json(data: Any) -> None:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+class StatusWord(click.ParamType):
+    """A status filter that takes the word the tables show (``terbit``) as well as the stored
+    name (``published``), whatever the case, and passes the stored name on."""
+
+    name = "status"
+
+    def __init__(self, words: Mapping[str, str]):
+        self.words = dict(words)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "STATUS"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        text = " ".join(str(value).split()).casefold()
+        for key, word in self.words.items():
+            if text in (key.casefold(), word.casefold()):
+                return key
+        self.fail(f"status {value!r} tidak dikenal; pilihan: {self.choices()}", param, ctx)
+
+    def choices(self) -> str:
+        return ", ".join(self.words.values())
 
 
 @click.group(cls=PromoGroup)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from promo_pipeline import config as config_mod
-from promo_pipeline.cli.app import AppContext, cli, emit_json, pass_app, report_run
+from promo_pipeline import present
+from promo_pipeline.cli.app import AppContext, StatusWord, cli, emit_json, pass_app, report_run
 
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Cetak array JSON (kontrak publik).")
-@click.option("--status", default=None,
-              help="Hanya lot dengan status ini (active, withdrawn, ended).")
+@click.option("--status", default=None, type=StatusWord(present.LOT_STATUSES),
+              help=f"Hanya lot dengan status ini: {StatusWord(present.LOT_STATUSES).choices()}.")
 @click.option("--office", default=None, help="Hanya lot kantor ini (unitKerjaId).")
 @pass_app
 def lots(app: AppContext, as_json: bool, status: str | None, office: str | None) -> None:
@@ -54,7 +55,7 @@ def scrape(app: AppContext, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--search", default=None, metavar="TEXT",
+@click.option("--search", default=None, metavar="TEKS",
               help="Saring nama/kota (tanpa beda huruf besar-kecil, spasi, tanda hubung).")
 @click.option("--configured", is_flag=True,
               help="Kantor di konfigurasi ini: merek, kanal, zona waktu dan jumlah peninjau "

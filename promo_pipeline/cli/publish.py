@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from promo_pipeline.cli.app import AppContext, cli, emit_json, pass_app, reviewer_name
+from promo_pipeline import present
+from promo_pipeline.cli.app import AppContext, StatusWord, cli, emit_json, pass_app, reviewer_name
 from promo_pipeline.cli.queue import queue_group
 from promo_pipeline.publish import channels as channel_registry
 
@@ -68,10 +69,9 @@ def publish_cmd(app: AppContext, ignore_slots: bool, check_only: bool, as_json: 
 
 
 @queue_group.command("deliveries")
-@click.option("--status", default=None,
-              type=click.Choice(["queued", "sending", "sent", "failed", "unconfirmed",
-                                 "cancelled"]),
-              help="Hanya pengiriman berstatus ini.")
+@click.option("--status", default=None, type=StatusWord(present.DELIVERY_STATUSES),
+              help="Hanya pengiriman berstatus ini: "
+                   f"{StatusWord(present.DELIVERY_STATUSES).choices()}.")
 @click.option("--post", "post_id", type=int, default=None, help="Hanya pengiriman unggahan ini.")
 @click.option("--json", "as_json", is_flag=True, help="Cetak array JSON.")
 @pass_app
@@ -89,7 +89,8 @@ def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
         emit_json(rows)
         return
     if not rows:
-        click.echo("Tidak ada pengiriman" + (f" berstatus {status}." if status else "."))
+        click.echo("Tidak ada pengiriman" + (f" berstatus {delivery_status(status)}." if status
+                                          else "."))
         return
     for r in rows:
         extra = r["remote_url"] or r["remote_id"] or ""

@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from promo_pipeline.cli.app import AppContext, emit_json, pass_app, reviewer_name
+from promo_pipeline import present
+from promo_pipeline.cli.app import AppContext, StatusWord, emit_json, pass_app, reviewer_name
 from promo_pipeline.cli.app import cli as root
 
 
@@ -22,9 +23,9 @@ def _post_deadline(app: AppContext, post: Any) -> str:
 
 @root.group("queue", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Cetak array JSON (kontrak publik).")
-@click.option("--status", default=None,
-              help="Hanya unggahan berstatus ini: pending, approved, rejected, published, "
-                   "failed, unconfirmed, expired, outdated, withdrawn.")
+@click.option("--status", default=None, type=StatusWord(present.POST_STATUSES),
+              help="Hanya unggahan berstatus ini, dengan kata di tabel: "
+                   f"{StatusWord(present.POST_STATUSES).choices()}.")
 @click.option("--office", default=None, help="Hanya unggahan kantor ini (unitKerjaId).")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Paling banyak sekian unggahan.")
@@ -61,7 +62,8 @@ def queue_group(ctx: click.Context, as_json: bool, status: str | None, office: s
     if posts:
         console.print(table)
     else:
-        console.print("Tidak ada unggahan" + (f" berstatus {status}." if status else "."))
+        console.print("Tidak ada unggahan"
+                      + (f" berstatus {present.post_status(status)}." if status else "."))
     summary = " · ".join(f"{present.post_status(s)}: {n}" for s, n in counts.items() if n)
     console.print(f"Jumlah per status: {summary or 'antrean kosong'}")
 

@@ -14,7 +14,7 @@ from promo_pipeline.cli.app import AppContext, cli, emit_json, pass_app
 @cli.command()
 @click.option("--lot", "lot_id", default=None, metavar="ID", help="Hanya lot ini (lotLelangId).")
 @click.option("--force", is_flag=True, help="Gambar ulang walaupun data lot tidak berubah.")
-@click.option("--format", "designs", multiple=True, metavar="NAME",
+@click.option("--format", "designs", multiple=True, metavar="NAMA",
               help="Desain yang dibuat (boleh diulang; bawaan: render.formats).")
 @click.option("--json", "as_json", is_flag=True,
               help="Cetak array JSON, satu objek per gambar: lot_id, format, path.")
