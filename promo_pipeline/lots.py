@@ -172,6 +172,52 @@ def get_lot(db: Database, lot_id: str) -> Lot | None:
     return found[0] if found else None
 
 
+#: The shortest id prefix accepted for ``--lot`` (tables show the first eight characters).
+MIN_PREFIX = 4
+
+
+def resolve_lot_ref(db: Database, text: str, *, site_base: str | None = None) -> str:
+    """The full lot id that *text* names, for ``--lot`` everywhere: a lot id or lelang.go.id lot
+    URL (returned as given: ``promo run --lot`` may fetch a lot not stored yet), an unambiguous
+    prefix of a stored lot's id (as tables show it, ``76470b46``), or a stored lot code
+    (``CMZXPR``, any case). Raises :class:`UsageError` naming the candidates when a prefix fits
+    several lots, :class:`NotFoundError` when nothing stored fits.
+    """
+    from promo_pipeline.errors import NotFoundError, UsageError
+    from promo_pipeline.refs import parse_lot_ref
+
+    raw = (text or "").strip()
+    try:
+        parse_lot_ref(raw, site_base=site_base)
+        return raw
+    except UsageError:
+        pass
+    candidates: list[tuple[str, str | None, str]] = []
+    if len(raw) >= MIN_PREFIX and all(c in "0123456789abcdefABCDEF-" for c in raw):
+        candidates = [(r[0], r[1], r[2]) for r in db.execute(
+            # hex digits and hyphens only: no LIKE wildcard can be in the prefix
+            "select id, code, title from lots where id like ? order by ends_at, id limit 11",
+            [raw.lower() + "%"])]
+    if not candidates and raw:
+        candidates = [(r[0], r[1], r[2]) for r in db.execute(
+            "select id, code, title from lots where upper(code) = ? order by ends_at, id "
+            "limit 11", [raw.upper()])]
+    if len(candidates) == 1:
+        return candidates[0][0]
+    if candidates:
+        shown = "; ".join(f"{lot_id} ({code or '-'}, {title[:40]})"
+                          for lot_id, code, title in candidates[:10])
+        more = " …" if len(candidates) > 10 else ""
+        raise UsageError(f"{raw!r} cocok dengan {len(candidates)}{'+' if more else ''} lot: "
+                         f"{shown}{more}; ketik lebih banyak karakter ID")
+    accepted = (f"ID lot, awal ID minimal {MIN_PREFIX} karakter, kode lot, atau URL lot "
+                "lelang.go.id")
+    if not raw or not raw.replace("-", "").isalnum():
+        raise UsageError(f"bukan ID lot atau URL lot lelang.go.id: {raw[:120]!r} ({accepted})")
+    raise NotFoundError(f"tidak ada lot {raw!r} di basis data ({accepted}; jalankan promo "
+                        "scrape dulu)")
+
+
 def iter_lots(
     db: Database, *, office_id: str | None = None, status: str | None = None, batch: int = 500
 ) -> Iterator[list[Lot]]:

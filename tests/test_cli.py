@@ -297,3 +297,65 @@ def test_filters_take_the_words_the_tables_show(demo_dir):
     assert "aktif" in table.stdout and "active" not in table.stdout
     sent = runner.invoke(cli, ["--config", config, "queue", "deliveries", "--status", "terkirim"])
     assert sent.exit_code == 0 and "Tidak ada pengiriman berstatus terkirim." in sent.stdout
+
+
+# --- 5. usable ids --------------------------------------------------------------------------------
+
+
+def test_render_and_run_take_a_prefix_a_code_or_a_link(config, fake_lelang):
+    from click.testing import CliRunner
+
+    from promo_pipeline import database
+    from promo_pipeline.lots import list_lots
+
+    runner = CliRunner()
+    cfg = str(config.path)
+    assert runner.invoke(cli, ["--config", cfg, "scrape"]).exit_code == 0
+    lots = list_lots(database.connect(config.database_path))
+    lot = next(lot for lot in lots if lot.code)
+    table = runner.invoke(cli, ["--config", cfg, "lots"])
+    assert lot.id[:8] in table.stdout and lot.code in table.stdout and lot.url in table.stdout
+
+    rendered = runner.invoke(cli, ["--config", cfg, "render", "--lot", lot.id[:8], "--json"])
+    assert rendered.exit_code == 0, rendered.output
+    assert {i["lot_id"] for i in json.loads(rendered.stdout)} == {lot.id}
+    by_code = runner.invoke(cli, ["--config", cfg, "render", "--lot", lot.code.lower(), "--json"])
+    assert by_code.exit_code == 0, by_code.output
+    assert {i["lot_id"] for i in json.loads(by_code.stdout)} == {lot.id}
+
+    ran = runner.invoke(cli, ["--config", cfg, "run", "--lot", lot.id[:6]])
+    assert ran.exit_code == 0, ran.output
+    assert f"lot {lot.id}" in ran.stdout
+    by_link = runner.invoke(cli, ["--config", cfg, "run", "--lot", lot.url])
+    assert by_link.exit_code == 0, by_link.output
+
+    unknown = runner.invoke(cli, ["--config", cfg, "render", "--lot", "ffffffff"])
+    assert unknown.exit_code == 1 and "tidak ada lot 'ffffffff'" in unknown.stderr
+
+
+def test_an_ambiguous_prefix_lists_the_candidates(tmp_path):
+    from click.testing import CliRunner
+    from queue_fixtures import make_lot
+
+    from promo_pipeline import database
+    from promo_pipeline.lots import save_lot
+
+    config = _write_config(tmp_path)
+    db = database.connect(tmp_path / "data" / "promo.db")
+    for lot_id, code in (("76470b46-684f-4b2b-b8b9-8859104c8e5d", "CMZXPR"),
+                         ("76470b99-06ff-4f31-acaf-5d0d9f02c5a9", "O8JJY9")):
+        save_lot(db, make_lot(lot_id, code=code), seen_at="2026-01-01T00:00:00Z")
+    db.conn.close()
+    runner = CliRunner()
+    for argv in (["render", "--lot", "76470b"], ["run", "--lot", "76470b"]):
+        result = runner.invoke(cli, ["--config", str(config), *argv])
+        assert result.exit_code == 2, result.output
+        err = result.stderr.strip()
+        assert len(err.splitlines()) == 1
+        assert "'76470b' cocok dengan 2 lot" in err
+        assert "76470b46-684f-4b2b-b8b9-8859104c8e5d (CMZXPR" in err
+        assert "76470b99-06ff-4f31-acaf-5d0d9f02c5a9 (O8JJY9" in err
+    one = runner.invoke(cli, ["--config", str(config), "render", "--lot", "76470b9", "--json"])
+    assert one.exit_code == 0, one.output
+    assert {i["lot_id"] for i in json.loads(one.stdout)} == {
+        "76470b99-06ff-4f31-acaf-5d0d9f02c5a9"}

@@ -28,15 +28,23 @@ def lots(app: AppContext, as_json: bool, status: str | None, office: str | None)
 
     from promo_pipeline import formats, present
 
+    # The ID column is what --lot takes (any unambiguous start of the id, or the code). The
+    # links follow the table, one whole line each, so they can be copied or clicked unbroken.
     table = Table(title=f"{len(rows)} lot")
-    for col in ("ID", "Kantor", "Judul", "Nilai limit", "Berakhir", "Status"):
+    for col in ("ID", "Kode", "Kantor", "Judul", "Nilai limit", "Berakhir", "Status"):
         table.add_column(col, overflow="fold")
     for lot in rows:
         tz = app.config.timezone_of(lot.office_id)
-        table.add_row(lot.id[:8], lot.office_name, formats.shorten(lot.title, 60),
+        table.add_row(lot.id[:8], lot.code or "-", lot.office_name, formats.shorten(lot.title, 60),
                       formats.rupiah(lot.limit_value), formats.datetime_medium(lot.ends_at, tz),
                       present.lot_status(lot.status))
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    if rows:
+        console.print("Tautan lelang.go.id (--lot menerima ID, kode, atau tautan):")
+        for lot in rows:
+            console.print(f"  {lot.id[:8]}  {lot.url}", overflow="ignore", crop=False,
+                          soft_wrap=True, highlight=False)
 
 
 

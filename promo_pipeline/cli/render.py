@@ -12,7 +12,9 @@ from promo_pipeline.cli.app import AppContext, cli, emit_json, pass_app
 
 
 @cli.command()
-@click.option("--lot", "lot_id", default=None, metavar="ID", help="Hanya lot ini (lotLelangId).")
+@click.option("--lot", "lot_id", default=None, metavar="ID",
+              help="Hanya lot ini: ID lot, awal ID seperti di tabel promo lots, kode lot, atau "
+                   "URL lot lelang.go.id.")
 @click.option("--force", is_flag=True, help="Gambar ulang walaupun data lot tidak berubah.")
 @click.option("--format", "designs", multiple=True, metavar="NAMA",
               help="Desain yang dibuat (boleh diulang; bawaan: render.formats).")
@@ -22,10 +24,10 @@ from promo_pipeline.cli.app import AppContext, cli, emit_json, pass_app
 def render(app: AppContext, lot_id: str | None, force: bool, designs: tuple[str, ...],
            as_json: bool) -> None:
     """Buat gambar lot yang belum ada atau sudah usang."""
-    from promo_pipeline import clock
+    from promo_pipeline import clock, refs
     from promo_pipeline import render as render_mod
     from promo_pipeline.errors import NotFoundError, NotQueueableError, UsageError
-    from promo_pipeline.lots import get_lot, iter_postable
+    from promo_pipeline.lots import get_lot, iter_postable, resolve_lot_ref
 
     known = render_mod.available_designs(app.config)
     for name in designs:
@@ -33,7 +35,8 @@ def render(app: AppContext, lot_id: str | None, force: bool, designs: tuple[str,
             raise UsageError(f"desain {name!r} tidak dikenal (tersedia: {', '.join(known)})")
     now = clock.now()
     if lot_id:
-        lot = get_lot(app.db, lot_id)
+        lot_id = resolve_lot_ref(app.db, lot_id, site_base=app.config.source.site_base)
+        lot = get_lot(app.db, refs.parse_lot_ref(lot_id, site_base=app.config.source.site_base)[1])
         if lot is None:
             raise NotFoundError(f"lot {lot_id!r} tidak ada di basis data (jalankan promo scrape)")
         # The same rule as `promo run`: a lot that can no longer be promoted gets no images.

@@ -11,8 +11,9 @@ from promo_pipeline.cli.app import AppContext, cli, console_logs_on, pass_app
 
 
 @cli.command("run")
-@click.option("--lot", "lot_ref", default=None, metavar="ID_OR_URL",
-              help="Hanya satu lot (ID lot atau URL lot lelang.go.id), untuk lelang mendesak.")
+@click.option("--lot", "lot_ref", default=None, metavar="ID_ATAU_URL",
+              help="Hanya satu lot, untuk lelang mendesak: ID lot, awal ID seperti di tabel "
+                   "promo lots, kode lot, atau URL lot lelang.go.id.")
 @click.option("--demo", is_flag=True,
               help="Coba tanpa internet: data contoh bawaan ke folder baru dengan config.toml "
                    "dan basis data sendiri (--config diabaikan).")
@@ -46,6 +47,10 @@ def run_cmd(app: AppContext, lot_ref: str | None, demo: bool, demo_dir: Path | N
 
     # The lock comes before the database is opened: a second run changes nothing at all.
     with project_lock(app.config, what="promo run"):
+        if lot_ref is not None:
+            from promo_pipeline.lots import resolve_lot_ref
+
+            lot_ref = resolve_lot_ref(app.db, lot_ref, site_base=app.config.source.site_base)
         summary = pipeline.run(app.config, app.db, lot_ref=lot_ref, progress=progress)
         if summary.run_id is not None:
             notify.after_run(app.config, app.db, summary.run_id)
