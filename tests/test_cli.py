@@ -359,3 +359,57 @@ def test_an_ambiguous_prefix_lists_the_candidates(tmp_path):
     assert one.exit_code == 0, one.output
     assert {i["lot_id"] for i in json.loads(one.stdout)} == {
         "76470b99-06ff-4f31-acaf-5d0d9f02c5a9"}
+
+
+# --- 6. permissions that fit the job ----------------------------------------------------------
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
+def test_file_modes_after_a_demo_run_and_an_export(demo_dir):
+    """Images, cached photos, previews and export folders: readable by a web server and by
+    colleagues on a shared folder. The database (password hashes, sessions) and the session
+    key: the owner's only."""
+    from click.testing import CliRunner
+
+    config = str(demo_dir / "config.toml")
+    runner = CliRunner()
+    posts = json.loads(runner.invoke(cli, ["--config", config, "queue", "--json"]).stdout)
+    post = next(p for p in posts if p["kind"] == "lot")
+    approved = runner.invoke(cli, ["--config", config, "queue", "approve", str(post["id"]),
+                                   "--as", "demo"])
+    assert approved.exit_code == 0, approved.output
+    published = runner.invoke(cli, ["--config", config, "publish", "--now"])
+    assert published.exit_code == 0, published.output
+    preview = runner.invoke(cli, ["--config", config, "templates", "preview"])
+    assert preview.exit_code == 0, preview.output
+
+    data = demo_dir / "data"
+    mode = {p: p.stat().st_mode & 0o777 for p in data.rglob("*")}
+    images = [p for p in mode if p.suffix in (".jpg", ".png", ".mp4")]
+    photos = [p for p in images if "photos" in p.parts]
+    exports = [p for p in mode if "outbox" in p.parts]
+    assert photos and len(images) > len(photos) and exports
+    assert any(p.suffix == ".png" for p in images)  # the contact sheet
+    assert any(p.name == "post.json" for p in exports)
+    for path, bits in mode.items():
+        if path.is_dir():
+            assert bits == 0o755, (path, oct(bits))
+        elif path.name.startswith("promo.db") or path.name.endswith(".key"):
+            assert bits == 0o600, (path, oct(bits))
+        elif path in images or path in exports:
+            assert bits == 0o644, (path, oct(bits))
+    assert mode[data / "promo.db"] == 0o600
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
+def test_an_old_world_readable_database_is_made_private(tmp_path):
+    from promo_pipeline import database
+
+    path = tmp_path / "promo.db"
+    database.connect(path).conn.close()
+    path.chmod(0o644)
+    db = database.connect(path)
+    db.execute("select 1")
+    assert path.stat().st_mode & 0o777 == 0o600
+    wal = path.with_name("promo.db-wal")
+    assert not wal.exists() or wal.stat().st_mode & 0o777 == 0o600

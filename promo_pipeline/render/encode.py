@@ -26,6 +26,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
+from promo_pipeline import fsutil
 from promo_pipeline.errors import RenderError
 
 SAMPLE_RATE = 48_000
@@ -153,7 +154,7 @@ class ClipWriter:
         except av.FFmpegError as exc:
             self.abort()
             raise RenderError(f"encoding {self.path.name} failed: {exc}") from exc
-        os.replace(self._tmp, self.path)
+        fsutil.replace_file(self._tmp, self.path)  # waits out a viewer holding it (Windows)
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):

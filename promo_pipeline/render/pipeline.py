@@ -18,7 +18,6 @@ import logging
 import multiprocessing
 import os
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -152,32 +151,23 @@ def _pool_context():
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _parent_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed parent not yet reaped by its own parent is a zombie: gone for us
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-        return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
-
-
-def _watch_parent(pid: int) -> None:
-    while _parent_alive(pid):
-        time.sleep(0.5)
+def _watch_parent() -> None:
+    # multiprocessing hands every worker a sentinel of the process that started it (a pipe on
+    # POSIX, a process handle on Windows) that becomes ready when that process is gone, however
+    # it ended; the operating system closes it, so this works for kill -9 and on every platform
+    # (os.kill(pid, 0) would send CTRL_C_EVENT on Windows, and /proc is Linux-only).
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not a worker (called in-process by a test)
+        return
+    parent.join()
     os._exit(1)
 
 
-def _init_worker(parent_pid: int) -> None:
+def _init_worker() -> None:
     # A pool worker never notices on its own that the run which started it was killed (kill -9,
     # a crash point): it keeps its end of the task queue open and waits forever, holding the
     # run's stdout/stderr and the forkserver alive. Leave as soon as the parent is gone.
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
-                     name="watch-parent").start()
+    threading.Thread(target=_watch_parent, daemon=True, name="watch-parent").start()
 
 
 BatchProgress = Callable[[str, str, int, int], None]
@@ -248,7 +238,7 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
         # Workers are recycled now and then so per-lot caches cannot grow without bound, and only
         # a few lots are in flight at a time (bounded memory in the parent too).
         with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context(),
-                                 initializer=_init_worker, initargs=(os.getpid(),),
+                                 initializer=_init_worker,
                                  max_tasks_per_child=WORKER_TASKS) as pool:
             pending: dict[Future, LotPlan] = {}
             finished_lots = 0

@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 
 from promo_pipeline import config as config_mod
+from promo_pipeline import fsutil
 from promo_pipeline.errors import AccountError
 
 logger = logging.getLogger(__name__)
@@ -46,14 +47,12 @@ def _file_secret(path: Path) -> str:
                 fh.write(value + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
-            try:
-                os.link(tmp, path)
+            if fsutil.place_new(tmp, path):
                 logger.info("generated the review session key in %s", path)
-            except FileExistsError:
-                pass
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+    fsutil.make_private(path)
     value = path.read_text(encoding="ascii").strip()
     if len(value) < 32:
         raise AccountError(

@@ -85,6 +85,7 @@ class ExportChannel(Channel):
         _sweep_temp_dirs(day_dir)
         final = day_dir / name
         tmp = Path(tempfile.mkdtemp(dir=day_dir, prefix=f".{name}.", suffix=fsutil.TMP_SUFFIX))
+        fsutil.set_mode(tmp, fsutil.PUBLIC_DIR)  # mkdtemp's 0700 would hide it from colleagues
         try:
             names = []
             for i, src in enumerate(images, start=1):
