@@ -28,12 +28,14 @@ A new table gets an owner module with its own migration set, listed in :data:`MI
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from promo_pipeline import accounts, lots, outcomes, photos, runs, store
+from promo_pipeline import accounts, fsutil, lots, outcomes, photos, runs, store
 from promo_pipeline.insights import samples
 from promo_pipeline.publish import deliveries
 from promo_pipeline.queue import posts
@@ -56,4 +58,13 @@ MIGRATIONS: tuple[Migrations, ...] = (
 def connect(path: str | Path, *, migrate: bool = True) -> Database:
     """Open the database at *path*, applying every pending migration unless *migrate* is
     False (a request of the review page, once the app has migrated at start)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Password hashes and sessions: the owner's only. SQLite gives its -wal and -shm files the
+    # database file's mode, so creating (or fixing) the database file is enough.
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsutil.PRIVATE_FILE))
+    for own in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        fsutil.make_private(own)
     return store.connect(path, MIGRATIONS if migrate else ())

@@ -14,6 +14,7 @@ again when listed again) or ``ended`` (its end has passed).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -187,11 +188,9 @@ def resolve_lot_ref(db: Database, text: str, *, site_base: str | None = None) ->
     from promo_pipeline.refs import parse_lot_ref
 
     raw = (text or "").strip()
-    try:
+    with contextlib.suppress(UsageError):
         parse_lot_ref(raw, site_base=site_base)
         return raw
-    except UsageError:
-        pass
     candidates: list[tuple[str, str | None, str]] = []
     if len(raw) >= MIN_PREFIX and all(c in "0123456789abcdefABCDEF-" for c in raw):
         candidates = [(r[0], r[1], r[2]) for r in db.execute(
@@ -207,9 +206,9 @@ def resolve_lot_ref(db: Database, text: str, *, site_base: str | None = None) ->
     if candidates:
         shown = "; ".join(f"{lot_id} ({code or '-'}, {title[:40]})"
                           for lot_id, code, title in candidates[:10])
-        more = " …" if len(candidates) > 10 else ""
-        raise UsageError(f"{raw!r} cocok dengan {len(candidates)}{'+' if more else ''} lot: "
-                         f"{shown}{more}; ketik lebih banyak karakter ID")
+        more = "+" if len(candidates) > 10 else ""
+        raise UsageError(f"{raw!r} cocok dengan {min(len(candidates), 10)}{more} lot: {shown}; "
+                         "ketik lebih banyak karakter ID")
     accepted = (f"ID lot, awal ID minimal {MIN_PREFIX} karakter, kode lot, atau URL lot "
                 "lelang.go.id")
     if not raw or not raw.replace("-", "").isalnum():

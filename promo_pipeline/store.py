@@ -14,8 +14,6 @@ The store knows no table. Each table's owner module defines its schema as a
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,20 +22,11 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from promo_pipeline.fsutil import PRIVATE_FILE, make_private
-
 
 def connect(path: str | Path, migrations: Iterable[Migrations] = ()) -> Database:
     """Open (creating if needed) the database at *path* and apply the pending *migrations*."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Password hashes and sessions: the owner's only. SQLite gives its -wal and -shm files the
-    # database file's mode, so creating (or fixing) the database file is enough.
-    if not path.exists():
-        with contextlib.suppress(FileExistsError):
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
-    for own in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        make_private(own)
     conn = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False)
     db = Database(conn)
     db.enable_wal()
