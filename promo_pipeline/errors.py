@@ -212,7 +212,11 @@ def fetch_text(exc: FetchError) -> str:
     host = urlsplit(exc.url).netloc if exc.url else "lelang.go.id"
     tries = f" ({exc.attempts} kali dicoba)" if exc.attempts > 1 else ""
     if exc.kind in _FETCH_KINDS:
-        return f"{_FETCH_KINDS[exc.kind].format(host=host)}{tries}; {NETWORK_HINT}"
+        hint = NETWORK_HINT
+        if urlsplit(exc.url or "").hostname in ("127.0.0.1", "localhost"):
+            hint = ("server di komputer ini tidak berjalan (untuk demo: jalankan promo --config "
+                    "promo-demo/config.toml demo serve di jendela lain)")
+        return f"{_FETCH_KINDS[exc.kind].format(host=host)}{tries}; {hint}"
     if exc.status is not None and (exc.status >= 500 or exc.status == 429):
         return (f"{host} sedang bermasalah (HTTP {exc.status}){tries}; coba lagi nanti, atau "
                 f"{NETWORK_HINT}")
@@ -228,8 +232,8 @@ def os_error_text(exc: OSError, what: str | None = None) -> str:
     target = what or (str(exc.filename) if exc.filename is not None else "berkas")
     code = exc.errno
     if code in _ADDR_IN_USE or getattr(exc, "winerror", None) in _ADDR_IN_USE:
-        return (f"{target} sudah dipakai program lain (mungkin 'promo review' sudah berjalan); "
-                "hentikan program itu atau pilih --port lain")
+        return (f"{target} sudah dipakai program lain (mungkin perintah ini sudah berjalan di "
+                "jendela lain); hentikan program itu atau pilih --port lain")
     if isinstance(exc, PermissionError) or code == errno.EROFS:
         return (f"tidak boleh menulis atau membaca {target}; periksa hak akses folder itu, "
                 "atau arahkan storage.* di config.toml ke folder lain")

@@ -170,10 +170,10 @@ def test_network_failures_are_one_indonesian_line_with_a_hint(tmp_path):
     config = _write_config(tmp_path, source={"api_base": f"http://127.0.0.1:{port}/api",
                                              "file_base": f"http://127.0.0.1:{port}/f/"})
     err = _one_line(_run(config, "offices", "--search", "bima"), 1,
-                    f"tidak bisa terhubung ke 127.0.0.1:{port}", "proxy")
+                    f"tidak bisa terhubung ke 127.0.0.1:{port}", "demo serve")
     assert "connection failed" not in err
     err = _one_line(_run(config, "run", "--lot", "0b1a0000-0000-4000-8000-0000000000aa"), 1,
-                    "127.0.0.1", "proxy")
+                    "127.0.0.1", "demo serve")
 
 
 def test_verbose_shows_the_traceback(tmp_path):
@@ -198,8 +198,9 @@ def test_review_on_a_port_in_use_is_one_line(tmp_path):
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     err = done.stderr.strip().splitlines()
-    assert err == [f"Galat: alamat 127.0.0.1:{port} sudah dipakai program lain (mungkin 'promo "
-                   "review' sudah berjalan); hentikan program itu atau pilih --port lain"]
+    assert err == [f"Galat: alamat 127.0.0.1:{port} sudah dipakai program lain (mungkin perintah "
+                   "ini sudah berjalan di jendela lain); hentikan program itu atau pilih --port "
+                   "lain"]
 
 
 def test_an_unexpected_exception_is_one_line_too(tmp_path, monkeypatch):
@@ -413,3 +414,80 @@ def test_an_old_world_readable_database_is_made_private(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
     wal = path.with_name("promo.db-wal")
     assert not wal.exists() or wal.stat().st_mode & 0o777 == 0o600
+
+
+# --- 8. the demo can be driven ------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_demo_session_runs_the_readme_commands_offline(demo_dir, tmp_path):
+    """`promo demo serve` keeps the look-alike running on the port the demo config names;
+    scrape, run --lot (a prefix as `promo lots` shows it), offices --search and publish work."""
+    import shutil
+
+    from promo_pipeline.demo.server import DEMO_PORT
+
+    folder = tmp_path / "promo-demo"
+    shutil.copytree(demo_dir, folder)
+    config = folder / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    assert f"http://127.0.0.1:{DEMO_PORT}/api/v1" in text  # as written by promo run --demo
+    port = _free_port()  # the tests may run beside a real demo
+    config.write_text(text.replace(f":{DEMO_PORT}/", f":{port}/"), encoding="utf-8")
+
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env.pop("PROMO_CONFIG", None)
+    serve = subprocess.Popen([sys.executable, "-m", "promo_pipeline", "--config", str(config),
+                              "demo", "serve"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=env, text=True, encoding="utf-8")
+    try:
+        first = serve.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in first, first + serve.stderr.read()
+        lots = json.loads(_python(["--config", str(config), "lots", "--json"]).stdout)
+        prefix = lots[0]["id"][:8]
+        ran = _python(["--config", str(config), "run", "--lot", prefix])
+        assert ran.returncode == 0, ran.stderr
+        assert f"lot {lots[0]['id']}" in ran.stdout and "Gambar:" in ran.stdout
+        scraped = _python(["--config", str(config), "scrape"])
+        assert scraped.returncode == 0, scraped.stderr
+        assert f"tetap {len(lots)}" in scraped.stdout or "berubah" in scraped.stdout
+        found = _python(["--config", str(config), "offices", "--search", "bima", "--json"])
+        assert found.returncode == 0 and json.loads(found.stdout)[0]["name"] == "KPKNL Bima"
+        post = json.loads(_python(["--config", str(config), "queue", "--json", "--status",
+                                   "pending"]).stdout)[0]
+        assert _python(["--config", str(config), "queue", "approve", str(post["id"]), "--as",
+                        "demo"]).returncode == 0
+        published = _python(["--config", str(config), "publish", "--now"])
+        assert published.returncode == 0 and "terkirim 1" in published.stdout, published.stderr
+    finally:
+        serve.terminate()
+        serve.wait(10)
+        serve.stdout.close()
+        serve.stderr.close()
+    # Without the server, the same command says what to start.
+    down = _python(["--config", str(config), "offices"])
+    assert down.returncode == 1 and "demo serve" in down.stderr
+    assert len(down.stderr.strip().splitlines()) == 1
+
+
+def test_a_network_failure_elsewhere_hints_at_the_connection_or_proxy():
+    from promo_pipeline.errors import RetryableFetchError, explain
+
+    exc = RetryableFetchError("https://api.lelang.go.id/api/v1/x: connection failed",
+                              url="https://api.lelang.go.id/api/v1/x", kind="connect",
+                              attempts=5)
+    line, code = explain(exc)
+    assert code == 1
+    assert line == ("tidak bisa terhubung ke api.lelang.go.id (5 kali dicoba); periksa koneksi "
+                    "internet atau pengaturan proxy (HTTPS_PROXY), lalu coba lagi")
+    timeout = RetryableFetchError("x", url="https://api.lelang.go.id/a", kind="timeout")
+    assert explain(timeout)[0].startswith("api.lelang.go.id tidak menjawab tepat waktu; periksa")
+    busy = RetryableFetchError("x", url="https://api.lelang.go.id/a", status=503, attempts=5)
+    assert "sedang bermasalah (HTTP 503) (5 kali dicoba)" in explain(busy)[0]

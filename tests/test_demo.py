@@ -29,6 +29,7 @@ from promo_pipeline.demo import (
     photos,
 )
 from promo_pipeline.demo.photos import photo_jpeg
+from promo_pipeline.demo.server import DEMO_PORT
 from promo_pipeline.lots import list_lots
 from promo_pipeline.photos import usable_paths
 
@@ -264,9 +265,11 @@ def _check_demo_folder(folder: Path, today: date | None = None) -> None:
     """The demo folder holds exactly the data set, normalised, with its photos cached."""
     cfg = config_mod.load(folder / "config.toml")
     assert (folder / MARKER).is_file()
-    # The written config keeps the real lelang.go.id bases.
-    assert cfg.source.api_base == "https://api.lelang.go.id/api/v1"
-    assert cfg.source.file_base == "https://file.lelang.go.id/lelang/"
+    # The written config points at the look-alike `promo demo serve` runs; posts link the real
+    # site.
+    assert cfg.source.api_base == f"http://127.0.0.1:{DEMO_PORT}/api/v1"
+    assert cfg.source.file_base == f"http://127.0.0.1:{DEMO_PORT}/lelang/"
+    assert cfg.source.site_base == "https://lelang.go.id"
     assert [o.id for o in cfg.offices] == [OFFICE, DOMPU]
     # Two offices, two brands: Dompu's own kit, the rest inherited from [brand].
     assert (cfg.brand_for(OFFICE).handle, cfg.brand_for(DOMPU).handle) == (

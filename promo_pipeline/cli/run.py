@@ -80,3 +80,58 @@ def daemon_cmd(app: AppContext) -> None:
     check_ready(app.config)
     console_logs_on()
     schedule.run_daemon(app.config)
+
+
+@cli.group("demo")
+def demo_group() -> None:
+    """Demo tanpa internet (lihat juga promo run --demo)."""
+
+
+@demo_group.command("serve")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port (bawaan: port di source.api_base konfigurasi demo, 8790).")
+@pass_app
+def demo_serve(app: AppContext, port: int | None) -> None:
+    """Jalankan server contoh lelang.go.id dengan data demo sampai Ctrl+C.
+
+    Selama berjalan, perintah README bisa dicoba tanpa internet dengan konfigurasi demo:
+    scrape, run --lot, offices --search, publish.
+    """
+    import time
+    from urllib.parse import urlsplit
+
+    from promo_pipeline import config as config_mod
+    from promo_pipeline.demo import build_dataset
+    from promo_pipeline.demo.server import DEMO_PORT, FakeLelang
+    from promo_pipeline.errors import StorageError, UsageError, os_error_text
+
+    shown_config = "promo-demo/config.toml"
+    if port is None:
+        port = DEMO_PORT
+        if config_mod.find_config_path(app.config_path).is_file():
+            cfg = app.config
+            parts = urlsplit(cfg.source.api_base)
+            if parts.hostname not in ("127.0.0.1", "localhost"):
+                raise UsageError(f"{cfg.path} tidak memakai server contoh (source.api_base = "
+                                 f"{cfg.source.api_base}); pakai --config {shown_config} dari "
+                                 "promo run --demo, atau --port")
+            port = parts.port or DEMO_PORT
+            shown_config = app.config_path or str(cfg.path)
+    click.echo("Menyiapkan data contoh (foto digambar oleh program)…", err=True)
+    server = FakeLelang(build_dataset(), port=port)
+    try:
+        server.start()
+    except OSError as exc:
+        raise StorageError(os_error_text(exc, f"alamat 127.0.0.1:{port}")) from exc
+    click.echo(f"Server contoh lelang.go.id berjalan di {server.base_url}  (Ctrl+C untuk "
+               "berhenti). Di jendela lain, misalnya:")
+    for example in ("scrape", "lots", "run --lot 76470b46", "offices --search bima",
+                    "publish --now"):
+        click.echo(f"  promo --config {shown_config} {example}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("Server contoh dihentikan.", err=True)
+    finally:
+        server.stop()

@@ -1,4 +1,4 @@
-"""The offline demo: ``promo run --demo``.
+r"""The offline demo: ``promo run --demo``.
 
 A new user can try the whole tool without the internet and without an office id. The demo
 
@@ -9,8 +9,9 @@ A new user can try the whole tool without the internet and without an office id.
    one install shows two offices' posts side by side) and their lots from ``data/lots.json`` in
    the real lelang.go.id API shapes,
    dates shifted so every lot is upcoming, photos drawn by :mod:`promo_pipeline.demo.photos`;
-3. serves it with the fake lelang.go.id server (:mod:`promo_pipeline.demo.server`) on 127.0.0.1
-   and points the collector's ``source`` bases at that server *in memory, for this run only*;
+3. serves it with the fake lelang.go.id server (:mod:`promo_pipeline.demo.server`) on
+   127.0.0.1:\ :data:`DEMO_PORT`, the address its config names (``promo demo serve`` serves it
+   again later, so every command can be tried offline);
 4. runs the one pipeline function, :func:`promo_pipeline.pipeline.run`, so the demo exercises
    the same code as production, and stops the server.
 
@@ -32,24 +33,26 @@ import logging
 import secrets
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from promo_pipeline.demo.config_file import MARKER, demo_config
 from promo_pipeline.demo.dataset import Dataset
 from promo_pipeline.demo.photos import photo_jpeg
+from promo_pipeline.demo.server import DEMO_PORT
 from promo_pipeline.errors import UsageError
 
 if TYPE_CHECKING:
+    from promo_pipeline.demo.server import FakeLelang
     from promo_pipeline.runs import RunSummary
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DIR = Path("promo-demo")
-MARKER = ".promo-demo"
 DEMO_USER = "demo"
 DATA_FILE = "data/lots.json"
 #: lelang.go.id publishes every time in server time, WIB (+07:00), whatever the office's zone.
@@ -260,20 +263,18 @@ def run_demo(
     # (the fake server and the tests import this package).
     from promo_pipeline import accounts, database, pipeline, queue
     from promo_pipeline import config as config_mod
-    from promo_pipeline.demo.server import FakeLelang
-
     folder = Path(target_dir).expanduser().resolve()
     recreated = _prepare_folder(folder, force=force)
     step(f"Folder demo {'dibuat ulang' if recreated else 'dibuat'}: {folder}")
     (folder / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
     office = demo_office()
     config_path = folder / "config.toml"
-    config_path.write_text(_demo_config(office, demo_offices()[1:]), encoding="utf-8")
+    config_path.write_text(demo_config(office, demo_offices()[1:]), encoding="utf-8")
     cfg = config_mod.load(config_path)
 
     step("Menyiapkan data contoh (foto digambar oleh program)…")
     dataset = build_dataset(today)
-    with FakeLelang(dataset) as server:
+    with _demo_server(dataset) as server:
         step(f"Server contoh lelang.go.id berjalan di {server.base_url}; mengumpulkan lot…")
         run_cfg = dataclasses.replace(
             cfg,
@@ -309,6 +310,22 @@ def run_demo(
         pending=pending,
         demo_password=password,
     )
+
+
+@contextlib.contextmanager
+def _demo_server(dataset: Dataset) -> Iterator[FakeLelang]:
+    """The look-alike on :data:`DEMO_PORT`, which the demo config names (so the lots' photo
+    links are those ``promo demo serve`` serves later), or on a free port if that one is taken."""
+    from promo_pipeline.demo.server import FakeLelang
+
+    try:
+        server = FakeLelang(dataset, port=DEMO_PORT).start()
+    except OSError:
+        server = FakeLelang(dataset).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _counts(db: Any, media_dir: Path) -> tuple[int, int, int]:
@@ -370,63 +387,3 @@ Running the demo again into this folder deletes everything in it and recreates i
 Folder ini dibuat oleh `promo run --demo`; menjalankan demo lagi akan mengosongkan dan
 membuatnya ulang.
 """
-
-
-def _more_offices(more: Sequence[dict[str, Any]]) -> str:
-    """The ``[[offices]]`` tables after the first, each with its own ``[offices.brand]``."""
-    out = []
-    for o in more:
-        out += ["", "[[offices]]", f'id = "{o["id"]}"', f'name = "{o["nama"]}"',
-                f'timezone = "{o["timezone"]}"', "categories = []", "",
-                "[offices.brand]   # only what differs from [brand] below; the rest is inherited",
-                f'name = "{o["nama"]}"', f'phone = "{o["telepon"]}"']
-        out += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in o["brand"].items()]
-    return "\n".join(out)
-
-
-def _demo_config(office: dict[str, Any], more: Sequence[dict[str, Any]] = ()) -> str:
-    stamp = datetime.now(SOURCE_TZ).strftime("%Y-%m-%d %H:%M")
-    return f"""\
-# Promo Pipeline — configuration of the offline demo, written by `promo run --demo`
-# ({stamp} WIB). Relative paths are relative to this folder.
-#
-# The demo collected its lots from a small lelang.go.id look-alike that ran inside
-# `promo run --demo` on 127.0.0.1, serving bundled sample data (invented lots; photos drawn
-# by the program). That server's address was set in memory for the demo run only: [source]
-# below keeps the REAL lelang.go.id addresses, so `promo scrape` with this file would ask the
-# real site for the placeholder office id below, which does not exist there.
-# For a real office start from the project's config.toml (README, "Quick start").
-#
-# Running `promo run --demo` into this folder again deletes and recreates it (the marker file
-# {MARKER} says the folder belongs to the demo).
-
-[[offices]]
-id = "{office["id"]}"   # placeholder unitKerjaId of the demo data
-name = "{office["nama"]}"
-timezone = "{office["timezone"]}"   # NTB = WITA (UTC+8); lelang.go.id publishes times in WIB
-categories = []
-{_more_offices(more)}
-
-[source]
-api_base = "https://api.lelang.go.id/api/v1"
-file_base = "https://file.lelang.go.id/lelang/"
-site_base = "https://lelang.go.id"
-
-[storage]
-database = "data/promo.db"
-media_dir = "data/media"
-output_dir = "data/out"
-
-[brand]
-name = "{office["nama"]}"
-tagline = "Lelang resmi negara"
-handle = "@kpknlbima"
-contact = "KPKNL Bima · Jl. Gajah Mada, Kota Bima"
-phone = "{office["telepon"]}"
-website = "lelang.go.id"
-hashtags = ["#LelangNegara", "#KPKNLBima", "#DJKN", "#lelanggoid"]
-
-[logging]
-file = "data/promo.log"
-"""
-

@@ -39,6 +39,8 @@ from promo_pipeline.demo.dataset import Dataset
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+#: Where ``promo demo serve`` listens, and what the demo folder's config names.
+DEMO_PORT = 8790
 FILE_PREFIX = "/lelang/"
 DEFAULT_LIMIT = 10
 
@@ -153,8 +155,10 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeLelang:
     """The fake server; a context manager that runs it in a background thread."""
 
-    def __init__(self, dataset: Dataset | None = None, *, max_limit: int | None = None):
-        """*max_limit* caps the page size the server honours (like a real API's maximum)."""
+    def __init__(self, dataset: Dataset | None = None, *, max_limit: int | None = None,
+                 port: int = 0):
+        """*max_limit* caps the page size the server honours (like a real API's maximum);
+        *port* 0 takes a free one (``promo demo serve`` asks for the demo config's)."""
         self.dataset = dataset if dataset is not None else Dataset()
         self.max_limit = max_limit
         self.requests: list[RequestRecord] = []
@@ -164,11 +168,12 @@ class FakeLelang:
         self._stop = threading.Event()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._port = port
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> FakeLelang:
         self._stop.clear()
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server(("127.0.0.1", self._port), _Handler)
         self._httpd.owner = self
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
