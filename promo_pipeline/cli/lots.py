@@ -30,14 +30,17 @@ def lots(app: AppContext, as_json: bool, status: str | None, office: str | None)
 
     # The ID column is what --lot takes (any unambiguous start of the id, or the code). The
     # links follow the table, one whole line each, so they can be copied or clicked unbroken.
+    # The office column only when the lots are of several offices (room for the title).
+    several = len({lot.office_id for lot in rows}) > 1
     table = Table(title=f"{len(rows)} lot")
-    for col in ("ID", "Kode", "Kantor", "Judul", "Nilai limit", "Berakhir", "Status"):
-        table.add_column(col, overflow="fold")
+    for col in ("ID", "Kode", *(["Kantor"] if several else []), "Judul", "Nilai limit",
+                "Berakhir", "Status"):
+        table.add_column(col, overflow="fold", no_wrap=col in ("ID", "Kode", "Nilai limit"))
     for lot in rows:
         tz = app.config.timezone_of(lot.office_id)
-        table.add_row(lot.id[:8], lot.code or "-", lot.office_name, formats.shorten(lot.title, 60),
-                      formats.rupiah(lot.limit_value), formats.datetime_medium(lot.ends_at, tz),
-                      present.lot_status(lot.status))
+        table.add_row(lot.id[:8], lot.code or "-", *([lot.office_name] if several else []),
+                      formats.shorten(lot.title, 60), formats.rupiah(lot.limit_value),
+                      formats.datetime_medium(lot.ends_at, tz), present.lot_status(lot.status))
     console = Console()
     console.print(table)
     if rows:
