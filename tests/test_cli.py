@@ -491,3 +491,27 @@ def test_a_network_failure_elsewhere_hints_at_the_connection_or_proxy():
     assert explain(timeout)[0].startswith("api.lelang.go.id tidak menjawab tepat waktu; periksa")
     busy = RetryableFetchError("x", url="https://api.lelang.go.id/a", status=503, attempts=5)
     assert "sedang bermasalah (HTTP 503) (5 kali dicoba)" in explain(busy)[0]
+
+
+def test_review_on_all_addresses_warns_that_it_is_plain_http(tmp_path):
+    config = _write_config(tmp_path)
+    added = _python(["--config", str(config), "users", "add", "ani", "--role", "admin",
+                     "--password-stdin"], stdin="rahasia-panjang-sekali\n")
+    assert added.returncode == 0, added.stderr
+    port = _free_port()
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env.pop("PROMO_CONFIG", None)
+    review = subprocess.Popen([sys.executable, "-m", "promo_pipeline", "--config", str(config),
+                               "review", "--host", "0.0.0.0", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                              text=True, encoding="utf-8")
+    try:
+        assert "Halaman peninjauan" in review.stdout.readline()
+        warning = review.stderr.readline()
+        assert warning.startswith("Peringatan: halaman dilayani dengan HTTP biasa di 0.0.0.0")
+        assert "tanpa enkripsi" in warning
+    finally:
+        review.terminate()
+        review.wait(10)
+        review.stdout.close()
+        review.stderr.close()

@@ -31,6 +31,11 @@ def review(app: AppContext, host: str | None, port: int | None) -> None:
     shown = server.effective_host
     click.echo(f"Halaman peninjauan: http://{shown}:{server.effective_port}/  (Ctrl+C untuk "
                "berhenti)")
+    if not _loopback(shown):
+        click.echo(f"Peringatan: halaman dilayani dengan HTTP biasa di {shown}: kata sandi dan "
+                   "cookie sesi melintasi jaringan tanpa enkripsi. Pakai hanya di LAN kantor "
+                   "yang tepercaya; selain itu tetap di 127.0.0.1 di belakang proxy HTTPS "
+                   "(review.public_url).", err=True)
     if accounts.count_users(app.db) == 0:
         click.echo("Belum ada akun peninjau. Buat dulu: promo users add NAMA --role admin",
                    err=True)
@@ -38,6 +43,17 @@ def review(app: AppContext, host: str | None, port: int | None) -> None:
         server.run()
     finally:
         server.close()
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @cli.group()
