@@ -58,6 +58,8 @@ MIGRATIONS: tuple[Migrations, ...] = (
 def connect(path: str | Path, *, migrate: bool = True) -> Database:
     """Open the database at *path*, applying every pending migration unless *migrate* is
     False (a request of the review page, once the app has migrated at start)."""
+    if str(path) == ":memory:":  # an empty database for a read-only command
+        return store.connect(path, MIGRATIONS)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Password hashes and sessions: the owner's only. SQLite gives its -wal and -shm files the

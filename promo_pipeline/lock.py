@@ -42,7 +42,7 @@ def _info_path(lock_path: Path) -> Path:
     return lock_path.with_name(lock_path.name + ".info")
 
 
-def _holder(lock_path: Path) -> str:
+def _holder(lock_path: Path, tz: str | None = None) -> str:
     try:
         info = json.loads(_info_path(lock_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -55,8 +55,23 @@ def _holder(lock_path: Path) -> str:
     if info.get("pid"):
         parts.append(f"PID {info['pid']}")
     if info.get("since"):
-        parts.append(f"sejak {info['since']}")
+        parts.append(f"sejak {_since(str(info['since']), tz)}")
     return f" ({', '.join(parts)})" if parts else ""
+
+
+def _since(iso: str, tz: str | None) -> str:
+    """When the holder took the lock, in the office's zone (as staff read times elsewhere)."""
+    from datetime import datetime
+
+    if tz is None:
+        return iso
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    from promo_pipeline import formats  # Babel, only for this message
+
+    return formats.datetime_medium(when, tz)
 
 
 def _lock_for(path: Path) -> FileLock:
@@ -76,13 +91,14 @@ def project_lock(
     Raises :class:`LockedError` when another process keeps the lock for *timeout* seconds.
     """
     path = cfg.lock_path if isinstance(cfg, Config) else Path(cfg)
+    tz = cfg.default_timezone if isinstance(cfg, Config) else None
     lock = _lock_for(path)
     outermost = not lock.is_locked
     try:
         lock.acquire(timeout=max(timeout, 0.0))
     except Timeout:
         raise LockedError(
-            f"proses lain sedang berjalan{_holder(path)} dan memegang kunci {path}; "
+            f"proses lain sedang berjalan{_holder(path, tz)} dan memegang kunci {path}; "
             "tidak ada yang diubah. Coba lagi setelah proses itu selesai."
         ) from None
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -515,3 +516,60 @@ def test_review_on_all_addresses_warns_that_it_is_plain_http(tmp_path):
         review.wait(10)
         review.stdout.close()
         review.stderr.close()
+
+
+# --- 9. small things ------------------------------------------------------------------------------
+
+
+def test_read_only_commands_create_no_database(tmp_path):
+    from click.testing import CliRunner
+
+    config = _write_config(tmp_path)
+    runner = CliRunner()
+    for argv in (["lots"], ["lots", "--json"], ["queue"], ["queue", "--json"], ["queue",
+                 "history"], ["queue", "deliveries"], ["users", "list"]):
+        result = runner.invoke(cli, ["--config", str(config), *argv])
+        assert result.exit_code == 0, (argv, result.output)
+    assert json.loads(runner.invoke(cli, ["--config", str(config), "lots", "--json"]).stdout) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+
+
+def test_times_staff_read_are_in_the_office_zone(tmp_path):
+    from click.testing import CliRunner
+
+    from promo_pipeline.lock import _since
+
+    assert _since("2026-03-01T02:00:00+00:00", "Asia/Makassar") == "1 Maret 2026, 10.00 WITA"
+    config = _write_config(tmp_path)
+    runner = CliRunner()
+    added = runner.invoke(cli, ["--config", str(config), "users", "add", "ani",
+                                "--password-stdin"], input="sandi-rahasia-1\n")
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(cli, ["--config", str(config), "users", "list"]).stdout
+    assert listed.startswith("ani") and "peninjau" in listed and "WITA" in listed
+    assert not re.search(r"\d{4}-\d\d-\d\dT|\+00:00", listed)  # no ISO string
+
+
+def test_queue_titles_are_cut_at_a_word_and_previews_print_an_absolute_path(demo_dir):
+    from click.testing import CliRunner
+
+    from promo_pipeline import database, formats, present, queue
+
+    runner = CliRunner()
+    config = str(demo_dir / "config.toml")
+    preview = runner.invoke(cli, ["--config", config, "templates", "preview"])
+    assert preview.exit_code == 0
+    path = Path(preview.stdout.strip())
+    assert path.is_absolute() and path.is_file()
+
+    db = database.connect(demo_dir / "data" / "promo.db")
+    titles = [present.post_title(p) for p in queue.list_posts(db)]
+    db.conn.close()
+    long = [t for t in titles if len(t) > 70]
+    assert long
+    listed = runner.invoke(cli, ["--config", config, "queue"], env={"COLUMNS": "250"}).stdout
+    for title in long:
+        shown = formats.shorten(title, 70)
+        assert shown.endswith("…") and shown in listed
+        kept = shown[:-1]
+        assert title.startswith(kept) and title[len(kept)] in " ,.;:-–"  # cut at a word

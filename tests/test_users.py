@@ -57,7 +57,7 @@ def test_add_with_password_stdin_and_list(config_path):
     assert res.exit_code == 0
     lines = res.output.strip().splitlines()
     assert lines[0].split()[:2] == ["ani", "admin"]
-    assert lines[1].split()[:2] == ["budi", "reviewer"]
+    assert lines[1].split()[:2] == ["budi", "peninjau"]
     assert "sandi" not in res.output  # never the password or its hash
     res = run(config_path, "users", "list", "--json")
     rows = json.loads(res.output)

@@ -45,6 +45,7 @@ class AppContext:
         self.quiet = quiet
         self._config: config_mod.Config | None = None
         self._db = None
+        self._empty_db = None
 
     @property
     def config(self) -> config_mod.Config:
@@ -62,6 +63,17 @@ class AppContext:
         if self._db is None:
             self._db = open_database(self.config.database_path)
         return self._db
+
+    @property
+    def read_db(self):
+        """The database for a command that only reads: while the file does not exist yet, an
+        empty one in memory, so looking creates nothing on disk."""
+        if self._db is None and not self.config.database_path.exists():
+            # Kept apart from :attr:`db`: a write later in the same command gets the real file.
+            if self._empty_db is None:
+                self._empty_db = database.connect(":memory:")
+            return self._empty_db
+        return self.db
 
 
 def open_database(path: Path):

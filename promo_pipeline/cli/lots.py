@@ -19,7 +19,7 @@ def lots(app: AppContext, as_json: bool, status: str | None, office: str | None)
     """Daftar lot yang tersimpan."""
     from promo_pipeline.lots import list_lots
 
-    rows = list_lots(app.db, office_id=office, status=status)
+    rows = list_lots(app.read_db, office_id=office, status=status)
     if as_json:
         emit_json([lot.to_json() for lot in rows])
         return

@@ -81,8 +81,8 @@ def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
     from promo_pipeline import publish as pub
     from promo_pipeline.present import delivery_status
 
-    rows = (pub.deliveries_for_post(app.db, post_id) if post_id is not None
-            else pub.list_deliveries(app.db, status=status))
+    rows = (pub.deliveries_for_post(app.read_db, post_id) if post_id is not None
+            else pub.list_deliveries(app.read_db, status=status))
     if post_id is not None and status:
         rows = [r for r in rows if r["status"] == status]
     if as_json:

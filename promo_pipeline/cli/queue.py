@@ -43,21 +43,24 @@ def queue_group(ctx: click.Context, as_json: bool, status: str | None, office: s
     app = ctx.find_object(AppContext)
     account = _account(app, actor) if actor else None
     scope = None if account is None or account.every_office else account.offices
-    posts = q.list_posts(app.db, status=status, office_id=office, limit=limit, offices=scope)
+    posts = q.list_posts(app.read_db, status=status, office_id=office, limit=limit,
+                         offices=scope)
     if as_json:
         emit_json([p.to_json(app.config) for p in posts])
         return
     from rich.console import Console
     from rich.table import Table
 
-    counts = q.count_by_status(app.db, offices=scope)
+    from promo_pipeline import formats
+
+    counts = q.count_by_status(app.read_db, offices=scope)
     table = Table(title=f"{len(posts)} unggahan")
     for col in ("ID", "Jenis", "Status", "Versi", "Judul", "Batas", "Pemeriksaan"):
         table.add_column(col, overflow="fold")
     for p in posts:
         table.add_row(str(p.id), present.post_kind(p.kind), present.post_status(p.status),
-                      str(p.version), present.post_title(p)[:70], _post_deadline(app, p),
-                      present.lint_summary(p.lint))
+                      str(p.version), formats.shorten(present.post_title(p), 70),
+                      _post_deadline(app, p), present.lint_summary(p.lint))
     console = Console()
     if posts:
         console.print(table)
@@ -80,10 +83,10 @@ def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
     from promo_pipeline import queue as q
     from promo_pipeline.publish import channels as registry
 
-    post = q.get_post(app.db, post_id)
+    post = q.get_post(app.read_db, post_id)
     if as_json:
         data = post.to_json(app.config)
-        data["events"] = [e.to_json() for e in q.events(app.db, post_id=post_id)]
+        data["events"] = [e.to_json() for e in q.events(app.read_db, post_id=post_id)]
         emit_json(data)
         return
     echo = click.echo
@@ -118,7 +121,7 @@ def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
     for f in post.lint:
         echo(f"  [{present.lint_level(f.get('level'))}] {f.get('channel')}: {f.get('message')}")
     echo("\nRiwayat:")
-    for e in q.events(app.db, post_id=post_id, limit=20):
+    for e in q.events(app.read_db, post_id=post_id, limit=20):
         echo(f"  {e.at}  {e.actor}: {_event_move(e)}" + (f" ({e.reason})" if e.reason else ""))
 
 
@@ -230,7 +233,7 @@ def queue_history(app: AppContext, post_id: int | None, actor: str | None, limit
     """Riwayat tindakan (siapa, kapan, dari status apa ke apa, alasannya)."""
     from promo_pipeline import queue as q
 
-    rows = q.events(app.db, post_id=post_id, actor=actor, limit=limit)
+    rows = q.events(app.read_db, post_id=post_id, actor=actor, limit=limit)
     if as_json:
         emit_json([e.to_json() for e in rows])
         return

@@ -88,7 +88,8 @@ def templates_preview(app: AppContext, out: Path | None) -> None:
     from promo_pipeline import render as render_mod
 
     target = out if out is not None else app.config.output_dir / "preview" / "templates.png"
-    click.echo(app.config.display(render_mod.contact_sheet(app.config, target)))
+    # Absolute: the config folder is rarely the folder the command was typed in.
+    click.echo(str(Path(render_mod.contact_sheet(app.config, target)).resolve()))
 
 
 @templates_group.command("list")

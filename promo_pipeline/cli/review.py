@@ -151,16 +151,23 @@ def users_list(app: AppContext, as_json: bool) -> None:
     """Daftar akun (tanpa kata sandi)."""
     from promo_pipeline import accounts
 
-    rows = accounts.list_users(app.db)
+    rows = accounts.list_users(app.read_db)
     if as_json:
         emit_json([u.to_json() for u in rows])
         return
     if not rows:
         click.echo("Belum ada akun. Buat dengan: promo users add NAMA --role admin")
         return
+    from datetime import datetime
+
+    from promo_pipeline import formats, present
+
     width = max(len(u.name) for u in rows)
+    tz = app.config.default_timezone
     for u in rows:
-        click.echo(f"{u.name:<{width}}  {u.role:<8}  {u.created_at}  {_scope_text(app, u)}")
+        since = formats.datetime_medium(datetime.fromisoformat(u.created_at), tz)
+        click.echo(f"{u.name:<{width}}  {present.role(u.role):<8}  sejak {since}  "
+                   f"{_scope_text(app, u)}")
 
 
 @users.command("remove")
