@@ -195,6 +195,8 @@ def explain(exc: BaseException) -> tuple[str, int]:
 
     if isinstance(exc, FetchError):
         return fetch_text(exc), exc.exit_code
+    if isinstance(exc, ConfigError):
+        return config_text(str(exc)), exc.exit_code
     if isinstance(exc, PromoError):
         return str(exc), exc.exit_code
     if isinstance(exc, OSError):
@@ -261,3 +263,48 @@ def database_text(exc: BaseException, path: object = None) -> str:
         return (f"{target} tidak bisa dibuka untuk ditulis; periksa hak akses berkas dan "
                 "foldernya")
     return f"{target} tidak bisa dipakai: {exc}"
+
+
+#: The config checks' English sentences (kept for developers and tests) as staff read them.
+#: Applied in order to the message; a sentence not listed is shown as it is.
+_CONFIG_WORDS: tuple[tuple[str, str], ...] = (
+    (r"^unknown config key '([^']+)' \(known keys here: ", r"kunci config '\1' tidak dikenal "
+     r"(yang dikenal di sini: "),
+    (r"^missing required config key '([^']+)'", r"kunci config '\1' wajib ada"),
+    (r"^no office configured: add an \[\[offices\]\] table with its id \(find it with ",
+     r"belum ada kantor: tambahkan tabel [[offices]] dengan id-nya (cari dengan "),
+    (r" is still the placeholder of the example config; find the real unitKerjaId of (.+) with ",
+     r" masih id contoh; cari unitKerjaId asli \1 dengan "),
+    (r"^channel '([^']+)' needs its token in the environment variable ",
+     r"kanal '\1' memerlukan tokennya di variabel lingkungan "),
+    (r"^channel '([^']+)' needs config key ", r"kanal '\1' memerlukan kunci config "),
+    (r"^config keys? ", "kunci config "),
+    (r"' and '", "' dan '"),
+    (r" must be one of ", " harus salah satu dari "),
+    (r" must be between (\S+) and (\S+)", r" harus antara \1 dan \2"),
+    (r" must be an http\(s\) URL", " harus URL http(s)"),
+    (r" must be a colour like ", " harus warna seperti "),
+    (r" must be a time like ", " harus jam seperti "),
+    (r" must be a positive number of seconds", " harus jumlah detik yang positif"),
+    (r" must be a list of ", " harus daftar "),
+    (r" must be a table", " harus tabel"),
+    (r" must be an integer", " harus bilangan bulat"),
+    (r" must be a number", " harus angka"),
+    (r" must be a string", " harus teks"),
+    (r" must be true or false", " harus true atau false"),
+    (r" must be ", " harus "),
+    (r" must not be empty", " tidak boleh kosong"),
+    (r" repeats office ", " mengulang kantor "),
+    (r" is not a known time zone: ", " bukan zona waktu yang dikenal: "),
+    (r", got ", ", bukan "),
+    (r"\bNAME\b", "NAMA"),
+)
+
+
+def config_text(message: str) -> str:
+    """A configuration error for staff: the checks' sentence in Indonesian, the key unchanged."""
+    import re
+
+    for pattern, replacement in _CONFIG_WORDS:
+        message = re.sub(pattern, replacement, message)
+    return message

@@ -220,14 +220,14 @@ def test_an_unexpected_exception_is_one_line_too(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("text, words", [
-    ("", ["no office configured"]),
+    ("", ["belum ada kantor", "[[offices]]"]),
     ('[[offices]]\nid = "00000000-0000-0000-0000-000000000000"\nname = "KPKNL Bima"\n',
-     ["offices[0].id", "promo offices --search"]),
+     ["kunci config 'offices[0].id' masih id contoh", "promo offices --search"]),
     ('[[offices]]\nid = "11111111-2222-4333-8444-555555555555"\nname = "KPKNL Bima"\n'
      '[render]\nformats = ["storry"]\n', ["render.formats[0]", "storry", "story"]),
     ('[[offices]]\nid = "11111111-2222-4333-8444-555555555555"\nname = "KPKNL Bima"\n'
      '[publish]\nchannels = ["export", "telegram"]\n[publish.telegram]\nchat_id = "@x"\n',
-     ["PROMO_TELEGRAM_TOKEN"]),
+     ["kanal 'telegram' memerlukan tokennya", "PROMO_TELEGRAM_TOKEN"]),
 ])
 def test_the_daemon_refuses_to_start_on_a_config_it_cannot_serve(tmp_path, text, words):
     config = tmp_path / "config.toml"

@@ -48,8 +48,8 @@ def load(path: str | Path | None = None) -> Config:
     cfg_path = find_config_path(path)
     if not cfg_path.is_file():
         raise ConfigError(
-            f"configuration file not found: {cfg_path} "
-            f"(use --config PATH or set {ENV_CONFIG}; an example is config.toml in the project)"
+            f"berkas konfigurasi tidak ditemukan: {cfg_path} (pakai --config PATH atau atur "
+            f"{ENV_CONFIG}; contohnya config.toml di proyek ini)"
         )
     try:
         text = decode_text(cfg_path.read_bytes(), cfg_path)
