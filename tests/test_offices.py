@@ -23,7 +23,7 @@ from promo_pipeline import config as config_mod
 from promo_pipeline import database, render, store
 from promo_pipeline.captions import captions_for_lot, lint_for
 from promo_pipeline.config.secrets import Redactor, channel_secrets, secret_values
-from promo_pipeline.errors import ConfigError
+from promo_pipeline.errors import ConfigError, config_text
 from promo_pipeline.lots import Item, Lot, save_lot
 from promo_pipeline.publish.outbox import publish
 
@@ -124,7 +124,8 @@ def test_a_bad_office_key_is_named_and_exits_2(tmp_path, office, message):
     assert message in str(err.value)
     result = CliRunner().invoke(cli_mod.cli, ["--config", str(tmp_path / "config.toml"),
                                               "lots"])
-    assert result.exit_code == 2 and message in result.stderr
+    # Staff read the checks' sentence in Indonesian (errors.config_text), the key as written.
+    assert result.exit_code == 2 and result.stderr == f"Galat: {config_text(str(err.value))}\n"
     assert "Traceback" not in result.output
 
 

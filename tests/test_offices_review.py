@@ -145,7 +145,7 @@ def test_cli_users_with_offices(tmp_path, cfg, db):
     assert {u["name"]: u["offices"] for u in listed} == {
         "dua": [OFFICE_ID, OFFICE2_ID], "mataram": [OFFICE2_ID]}
     text = promo(path, "users", "list").output
-    assert re.search(r"mataram\s+reviewer.*KPKNL Mataram", text)
+    assert re.search(r"mataram\s+peninjau.*KPKNL Mataram", text)
     edited = promo(path, "users", "edit", "mataram", "--all-offices", "--role", "admin")
     assert edited.exit_code == 0 and "semua kantor" in edited.output
     assert accounts.get_user(db, "mataram").every_office

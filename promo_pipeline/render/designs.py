@@ -11,6 +11,7 @@ from pathlib import Path
 from promo_pipeline.config import Config
 from promo_pipeline.errors import TemplateError
 from promo_pipeline.render import template as tmpl
+from promo_pipeline.resources import builtin_templates_dir as builtin_templates_dir
 from promo_pipeline.resources import design_dirs, design_names
 
 _TEMPLATE_CACHE: dict[Path, tuple[int, int, tmpl.Template]] = {}
