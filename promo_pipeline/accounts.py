@@ -32,7 +32,10 @@ on every office's; the queue, the CLI and the review page ask it, and refuse wit
 
 The admin rules live here, so ``promo users`` and the review page both get them: nobody removes
 their own account, and the last admin can be neither removed nor demoted
-(:class:`~promo_pipeline.errors.AdminRuleError`, exit status 2).
+(:class:`~promo_pipeline.errors.AdminRuleError`, exit status 2). So does the rule of a named
+approval (:func:`require_reviewer`): approving, rejecting or editing a post is done as an
+existing account of this install, never as the OS user or a typed-in name
+(:class:`~promo_pipeline.errors.ReviewerError`, exit status 2).
 """
 
 from __future__ import annotations
@@ -51,7 +54,13 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from promo_pipeline import clock
-from promo_pipeline.errors import AccountError, AdminRuleError, NotFoundError, OfficeScopeError
+from promo_pipeline.errors import (
+    AccountError,
+    AdminRuleError,
+    NotFoundError,
+    OfficeScopeError,
+    ReviewerError,
+)
 from promo_pipeline.store import write_tx
 
 logger = logging.getLogger(__name__)
@@ -257,6 +266,26 @@ def get_user(db: Database, name: str) -> User | None:
     """The account (the name matches case-insensitively), or None."""
     found = _user_row(db, name)
     return found[0] if found else None
+
+
+def require_reviewer(db: Database, name: str | None) -> User:
+    """The account a review decision (approve, reject, edit) is recorded under.
+
+    *name* must name an existing account of this install (case-insensitive; a removed account
+    no longer exists). Raises :class:`ReviewerError` (exit status 2) naming the problem: no
+    name given, or no such account. The CLI's ``--as NAME`` and the review page's logged-in
+    account both go through here, so the audit log only ever holds real accounts.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise ReviewerError("sebutkan akun peninjau dengan --as NAMA (daftar akun: "
+                            "`promo users list`)")
+    user = get_user(db, name) if db.table("users").exists() else None
+    if user is None:
+        raise ReviewerError(f"akun peninjau {name!r} tidak ada; persetujuan harus atas nama akun "
+                            f"yang terdaftar (buat dengan `promo users add {name}`, daftar: "
+                            "`promo users list`)")
+    return user
 
 
 def add_user(db: Database, name: str, password: str, *, role: str = REVIEWER,

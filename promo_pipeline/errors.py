@@ -111,6 +111,12 @@ class AccountError(PermanentError):
     """A review-page account request that cannot be done (bad name or password, name taken)."""
 
 
+class ReviewerError(AccountError):
+    """A review decision without a named, existing reviewer account (exit status 2)."""
+
+    exit_code = 2
+
+
 class AdminRuleError(AccountError):
     """An account change that would remove the acting admin or leave no admin (exit status 2)."""
 

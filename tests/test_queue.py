@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from queue_fixtures import OFFICE_ID, make_cfg, make_lot
 
-from promo_pipeline import clock, database
+from promo_pipeline import accounts, clock, database
 from promo_pipeline import queue as q
 from promo_pipeline.cli import cli
 from promo_pipeline.errors import (
@@ -491,6 +491,8 @@ def project(tmp_path):
     for i in range(2):
         lot = save(opened, make_lot(f"lot-{i}", now=NOW + timedelta(days=i)))
         ids.append(q.sync_lot_post(opened, cfg, lot, [image(cfg, f"{i}.jpg")])[0])
+    for name in ("tester", "rina"):   # the reviewer accounts decisions are recorded under
+        accounts.add_user(opened, name, "kata-sandi-uji")
     opened.conn.close()
     return tmp_path, ids
 
@@ -520,10 +522,10 @@ def test_cli_queue_json_contract(project) -> None:
 
 def test_cli_approve_reject_and_see_it_in_json(project) -> None:
     folder, (a, b) = project
-    result = run(folder, "queue", "approve", str(a))
+    result = run(folder, "queue", "approve", str(a), "--as", "TESTER")  # any case; stored as named
     assert result.exit_code == 0 and "disetujui oleh tester" in result.output
-    assert run(folder, "queue", "approve", str(a)).exit_code == 1   # already approved
-    assert run(folder, "queue", "reject", str(b)).exit_code == 2    # --reason is required
+    assert run(folder, "queue", "approve", str(a), "--as", "tester").exit_code == 1  # approved
+    assert run(folder, "queue", "reject", str(b), "--as", "rina").exit_code == 2  # --reason needed
     result = run(folder, "queue", "reject", str(b), "--reason", "foto salah", "--as", "rina")
     assert result.exit_code == 0, result.output
     posts = {p["id"]: p for p in json.loads(run(folder, "queue", "--json").output)}
@@ -536,9 +538,33 @@ def test_cli_approve_reject_and_see_it_in_json(project) -> None:
         [("rina", "rejected"), ("tester", "approved")]
 
 
+def test_cli_decisions_need_a_named_existing_account(project) -> None:
+    """No --as, or an --as naming no account (or a removed one), is refused with exit 2 and an
+    Indonesian line naming the problem; nothing changes and nothing is logged as done."""
+    folder, (a, b) = project
+    for args in (("approve", str(a)), ("reject", str(b), "--reason", "x"),
+                 ("edit", str(a), "--channel", "x", "--caption-file", "-")):
+        result = run(folder, "queue", *args, input="teks")
+        assert result.exit_code == 2, result.output
+        assert "--as NAMA" in result.output and "Traceback" not in result.output
+        result = run(folder, "queue", *args, "--as", "nobody", input="teks")
+        assert result.exit_code == 2, result.output
+        assert "akun peninjau 'nobody' tidak ada" in result.output
+    opened = database.connect(folder / "data" / "promo.db")
+    accounts.add_user(opened, "admin", "kata-sandi-uji", role="admin")
+    accounts.remove_user(opened, "rina", actor="admin")
+    opened.conn.close()
+    result = run(folder, "queue", "approve", str(a), "--as", "rina")
+    assert result.exit_code == 2 and "akun peninjau 'rina' tidak ada" in result.output
+    posts = json.loads(run(folder, "queue", "--json").output)
+    assert {p["status"] for p in posts} == {"pending"}
+    assert [e["actor"] for e in json.loads(run(folder, "queue", "history", "--json").output)
+            if e["to_status"] != "pending"] == []
+
+
 def test_cli_errors_are_one_line_without_traceback(project) -> None:
     folder, _ = project
-    result = run(folder, "queue", "approve", "999")
+    result = run(folder, "queue", "approve", "999", "--as", "tester")
     assert result.exit_code == 1 and "Galat: unggahan #999 tidak ada" in result.output
     result = run(folder, "queue", "--status", "bogus")
     assert result.exit_code == 2 and "Traceback" not in result.output
@@ -559,16 +585,17 @@ def test_cli_edit_from_a_file_and_from_the_editor(project, tmp_path) -> None:
     caption = tmp_path / "caption.txt"
     caption.write_text("Teks tanpa angka", encoding="utf-8")
     result = run(folder, "queue", "edit", str(a), "--channel", "x", "--caption-file",
-                 str(caption))
+                 str(caption), "--as", "tester")
     assert result.exit_code == 0 and "[BLOKIR]" in result.output
-    assert run(folder, "queue", "approve", str(a)).exit_code == 1
+    assert run(folder, "queue", "approve", str(a), "--as", "tester").exit_code == 1
     editor = tmp_path / "editor.py"
     editor.write_text("import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
                       "p.write_text(p.read_text(encoding='utf-8').replace('Lelang ', "
                       "'Ikuti lelang ', 1), encoding='utf-8')\n", encoding="utf-8")
-    result = run(folder, "queue", "edit", str(b), "--channel", "x",
+    result = run(folder, "queue", "edit", str(b), "--channel", "x", "--as", "rina",
                  env={"EDITOR": f"{sys.executable} {editor}"})
     assert result.exit_code == 0, result.output
     post = {p["id"]: p for p in json.loads(run(folder, "queue", "--json").output)}[b]
     assert post["captions"]["x"].startswith("Ikuti lelang ")
-    assert run(folder, "queue", "edit", str(b), "--channel", "myspace").exit_code == 2
+    assert run(folder, "queue", "edit", str(b), "--channel", "myspace",
+               "--as", "rina").exit_code == 2

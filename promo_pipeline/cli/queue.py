@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from promo_pipeline import present
-from promo_pipeline.cli.app import AppContext, StatusWord, emit_json, pass_app, reviewer_name
+from promo_pipeline.cli.app import AppContext, StatusWord, emit_json, pass_app
 from promo_pipeline.cli.app import cli as root
 
 
@@ -126,23 +126,22 @@ def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
 
 
 def _account(app: AppContext, name: str | None) -> Any:
-    """The account named by ``--as`` (None when no account has that name: the name is then
-    only recorded)."""
+    """The account named by ``--as`` (None when no account has that name)."""
     from promo_pipeline import accounts
 
     return accounts.get_user(app.db, name) if name else None
 
 
 def _acting(app: AppContext, post_id: int, actor: str | None, action: str) -> str:
-    """The reviewer's name for *action* on *post_id*, after the account's office check
-    (refused and recorded outside its offices: exit 2)."""
+    """The named account *action* on *post_id* is recorded under: ``--as`` must name an
+    existing account (:func:`accounts.require_reviewer`, exit 2 otherwise), then the account's
+    office check (refused and recorded outside its offices: exit 2)."""
+    from promo_pipeline import accounts
     from promo_pipeline import queue as q
 
-    who = reviewer_name(actor)
-    account = _account(app, who)
-    if account is not None:
-        q.check_office(app.db, post_id, account, action=action)
-    return who
+    account = accounts.require_reviewer(app.db, actor)
+    q.check_office(app.db, post_id, account, action=action)
+    return str(account.name)
 
 
 def _event_move(e: Any) -> str:
@@ -155,7 +154,8 @@ def _event_move(e: Any) -> str:
 
 @queue_group.command("approve")
 @click.argument("post_id", type=int)
-@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@click.option("--as", "actor", default=None, metavar="NAMA",
+              help="Akun peninjau yang tercatat (wajib; lihat `promo users list`).")
 @pass_app
 def queue_approve(app: AppContext, post_id: int, actor: str | None) -> None:
     """Setujui unggahan ID (ditolak bila ada angka yang hilang/salah atau lelang berakhir)."""
@@ -169,7 +169,8 @@ def queue_approve(app: AppContext, post_id: int, actor: str | None) -> None:
 @queue_group.command("reject")
 @click.argument("post_id", type=int)
 @click.option("--reason", required=True, help="Alasan penolakan (wajib).")
-@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@click.option("--as", "actor", default=None, metavar="NAMA",
+              help="Akun peninjau yang tercatat (wajib; lihat `promo users list`).")
 @pass_app
 def queue_reject(app: AppContext, post_id: int, reason: str, actor: str | None) -> None:
     """Tolak unggahan ID dengan alasan."""
@@ -186,7 +187,8 @@ def queue_reject(app: AppContext, post_id: int, reason: str, actor: str | None) 
               help="Kanal keterangan: instagram, facebook, telegram, x, threads.")
 @click.option("--caption-file", type=click.File("r", encoding="utf-8"), default=None,
               help="Ambil keterangan baru dari berkas ('-' untuk stdin) alih-alih $EDITOR.")
-@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@click.option("--as", "actor", default=None, metavar="NAMA",
+              help="Akun peninjau yang tercatat (wajib; lihat `promo users list`).")
 @pass_app
 def queue_edit(app: AppContext, post_id: int, channel: str, caption_file: Any,
                actor: str | None) -> None:

@@ -125,7 +125,11 @@ def when(value: str | datetime | None, tz: str | None = None) -> str:
 
 
 def user_name() -> str:
-    return str(g.user.name)
+    """The signed-in account a decision is recorded under: the same named-approval rule as
+    the CLI's ``--as`` (an account removed since login is refused)."""
+    from promo_pipeline.accounts import require_reviewer
+
+    return require_reviewer(get_db(), g.user.name if g.get("user") else None).name
 
 
 def require_admin() -> None:
