@@ -23,7 +23,11 @@ lot whose end has passed becomes ``ended``.
 
 An office whose listing cannot be fetched after retries is reported (``office_failures``), what
 was already stored stays, the other offices still run, and the result is a failure (the CLI exits
-non-zero). Progress is shown on a terminal (rich) and nowhere else (cron).
+non-zero). So is a collect that stored nothing while the source listed lots, or skipped more than
+half of the listed lots (:meth:`CollectStats.health`): typically an API change that left every
+item without a required key; its one Indonesian line names the commonest cause
+("semua 145 lot dilewati: uangJaminan tidak ada — format API berubah?"). Progress is shown on a
+terminal (rich) and nowhere else (cron).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import hashlib
 import json
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -96,6 +101,8 @@ class CollectStats:
     lots_withdrawn: int = 0
     lots_ended: int = 0
     lots_skipped: int = 0
+    #: Distinct lots the listings named (each office's listing, all its category passes).
+    lots_listed: int = 0
     photos_downloaded: int = 0
     photos_cached: int = 0
     photos_bad: int = 0
@@ -105,6 +112,8 @@ class CollectStats:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     office_failures: list[str] = field(default_factory=list)
+    #: Why each skipped lot was skipped, in Indonesian ("uangJaminan tidak ada").
+    skip_causes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -119,8 +128,39 @@ class CollectStats:
 
     @property
     def nothing_collected(self) -> bool:
-        """True when every office failed (a run then fails as a whole)."""
-        return bool(self.office_failures) and len(self.office_failures) >= self.offices
+        """True when every office failed, or the listings were unusable (:meth:`health`): a run
+        then fails as a whole."""
+        return (bool(self.office_failures) and len(self.office_failures) >= self.offices) or \
+            self.unhealthy
+
+    @property
+    def lots_stored(self) -> int:
+        """Listed lots that are in the store after this collect (new, changed or unchanged)."""
+        return self.lots_new + self.lots_changed + self.lots_unchanged
+
+    @property
+    def unhealthy(self) -> bool:
+        """The run-health rule: lots were listed, yet none was stored or more than half of
+        them were skipped."""
+        listed = self.lots_listed
+        return listed > 0 and (self.lots_stored == 0 or self.lots_skipped * 2 > listed)
+
+    def health(self) -> str | None:
+        """The one Indonesian line saying why this collect failed the run-health rule (None
+        when it did not, or when its fetch failures already say why nothing was stored)."""
+        if not self.unhealthy:
+            return None
+        listed, skipped = self.lots_listed, self.lots_skipped
+        if skipped == 0:
+            if self.office_failures:
+                return None
+            return f"tidak ada lot yang tersimpan dari {listed} lot yang terdaftar"
+        cause, n = Counter(self.skip_causes or ["data lot tidak terbaca"]).most_common(1)[0]
+        head = (f"semua {listed} lot dilewati" if skipped >= listed
+                else f"{skipped} dari {listed} lot dilewati"
+                + ("; tidak ada lot yang tersimpan" if self.lots_stored == 0 else ""))
+        share = "" if n >= skipped else f" ({n} lot)"
+        return f"{head}: {cause}{share} — format API berubah?"
 
     def count(self, outcome: str) -> None:
         """Count one lot outcome (:func:`lots.save_lot`) or one photo outcome (photos)."""
@@ -176,6 +216,10 @@ def collect_all(
             for office in cfg.offices:
                 collector.office(office, bar)
         collector.mark_ended()
+        problem = collector.stats.health()
+        if problem is not None:
+            logger.error("collect failed: %s", problem)
+            collector.stats.errors.insert(0, problem)
     finally:
         stats = collector.stats
         stats.requests = client.stats.requests - requests_before
@@ -220,10 +264,12 @@ class _Collector:
                 lot_id = fetch.item_id(item)
                 if lot_id is None:
                     self._skip(f"office {office.id}: listing item #{position} has no "
-                               f"lotLelangId; skipped")
+                               f"lotLelangId; skipped", "lotLelangId tidak ada")
+                    self.stats.lots_listed += 1
                     continue
                 found.setdefault(lot_id, (item, categories[0] if categories else None))
 
+        self.stats.lots_listed += len(found)
         detail_failures = 0
         touched: list[tuple[str, str]] = []
         bar.lots(office.name, len(found))
@@ -267,6 +313,7 @@ class _Collector:
 
         detail: dict[str, Any] | None = None
         detail_fetched_at: str | None = None
+        detail_problem: str | None = None
         if not fetch_details:
             if row is not None:
                 touched.append((lot_id, row.status))
@@ -284,10 +331,9 @@ class _Collector:
                 touched.append((lot_id, row.status))
             return "detail_failed"
         except PermanentFetchError as exc:
-            # Gone or malformed on the detail endpoint: the listing alone is still a lot.
-            msg = f"lot {lot_id}: detail unusable ({exc}); stored from the listing only"
-            logger.warning("%s", msg)
-            self.stats.warnings.append(msg)
+            # Gone or malformed on the detail endpoint: the listing alone may still be a lot
+            # (said below, once we know whether it parses).
+            detail_problem = str(exc)
             detail_fetched_at = self.seen_at
 
         try:
@@ -295,10 +341,15 @@ class _Collector:
                             file_base=self.cfg.source.file_base, category=category,
                             office_id=office.id, office_name=office.name)
         except ParseError as exc:
-            self._skip(f"office {office.id}: {exc}; skipped")
+            also = f" (detail unusable: {detail_problem})" if detail_problem else ""
+            self._skip(f"office {office.id}: {exc}{also}; skipped", _skip_cause(exc))
             if row is not None:
                 touched.append((lot_id, row.status))
             return "skipped"
+        if detail_problem is not None:
+            msg = f"lot {lot_id}: detail unusable ({detail_problem}); stored from the listing only"
+            logger.warning("%s", msg)
+            self.stats.warnings.append(msg)
         outcome = save_lot(
             self.db, dataclasses.replace(lot, status=LOT_ACTIVE), seen_at=self.seen_at,
             raw_listing=item, raw_detail=detail, listing_hash=listing_hash,
@@ -319,10 +370,11 @@ class _Collector:
         for result in results:
             self.stats.count(result.outcome)
 
-    def _skip(self, message: str) -> None:
+    def _skip(self, message: str, cause: str) -> None:
         logger.warning("%s", message)
         self.stats.warnings.append(message)
         self.stats.lots_skipped += 1
+        self.stats.skip_causes.append(cause)
 
     # --- lifecycle --------------------------------------------------------------------------
     def _touch(self, touched: list[tuple[str, str]]) -> None:
@@ -394,6 +446,15 @@ def collect_lot(
     stored = get_lot(db, lot_id)
     assert stored is not None
     return stored
+
+
+def _skip_cause(exc: ParseError) -> str:
+    """Why a lot was skipped, as the run-health line names it."""
+    if exc.field and exc.missing:
+        return f"{exc.field} tidak ada"
+    if exc.field:
+        return f"{exc.field} tidak terbaca"
+    return "data lot tidak terbaca"
 
 
 def _hash(item: Any) -> str:

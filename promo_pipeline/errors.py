@@ -73,11 +73,16 @@ class PermanentFetchError(FetchError, PermanentError):
 
 
 class ParseError(PermanentError):
-    """An API item that cannot be turned into a :class:`~promo_pipeline.lots.Lot`."""
+    """An API item that cannot be turned into a :class:`~promo_pipeline.lots.Lot`. *field*: the
+    source key at fault, when one is (``uangJaminan``); *missing*: that key was absent or empty
+    (so a run can say "uangJaminan tidak ada" when every lot lacks it)."""
 
-    def __init__(self, message: str, *, lot_id: str | None = None):
+    def __init__(self, message: str, *, lot_id: str | None = None, field: str | None = None,
+                 missing: bool = False):
         super().__init__(message)
         self.lot_id = lot_id
+        self.field = field
+        self.missing = missing
 
 
 class PhotoError(PermanentError):

@@ -10,8 +10,9 @@ Telegram channel (:mod:`promo_pipeline.publish.telegram_bot`): a flood limit (42
 out up to :data:`TELEGRAM_FLOOD_WAIT_MAX` seconds, and a group that became a supergroup is
 followed to its new id.
 
-Sent after a run that queued posts (:func:`run_finished`) and after a publish that left
-deliveries failed or unconfirmed (:func:`publish_problems`); the monthly report goes to its
+Sent after a run that queued posts (:func:`run_finished`), after a run that failed
+(:func:`run_failed`: e.g. every listed lot skipped after an API change) and after a publish that
+left deliveries failed or unconfirmed (:func:`publish_problems`); the monthly report goes to its
 own recipients (:func:`send_report`), by the same SMTP server and bot. A notification is a
 courtesy: every failure is logged (with secrets redacted) and reported in the return value,
 never raised. A channel whose settings are empty is skipped.
@@ -176,6 +177,22 @@ def run_finished(cfg: Config, *, queued: int, summary_line: str | None = None
     return notify(cfg, subject, "\n".join(lines))
 
 
+def run_failed(cfg: Config, run: runs.Run) -> dict[str, str]:
+    """Tell reviewers that run *run* failed and why (its errors, first the run-health line)."""
+    offices = ", ".join(o.name for o in cfg.offices) or "kantor Anda"
+    first = run.errors[0] if run.errors else "tanpa keterangan"
+    subject = f"[Promo] {present.RUN_KINDS.get(run.kind, run.kind)} #{run.id} gagal: " \
+              f"{first[:120]}"
+    lines = [f"{present.RUN_KINDS.get(run.kind, run.kind)} #{run.id} untuk {offices} gagal. "
+             "Tidak ada unggahan baru dari lot yang bermasalah.", ""]
+    lines += [f"• {err}" for err in run.errors[:10]]
+    if len(run.errors) > 10:
+        lines.append(f"• … dan {len(run.errors) - 10} galat lain")
+    lines += ["", "Periksa log atau jalankan `promo run -v`; bila format lelang.go.id berubah, "
+              "hubungi petugas TI.", "", "— Pesan otomatis Promo Pipeline"]
+    return notify(cfg, subject, _redactor()("\n".join(lines)))
+
+
 def queued_since_run(db: Database, run_id: int) -> tuple[int, int]:
     """``(posts queued by run *run_id*, posts pending review in all)``, from the database.
 
@@ -191,15 +208,19 @@ def queued_since_run(db: Database, run_id: int) -> tuple[int, int]:
 
 
 def after_run(cfg: Config, db: Database, run_id: int) -> dict[str, str]:
-    """Notify reviewers after run *run_id* if it queued posts; never raises."""
+    """Notify reviewers after run *run_id* if it failed, and if it queued posts; never raises."""
+    sent: dict[str, str] = {}
     try:
+        run = runs.get_run(db, run_id)
+        if run is not None and run.status == runs.FAILED:
+            sent.update({f"{k}:failed": v for k, v in run_failed(cfg, run).items()})
         new, pending = queued_since_run(db, run_id)
     except Exception:  # a notification must never break a run
-        logger.exception("notify: cannot count the posts of run %s", run_id)
-        return {}
+        logger.exception("notify: cannot read run %s", run_id)
+        return sent
     line = (f"{pending} unggahan {present.post_status('pending')} saat ini"
             if pending > new else None)
-    return run_finished(cfg, queued=new, summary_line=line)
+    return {**sent, **run_finished(cfg, queued=new, summary_line=line)}
 
 
 def publish_problems(cfg: Config, db: Any, problems: Iterable[Any]) -> dict[str, str]:

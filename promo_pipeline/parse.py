@@ -59,32 +59,36 @@ def parse_money(value: Any, field: str, lot_id: str, *, required: bool = False) 
     """Whole rupiah from ``"98500000"``, ``98500000`` or ``"98500000.00"``; ParseError otherwise."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ParseError(f"lot {lot_id}: {field} is missing", lot_id=lot_id)
+            raise ParseError(f"lot {lot_id}: {field} is missing", lot_id=lot_id,
+                             field=field, missing=True)
         return None
     if isinstance(value, bool):
-        raise ParseError(f"lot {lot_id}: {field} is not an amount: {value!r}", lot_id=lot_id)
+        raise ParseError(f"lot {lot_id}: {field} is not an amount: {value!r}",
+                         lot_id=lot_id, field=field)
     if isinstance(value, str):
         text = value.strip()
         if not _MONEY_RE.match(text):
             raise ParseError(f"lot {lot_id}: {field} is not an amount: {_clip(value)!r}",
-                             lot_id=lot_id)
+                             lot_id=lot_id, field=field)
     elif isinstance(value, int | float):
         text = repr(value)
     else:
         raise ParseError(f"lot {lot_id}: {field} is not an amount: {_clip(value)!r}",
-                         lot_id=lot_id)
+                         lot_id=lot_id, field=field)
     try:
         amount = Decimal(text)
     except InvalidOperation:
         raise ParseError(f"lot {lot_id}: {field} is not an amount: {_clip(value)!r}",
-                         lot_id=lot_id) from None
+                         lot_id=lot_id, field=field) from None
     if not amount.is_finite() or amount < 0:
         raise ParseError(f"lot {lot_id}: {field} must be a positive amount, got {value!r}",
-                         lot_id=lot_id)
+                         lot_id=lot_id, field=field)
     if amount != amount.to_integral_value():
-        raise ParseError(f"lot {lot_id}: {field} is not whole rupiah: {value!r}", lot_id=lot_id)
+        raise ParseError(f"lot {lot_id}: {field} is not whole rupiah: {value!r}",
+                         lot_id=lot_id, field=field)
     if amount >= _MONEY_MAX:
-        raise ParseError(f"lot {lot_id}: {field} is implausibly large: {value!r}", lot_id=lot_id)
+        raise ParseError(f"lot {lot_id}: {field} is implausibly large: {value!r}",
+                         lot_id=lot_id, field=field)
     return int(amount)
 
 
@@ -92,10 +96,12 @@ def parse_time(value: Any, field: str, lot_id: str, *, required: bool = False) -
     """An aware datetime from ISO-8601 (any offset; ``Z``; naive = WIB +07:00)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ParseError(f"lot {lot_id}: {field} is missing", lot_id=lot_id)
+            raise ParseError(f"lot {lot_id}: {field} is missing", lot_id=lot_id,
+                             field=field, missing=True)
         return None
     if not isinstance(value, str):
-        raise ParseError(f"lot {lot_id}: {field} is not a date: {_clip(value)!r}", lot_id=lot_id)
+        raise ParseError(f"lot {lot_id}: {field} is not a date: {_clip(value)!r}",
+                         lot_id=lot_id, field=field)
     text = value.strip()
     if text.endswith(("z", "Z")):
         text = text[:-1] + "+00:00"
@@ -103,7 +109,7 @@ def parse_time(value: Any, field: str, lot_id: str, *, required: bool = False) -
         when = datetime.fromisoformat(text)
     except ValueError:
         raise ParseError(f"lot {lot_id}: {field} is not an ISO date: {_clip(value)!r}",
-                         lot_id=lot_id) from None
+                         lot_id=lot_id, field=field) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=WIB)
     try:
@@ -111,7 +117,7 @@ def parse_time(value: Any, field: str, lot_id: str, *, required: bool = False) -
         when.astimezone(UTC)
     except (OverflowError, ValueError):
         raise ParseError(f"lot {lot_id}: {field} is out of range: {_clip(value)!r}",
-                         lot_id=lot_id) from None
+                         lot_id=lot_id, field=field) from None
     return when
 
 

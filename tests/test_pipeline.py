@@ -207,3 +207,71 @@ def test_reminders_only_for_approved_lots_ending_tomorrow(config, db, fake_lelan
         reminders = [p for p in queue.list_posts(db) if p.kind == "reminder"]
         assert [r.lot_id for r in reminders] == [target.id]
         assert pipeline.run_reminders(config, db).count("reminders", "queued") == 0
+
+
+# --- run health ----------------------------------------------------------------------------------
+
+
+def _drop_key(server, key: str, lot_ids=None) -> None:
+    """The API change that broke a real run: listed lots without *key* (listing and detail)."""
+    for items in server.dataset.listings.values():
+        for item in items:
+            if lot_ids is None or item["lotLelangId"] in lot_ids:
+                item.pop(key, None)
+                server.dataset.details.get(item["lotLelangId"], {}).pop(key, None)
+
+
+def test_a_run_that_skips_every_listed_lot_fails_loudly(config, db, fake_lelang, monkeypatch):
+    """Every listed lot lacks uangJaminan: exit 1, one Indonesian line naming the cause, the
+    runs row failed, the reviewers told; the log never says a skipped lot was stored."""
+    from promo_pipeline import notify
+
+    _drop_key(fake_lelang, "uangJaminan")
+    told = []
+    monkeypatch.setattr(notify, "notify", lambda cfg, subject, text: told.append(
+        (subject, text)) or {"email": "sent"})
+    listed = len(_listed(fake_lelang))
+    result = CliRunner().invoke(cli, ["--config", str(config.path), "run"])
+    assert result.exit_code == 1, result.output
+    line = f"semua {listed} lot dilewati: uangJaminan tidak ada — format API berubah?"
+    assert f"galat: {line}" in result.output
+    assert result.output.count("galat:") == 1 and "Traceback" not in result.output
+    assert "Run #1 gagal" in result.output
+    [run] = _runs(db)
+    assert run["status"] == "failed" and run["errors"] == [line]
+    assert run["counts"]["collect"]["lots_listed"] == listed
+    assert run["counts"]["collect"]["lots_skipped"] == listed
+    assert list(db["lots"].rows) == []
+    [(subject, text)] = told
+    assert "gagal" in subject and line in text
+
+
+def test_a_run_that_skips_more_than_half_fails_and_half_does_not(config, db, fake_lelang,
+                                                                  caplog):
+    ids = _listed(fake_lelang)
+    assert len(ids) >= 4
+    _drop_key(fake_lelang, "tglSelesaiLelang", set(ids[: len(ids) // 2]))
+    summary = pipeline.run(config, db, progress=False)
+    assert summary.status == "ok", summary.errors          # half skipped: a warning, not a fail
+    assert summary.count("collect", "lots_skipped") == len(ids) // 2
+    _drop_key(fake_lelang, "tglSelesaiLelang", set(ids[: len(ids) // 2 + 1]))
+    summary = pipeline.run(config, db, progress=False)
+    skipped = len(ids) // 2 + 1
+    assert summary.status == "failed" and not summary.ok
+    assert summary.errors[0] == (f"{skipped} dari {len(ids)} lot dilewati: tglSelesaiLelang "
+                                 "tidak ada — format API berubah?")
+    assert _runs(db)[-1]["status"] == "failed"
+
+
+def test_a_lot_without_a_usable_detail_is_not_both_stored_and_skipped(config, db, fake_lelang,
+                                                                      caplog):
+    """A detail 404 and a listing item that does not parse: one warning (skipped, with the
+    detail's problem), never "stored from the listing only" as well."""
+    lot_id = _listed(fake_lelang)[0]
+    fake_lelang.dataset.details.pop(lot_id)
+    _drop_key(fake_lelang, "uangJaminan", {lot_id})
+    with caplog.at_level("WARNING"):
+        pipeline.run(config, db, progress=False)
+    mine = [r.getMessage() for r in caplog.records if lot_id in r.getMessage()]
+    assert len(mine) == 1 and "skipped" in mine[0] and "detail unusable" in mine[0]
+    assert "stored from the listing only" not in mine[0]

@@ -62,6 +62,10 @@ def scrape(app: AppContext, as_json: bool) -> None:
     # Not alongside `promo run` or the daemon: they write the same lots and photo cache.
     with project_lock(app.config, what="promo scrape"):
         summary = pipeline.scrape(app.config, app.db, progress=False if app.quiet else None)
+    if summary.run_id is not None and not summary.ok:
+        from promo_pipeline import notify
+
+        notify.after_run(app.config, app.db, summary.run_id)   # a failed scrape: tell reviewers
     report_run(summary, as_json)
 
 
