@@ -17,6 +17,7 @@ from promo_pipeline import formats
 from promo_pipeline.config import Brand, Office
 from promo_pipeline.errors import TemplateError
 from promo_pipeline.lots import Item
+from promo_pipeline.titles import read_title
 
 OFFICE = Office(id=OFFICE_ID, name="KPKNL Bima", timezone="Asia/Makassar")
 BRAND = Brand(name="KPKNL Bima", handle="@kpknlbima", contact=f"WA {OFFICE_PHONE}",
@@ -173,14 +174,16 @@ def _title_in(text: str) -> str:
 @settings(max_examples=60, deadline=None)
 def test_shortening_never_cuts_mid_word(words: list[str]) -> None:
     lot = make_lot(title=" ".join(words), location=None, province=None)
+    reading = read_title(lot.title, category=lot.category)
+    clean = reading.title.split()       # captions carry the cleaned title (sentence case)
     text = captions_of(lot, channels=["x"])["x"]
     shown = _title_in(text)
-    if shown != " ".join(words):
+    if shown != " ".join(clean):
         if shown.endswith("…"):
             kept = shown.removesuffix("…").split()
-            assert kept == words[: len(kept)]
-        else:
-            assert shown == lot.category   # a first word too long for X: the category instead
+            assert kept == clean[: len(kept)]
+        else:   # a first word too long for X: the headline, else the category instead
+            assert shown in (reading.headline, lot.category)
     assert lot.url in text and cap.fits("x", text)
 
 
@@ -468,3 +471,39 @@ def test_mentions_are_counted_without_e_mail_addresses() -> None:
     assert cap.count_mentions("@kpknlbima budi@example.com (@djkn) x@ @") == 2
     assert not cap.fits("instagram", " ".join(f"@akun{i}" for i in range(21)))
     assert cap.fits("instagram", " ".join(f"@akun{i}" for i in range(20)))
+
+
+# --- personal data the title reading removed ---------------------------------------------------
+
+PERSONAL = ("1 (satu) unit Handphone Samsung Galaxy A12 warna hitam dengan nomor 082198765432 "
+            "beserta STNK a.n. BUDI SANTOSO di Kota Bima")
+
+
+def test_captions_carry_the_cleaned_title_and_none_of_the_removed_texts(tmp_path) -> None:
+    lot = make_lot("pd-1", title=PERSONAL, category=None,
+                   items=(Item(name="STNK a.n. Budi Santoso, nomor 0821 9876 5432"),))
+    made = captions_of(lot)
+    for channel, text in made.items():
+        assert "BUDI" not in text.upper() and "082198765432" not in text.replace(" ", ""), channel
+        assert "STNK" in text or channel == "x"
+        assert not codes(lint_of(text, lot, channel=channel), "block") & \
+            {"personal_redacted"}, channel
+    assert cap.image_findings([lot], BRAND) == []
+    cfg = make_cfg(tmp_path)
+    assert "personal_image" not in codes(cap.lint_for(cfg, made, lots=[lot]))
+
+
+def test_a_removed_text_typed_back_blocks_approval_unless_restored() -> None:
+    lot = make_lot("pd-2", title=PERSONAL, category=None)
+    text = captions_of(lot, channels=["instagram"])["instagram"]
+    edited = text + "\nPemilik: Budi Santoso, HP 0821-9876-5432"
+    found = lint_of(edited, lot)
+    blocked = [f for f in found if f["code"] == "personal_redacted"]
+    assert {f["level"] for f in blocked} == {"block"} and len(blocked) == 2
+    assert any("BUDI SANTOSO" in f["message"] for f in blocked)
+    assert cap.is_blocking(found)
+    restored = [r for r in read_title(PERSONAL).redactions if r.kind == "person_name"]
+    again = cap.lint(edited, channel="instagram", lots=[lot], tz="Asia/Makassar", brand=BRAND,
+                     restored=restored)
+    assert [f["message"] for f in again if f["code"] == "personal_redacted"] == \
+        [f["message"] for f in blocked if "0821" in f["message"]]

@@ -426,6 +426,53 @@ def test_ocr_reads_limit_end_date_and_office_from_the_feed(cfg, db):
     assert "KPKNL Bima" in text
 
 
+PERSONAL_TITLE = ("1 (satu) unit Handphone Samsung Galaxy A12 warna hitam dengan nomor "
+                  "081234567890 beserta STNK a.n. BUDI SANTOSO di Kota Bima")
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None,
+                    reason="tesseract binary not installed (apt: tesseract-ocr tesseract-ocr-ind)")
+def test_ocr_shows_the_headline_and_no_redacted_text(cfg, db):
+    """A title and item carrying a SIM number and an owner's name: the feed shows the short
+    headline, and neither the feed nor the carousel's facts slide shows the removed texts."""
+    lot = store_lot(cfg, db, make_lot(
+        "pd-1", title=PERSONAL_TITLE, category=None,
+        items=(Item(name="Handphone Samsung Galaxy A12 nomor 081234567890"),
+               Item(name="STNK a.n. Budi Santoso"))))
+    images = render.render_lot(cfg, db, lot, formats=["feed", "carousel"], now=NOW)
+    texts = {f"{i.format}-{i.slide}": _ocr(i.path) for i in images}
+    assert "Samsung Galaxy" in texts["feed-0"] and "1 (satu)" not in texts["feed-0"]
+    assert "STNK" in " ".join(texts.values())              # the document stays, its owner goes
+    for name, text in texts.items():
+        digits = "".join(ch for ch in text if ch.isdigit())
+        assert "08123456" not in digits and "34567890" not in digits, name
+        assert "SANTOSO" not in text.upper() and "BUDI" not in text.upper(), name
+
+
+def test_a_title_naming_no_single_kind_gets_no_badge(cfg, db):
+    """The neutral design: a mixed package has no category badge and the generic drawing."""
+    mixed = make_lot("mix-1", category=None, items=(),
+                     title="Paket 1 unit mobil Toyota Kijang, 3 unit sepeda motor dan 1 unit "
+                           "genset di Kota Bima")
+    car = make_lot("car-1", category=None, items=())
+    plain = lot_values(cfg, mixed, now=NOW, photo_count=0, kit=brand.brand_kit(cfg))
+    assert (plain["category_key"], plain["has_badge"], plain["category_label"]) == \
+        ("generic", False, "")
+    values = lot_values(cfg, car, now=NOW, photo_count=0, kit=brand.brand_kit(cfg))
+    assert (values["category_key"], values["category_label"]) == ("car", "MOBIL")
+    assert values["headline"] == "Toyota Avanza 1.3 G M/T 2015"
+    assert len(values["headline"]) <= 60 and values["headline"] in values["title_short"]
+    (feed_mixed,) = render.render_lot(cfg, db, store_lot(cfg, db, mixed), formats=["feed"],
+                                      now=NOW)
+    (feed_car,) = render.render_lot(cfg, db, store_lot(cfg, db, car), formats=["feed"], now=NOW)
+    # The badge is an accent-filled pill at the photo's top left; the neutral design has none.
+    def accent_share(path: Path) -> float:
+        box = open_jpeg(path).crop((68, 192, 300, 250)).resize((58, 15))
+        pixels = list(box.get_flattened_data())
+        return sum(1 for px in pixels if near(px, ACCENT, 40)) / len(pixels)
+    assert accent_share(feed_car.path) > 0.4 and accent_share(feed_mixed.path) < 0.1
+
+
 # --- CLI -----------------------------------------------------------------------------------------
 
 

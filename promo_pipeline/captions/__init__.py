@@ -52,7 +52,8 @@ _EXPORTS = {
                 "hashtags", "limit", "measure"),
     "fit": ("KINDS", "Caption", "captions_for_digest", "captions_for_lot", "digest_captions",
             "lot_captions", "title_variants"),
-    "checks": ("BLOCK", "WARN", "finding", "is_blocking", "lint", "lint_all", "lint_for"),
+    "checks": ("BLOCK", "WARN", "finding", "image_findings", "is_blocking", "lint", "lint_all",
+               "lint_for"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -76,6 +77,7 @@ __all__ = [
     "finding",
     "fits",
     "hashtags",
+    "image_findings",
     "is_blocking",
     "iso_week",
     "limit",
@@ -100,6 +102,7 @@ if TYPE_CHECKING:
         BLOCK,
         WARN,
         finding,
+        image_findings,
         is_blocking,
         lint,
         lint_all,

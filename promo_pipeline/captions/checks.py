@@ -4,7 +4,10 @@ A caption (generated or edited) is checked against the stored lot(s):
 
 - ``block`` findings (approval refused): the caption is empty; the lot's limit, deposit, deposit
   deadline (with its zone label) or lelang.go.id link is missing; an ``Rp`` figure or a lot link
-  differs from the stored lot;
+  differs from the stored lot; personal data that the title reading removed
+  (:mod:`promo_pipeline.titles`) is in the caption (``personal_redacted``, e.g. typed back in an
+  edit) or in the text an image draws (``personal_image``, channel ``""``) — unless a reviewer
+  restored that item by the audited action (*restored*);
 - ``warn`` findings: personal data (:mod:`.personal`), wording DJKN names as a fraud marker, no
   anti-fraud line, a date and time that matches none of the lot's times, over the channel's
   length or hashtag limit.
@@ -33,6 +36,7 @@ from promo_pipeline.captions.mentions import datetimes, figures, fold, links, no
 from promo_pipeline.captions.wording import FRAUD_MARKERS, Folded, has_antifraud_line
 from promo_pipeline.lots import Lot
 from promo_pipeline.publish import channels as registry
+from promo_pipeline.titles import Redaction, leaks, read_title
 
 BLOCK = "block"
 WARN = "warn"
@@ -77,6 +81,8 @@ class Context:
     _per_code: Counter[str] = field(default_factory=Counter)
     _more: dict[str, str] = field(default_factory=dict)
     _folded: Folded | None = None
+    #: Redacted items a reviewer restored (an audited post event): not reported.
+    restored: frozenset[Redaction] = frozenset()
 
     @property
     def folded(self) -> Folded:
@@ -220,6 +226,47 @@ def _check_personal(c: Context) -> None:
         c.add(WARN, code, message(hit.text))
 
 
+_KIND_WORDS = {"phone": "nomor telepon", "nik": "NIK", "email": "alamat surel",
+               "person_name": "nama orang"}
+
+
+def lot_redactions(lot: Lot, brand: Any) -> tuple[Redaction, ...]:
+    """What the title reading of *lot* removed as personal data."""
+    phones = tuple(getattr(brand, "office_phones", ()) or ())
+    return read_title(lot.title, category=lot.category, office_phones=phones).redactions
+
+
+def _check_redacted(c: Context) -> None:
+    """Personal data removed from the title must not come back (an edit, a template)."""
+    for lot in c.lots:
+        for r in leaks(c.text, lot_redactions(lot, c.brand)):
+            if r not in c.restored:
+                c.add(BLOCK, "personal_redacted",
+                      f"\u201c{r.text}\u201d ({_KIND_WORDS.get(r.kind, r.kind)}) dihapus dari "
+                      "judul sebagai data pribadi tetapi ada di keterangan: hapus.")
+
+
+def image_findings(lots: Sequence[Lot], brand: Any,
+                   restored: Iterable[Redaction] = ()) -> list[dict[str, str]]:
+    """Blocking findings for personal data in the text the images draw (channel ``""``)."""
+    if brand is None:
+        return []
+    from promo_pipeline.render.fields import image_texts
+
+    allowed = set(restored)
+    out = []
+    for lot in lots:
+        removed = lot_redactions(lot, brand)
+        if not removed:
+            continue
+        for r in leaks("\n".join(image_texts(lot, brand)), removed):
+            if r not in allowed:
+                out.append(finding("", BLOCK, "personal_image",
+                                   f"\u201c{r.text}\u201d ({_KIND_WORDS.get(r.kind, r.kind)}) "
+                                   f"tampil di gambar lot {lot.id}: data pribadi."))
+    return out
+
+
 def _check_wording(c: Context) -> None:
     """No fraud-marker wording; the anti-fraud line is there."""
     for marker in FRAUD_MARKERS:
@@ -269,7 +316,8 @@ def _check_length(c: Context) -> None:
 #: The checks, in the order their findings are listed: those that read the text only, then
 #: those that depend on the channel.
 TEXT_CHECKS: tuple[Callable[[Context], None], ...] = (
-    _check_links, _check_figures, _check_deadline, _check_personal, _check_wording)
+    _check_links, _check_figures, _check_deadline, _check_personal, _check_redacted,
+    _check_wording)
 CHANNEL_CHECKS: tuple[Callable[[Context], None], ...] = (_check_length,)
 CHECKS = TEXT_CHECKS + CHANNEL_CHECKS
 
@@ -283,10 +331,11 @@ def lint(
     tz: str = "Asia/Jakarta",
     brand: Any = None,
     site_base: str = "https://lelang.go.id",
+    restored: Iterable[Redaction] = (),
 ) -> list[dict[str, str]]:
     """Findings for one caption, checked against the stored lot(s) (see the module docs)."""
     return lint_all({channel: text}, lots=lots, kind=kind, tz=tz, brand=brand,
-                    site_base=site_base)
+                    site_base=site_base, restored=restored)
 
 
 def lint_all(
@@ -297,16 +346,18 @@ def lint_all(
     tz: str = "Asia/Jakarta",
     brand: Any = None,
     site_base: str = "https://lelang.go.id",
+    restored: Iterable[Redaction] = (),
 ) -> list[dict[str, str]]:
     """:func:`lint` over every channel's caption (a caption that two channels share is read
     once)."""
+    kept = frozenset(restored)
     read: dict[str, Context] = {}
     out: list[dict[str, str]] = []
     for channel, text in captions.items():
         base = read.get(text)
         if base is None:
             base = read[text] = Context(text=text, channel=channel, lots=lots, kind=kind,
-                                        tz=tz, brand=brand, site_base=site_base)
+                                        tz=tz, brand=brand, site_base=site_base, restored=kept)
             if text.strip():
                 for check in TEXT_CHECKS:
                     check(base)
@@ -321,12 +372,16 @@ def lint_all(
 
 
 def lint_for(cfg: Any, captions: Mapping[str, str], *, lots: Sequence[Lot],
-             kind: str = "lot", office_id: str | None = None) -> list[dict[str, str]]:
-    """:func:`lint_all` with the zone, brand and site from the config."""
+             kind: str = "lot", office_id: str | None = None,
+             restored: Iterable[Redaction] = ()) -> list[dict[str, str]]:
+    """:func:`lint_all` with the zone, brand and site from the config, plus the images' text
+    (:func:`image_findings`)."""
     oid = office_id or (lots[0].office_id if lots else None)
     office = cfg.office(oid) if oid else None
+    restored = tuple(restored)
     return lint_all(captions, lots=lots, kind=kind, tz=office_tz(office, cfg.default_timezone),
-                    brand=cfg.brand_for(oid), site_base=cfg.source.site_base)
+                    brand=cfg.brand_for(oid), site_base=cfg.source.site_base,
+                    restored=restored) + image_findings(lots, cfg.brand_for(oid), restored)
 
 
 def is_blocking(findings: Iterable[Mapping[str, str]]) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 from promo_pipeline import formats
 from promo_pipeline.captions.lengths import limit
 from promo_pipeline.lots import Item, Lot
+from promo_pipeline.titles import read_title, scrub
 
 _METHODS = {
     "OPEN_BIDDING": "open bidding (penawaran terbuka)",
@@ -69,15 +70,25 @@ def _item_line(item: Item) -> str:
     return ", ".join(b for b in bits if b)
 
 
-def lot_data(lot: Lot, tz: str) -> dict[str, Any]:
-    """The plain, already formatted facts of *lot* that caption templates may use."""
+def lot_data(lot: Lot, tz: str, brand: Any = None) -> dict[str, Any]:
+    """The plain, already formatted facts of *lot* that caption templates may use.
+
+    ``title`` is the cleaned full title of the title reading (:mod:`promo_pipeline.titles`):
+    personal data removed, as from every item line (*brand*'s own numbers stay)."""
     deadline = lot.deposit_deadline
+    phones = tuple(getattr(brand, "office_phones", ()) or ())
+    reading = read_title(lot.title, category=lot.category, office_phones=phones)
     items = [_item_line(i) for i in lot.items if i.name]
-    if len(items) == 1 and items[0].strip().lower() == lot.title.strip().lower():
+    if reading.redactions or any(items):
+        items = [scrub(i, reading.redactions, office_phones=phones).text for i in items]
+    if len(items) == 1 and items[0].strip().lower() in (lot.title.strip().lower(),
+                                                       reading.title.strip().lower()):
         items = []
     return {
         "id": lot.id,
-        "title": lot.title,
+        "title": reading.title,
+        "headline": reading.headline,
+        "family": reading.category_key,
         "category": lot.category or "",
         "place": _place(lot),
         "limit": rupiah(lot.limit_value),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -162,13 +162,17 @@ def lot_captions(
     writer = writer or default_writer()
     tz = tz or office_tz(office)
     base = {
-        "lot": lot_data(lot, tz),
+        "lot": lot_data(lot, tz, brand),
         "brand": brand_data(brand),
         "office": office_data(office, [lot], tz),
         "site": site_base.rstrip("/"),
         "site_host": urlsplit(site_base).netloc or "lelang.go.id",
     }
-    variants = title_variants(lot.title, lot.category or "Objek lelang")
+    variants = title_variants(base["lot"]["title"], lot.category or "Objek lelang")
+    if base["lot"]["headline"] not in variants:
+        # Before the category, the headline (area, place, make, year) for a channel with no
+        # room for the title's first words.
+        variants.insert(-1, base["lot"]["headline"])
     # Channels with the same template share renders when the template does not read `channel`
     # (Instagram, Facebook and Telegram all use lot.j2).
     renders: dict[tuple[Any, ...], Rendered] = {}
@@ -233,9 +237,10 @@ def digest_captions(
     ordered = sorted(lots, key=lambda lt: (lt.deadline, lt.id))
     entries = []
     for lot in ordered:
-        data = lot_data(lot, tz)
-        data["title"] = (title_variants(lot.title, data["category"] or "Objek lelang")[0]
-                         if len(lot.title) <= 90 else _short_title(lot.title, 90, data))
+        data = lot_data(lot, tz, brand)
+        title = data["title"]
+        # A long title is told by its headline (area, place, make and year), not cut short.
+        data["title"] = title if len(title) <= 90 else data["headline"]
         entries.append(data)
     first = ordered[0].deadline
     base = {
@@ -261,13 +266,6 @@ def digest_captions(
 
         out[channel] = _fit(channel, render, len(entries) - 1)
     return out
-
-
-def _short_title(title: str, width: int, data: Mapping[str, Any]) -> str:
-    for variant in title_variants(title, data["category"] or "Objek lelang"):
-        if len(variant) <= width:
-            return variant
-    return data["category"] or "Objek lelang"
 
 
 def captions_for_lot(cfg: Any, lot: Lot, *, kind: str = "lot") -> dict[str, Caption]:

@@ -107,6 +107,11 @@ class Brand:
     helpline: str = "Halo DJKN 150991"
     hashtags: list[str] = field(default_factory=list)
 
+    @property
+    def office_phones(self) -> tuple[str, ...]:
+        """The office's own numbers (never personal data when a title carries them)."""
+        return tuple(t for t in (self.phone, self.contact, self.helpline) if t)
+
 
 @dataclass(frozen=True)
 class Render:

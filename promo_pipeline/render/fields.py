@@ -4,11 +4,16 @@ the office's time zone and the current time. Pure.
 Every figure on an image comes from here, formatted through :mod:`promo_pipeline.formats`;
 templates cannot reach anything else (no attribute access, no expressions). :data:`LOT_FIELDS`
 documents each field; ``templates/README.md`` lists the same table for designers.
+
+What the lot *is* comes from its title reading (:func:`promo_pipeline.titles.read_title`): the
+art family and badge (the source's category first, the title only when it clearly names one
+kind of object, else the neutral design with no badge), the short headline and the cleaned full
+title. Every text drawn from the lot (title, headline, items) is free of the personal data the
+reading removed (:func:`promo_pipeline.titles.scrub`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -16,6 +21,7 @@ from typing import Any
 from promo_pipeline import formats
 from promo_pipeline.config import Brand
 from promo_pipeline.lots import Lot
+from promo_pipeline.titles import TitleReading, read_title, scrub
 
 #: Site address shown in text (the QR carries the full lot URL).
 SITE_TEXT = "lelang.go.id"
@@ -42,11 +48,14 @@ BRAND_FIELDS: dict[str, tuple[type, str]] = {
 
 LOT_FIELDS: dict[str, tuple[type, str]] = {
     **BRAND_FIELDS,
-    "title": (str, "the lot title, clean text"),
-    "title_short": (str, "the title shortened at a word boundary (≤ 60 characters)"),
-    "category": (str, "category as on lelang.go.id (e.g. Mobil), else guessed from the title"),
-    "category_label": (str, "category for a chip, upper case (e.g. MOBIL)"),
-    "category_key": (str, "car, motorcycle, land, building, scrap, electronics or generic"),
+    "title": (str, "the cleaned full title (sentence case, personal data removed)"),
+    "headline": (str, "the short headline (≤ 60 characters), e.g. Toyota Hilux Double Cabin 2011"),
+    "title_short": (str, "the same short headline (older name)"),
+    "category": (str, "badge text: the lelang.go.id category, else the family's (empty: none)"),
+    "category_label": (str, "badge text for a chip, upper case (e.g. MOBIL); empty for generic"),
+    "has_badge": (bool, "the lot has a category badge (false for the neutral design)"),
+    "category_key": (str, "art family: car, motorcycle, heavy_equipment, truck_bus, land, "
+                          "building, scrap, electronics, machine, vessel or generic"),
     "limit": (str, "nilai limit, e.g. Rp98.500.000"),
     "limit_short": (str, "nilai limit short when exact, e.g. Rp98,5 juta"),
     "limit_value": (int, "nilai limit in rupiah (a number, for conditions)"),
@@ -99,36 +108,6 @@ DIGEST_FIELDS: dict[str, tuple[type, str]] = {
     "period": (str, "the range of end dates, e.g. 11–18 Maret 2026"),
 }
 
-CATEGORY_LABELS = {
-    "car": "Mobil",
-    "motorcycle": "Motor",
-    "land": "Tanah",
-    "building": "Rumah & Bangunan",
-    "scrap": "Besi Tua",
-    "electronics": "Elektronik",
-    "generic": "Barang",
-}
-
-# Source category name (lower case) -> illustration key.
-_CATEGORY_KEYS = {
-    "mobil": "car", "motor": "motorcycle", "tanah": "land", "rumah": "building",
-    "ruko": "building", "toko": "building", "apartemen": "building", "gudang": "building",
-    "hotel dan villa": "building", "pabrik": "building", "besi tua": "scrap",
-    "elektronik": "electronics", "mesin": "generic", "inventaris": "generic", "umkm": "generic",
-}
-# Title keywords, tried in order (a "tanah ... berikut bangunan" lot is a building).
-_TITLE_RULES: tuple[tuple[str, str], ...] = (
-    ("scrap", r"\b(scrap|besi tua|rongsok|bongkaran)\b"),
-    ("motorcycle", r"\b(sepeda motor|motor|honda beat|vario|yamaha|kawasaki|suzuki satria|"
-                   r"roda dua|r2)\b"),
-    ("car", r"\b(mobil|toyota|daihatsu|mitsubishi|isuzu|nissan|suzuki|honda|avanza|innova|"
-            r"pick ?up|truk|truck|bus|minibus|roda empat|r4|kendaraan)\b"),
-    ("building", r"\b(bangunan|rumah|ruko|gedung|gudang|apartemen|kios|toko)\b"),
-    ("land", r"\b(tanah|sawah|kebun|lahan|kavling|bidang)\b"),
-    ("electronics", r"\b(laptop|komputer|notebook|printer|elektronik|handphone|ponsel|"
-                    r"televisi|tv|kamera|proyektor|ac)\b"),
-)
-
 _BIDDING = {
     "OPEN_BIDDING": "Penawaran terbuka (open bidding)",
     "CLOSED_BIDDING": "Penawaran tertutup (closed bidding)",
@@ -140,19 +119,6 @@ HOW_TO_BID = (
     "3. Setor jaminan ke Virtual Account atas nama Anda\n"
     "4. Ajukan penawaran sesuai jadwal"
 )
-
-
-def category_key(lot: Lot) -> str:
-    """Which illustration fits the lot: from its category, else from title keywords."""
-    if lot.category:
-        key = _CATEGORY_KEYS.get(lot.category.strip().lower())
-        if key:
-            return key
-    title = (lot.title or "").lower()
-    for key, pattern in _TITLE_RULES:
-        if re.search(pattern, title):
-            return key
-    return "generic"
 
 
 def brand_fields(brand: Brand, fallback_name: str = "") -> dict[str, Any]:
@@ -171,7 +137,12 @@ def brand_fields(brand: Brand, fallback_name: str = "") -> dict[str, Any]:
     }
 
 
-def _items_text(lot: Lot) -> str:
+def lot_reading(lot: Lot, brand: Brand) -> TitleReading:
+    """The title reading of *lot* (the office's own numbers are not personal data)."""
+    return read_title(lot.title, category=lot.category, office_phones=brand.office_phones)
+
+
+def _items_text(lot: Lot, reading: TitleReading, brand: Brand) -> str:
     lines = []
     for item in lot.items[:4]:
         bits = [item.name]
@@ -184,7 +155,9 @@ def _items_text(lot: Lot) -> str:
         lines.append("• " + ", ".join(b for b in bits if b))
     if len(lot.items) > 4:
         lines.append(f"• dan {len(lot.items) - 4} barang lainnya")
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    return scrub(text, reading.redactions, office_phones=brand.office_phones).text if text \
+        else ""
 
 
 def lot_fields(
@@ -197,19 +170,22 @@ def lot_fields(
     urgent_days: int = 3,
 ) -> dict[str, Any]:
     """Every field of :data:`LOT_FIELDS` for *lot* (strings never None)."""
-    key = category_key(lot)
-    category = (lot.category or "").strip() or CATEGORY_LABELS[key]
+    reading = lot_reading(lot, brand)
+    badge = reading.family.badge or ""
+    items = _items_text(lot, reading, brand)
     days = formats.days_left(lot.ends_at, now)
     ended = lot.ends_at <= now
     deadline = lot.deposit_deadline
     location = formats.title_case_place(lot.location) or ""
     values: dict[str, Any] = {
         **brand_fields(brand, lot.office_name),
-        "title": lot.title,
-        "title_short": formats.shorten(lot.title, 60),
-        "category": category,
-        "category_label": category.upper(),
-        "category_key": key,
+        "title": reading.title,
+        "headline": reading.headline,
+        "title_short": reading.headline,
+        "category": badge,
+        "category_label": badge.upper(),
+        "has_badge": bool(badge),
+        "category_key": reading.category_key,
         "limit": formats.rupiah(lot.limit_value),
         "limit_short": formats.rupiah_short(lot.limit_value),
         "limit_value": int(lot.limit_value),
@@ -232,9 +208,9 @@ def lot_fields(
         "lot_code": lot.code or "",
         "url": lot.url,
         "bidding": _BIDDING.get((lot.bidding_method or "").upper(), ""),
-        "items": _items_text(lot),
+        "items": items,
         "item_count": len(lot.items),
-        "details": _items_text(lot) or lot.title,
+        "details": items or reading.title,
         "days_left": days,
         "is_urgent": (not ended) and days <= urgent_days,
         "has_photo": photo_count > 0,
@@ -243,6 +219,14 @@ def lot_fields(
         "how_to_bid": HOW_TO_BID,
     }
     return values
+
+
+def image_texts(lot: Lot, brand: Brand) -> list[str]:
+    """The texts from *lot* that a template can draw (title, headline, badge, items, place):
+    what the lint reads for personal data on images."""
+    reading = lot_reading(lot, brand)
+    return [reading.title, reading.headline, reading.family.badge or "",
+            _items_text(lot, reading, brand), lot.location or "", lot.province or ""]
 
 
 def field_types(scope: Mapping[str, tuple[type, str]]) -> dict[str, type]:

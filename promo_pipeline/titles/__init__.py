@@ -18,6 +18,7 @@ phone numbers are passed in by the caller (``[brand] phone``/``contact``/``helpl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -75,7 +76,16 @@ class TitleReading:
 def read_title(title: str, *, category: str | None = None,
                office_phones: Iterable[str] = (), limit: int = HEADLINE_MAX) -> TitleReading:
     """Read one lot title (plain text or the source's HTML). *category*: the lot's lelang.go.id
-    category name, when known; *office_phones*: numbers that are not personal data."""
+    category name, when known; *office_phones*: numbers that are not personal data.
+
+    Remembered (the reading is immutable): render, captions, lint, ``promo lots --json`` and the
+    review page all read the same lot's title."""
+    return _read_title(title, category, tuple(office_phones), limit)
+
+
+@functools.lru_cache(maxsize=8192)
+def _read_title(title: str, category: str | None, office_phones: tuple[str, ...],
+                limit: int) -> TitleReading:
     cleaned = redact(prepare(title), office_phones=office_phones)
     family = classify(cleaned.text, category)
     facts = extract_facts(cleaned.text, family=family.family)
