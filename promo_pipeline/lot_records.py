@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from promo_pipeline.titles import TitleReading
 
 #: Lot lifecycle in this tool (not the source's own ``status`` such as ``TAYANG``).
 LOT_ACTIVE = "active"
@@ -123,7 +127,21 @@ class Lot:
         return self.photos[0] if self.photos else None
 
     # --- the `promo lots --json` contract ----------------------------------------------
+    def reading(self, office_phones: Iterable[str] = ()) -> TitleReading:
+        """What the title says (art family, headline, facts, personal data removed), the
+        source's category first (:func:`promo_pipeline.titles.read_title`)."""
+        from promo_pipeline.titles import read_title
+
+        return read_title(self.title, category=self.category, office_phones=office_phones)
+
+    def public_json(self, office_phones: Iterable[str] = ()) -> dict[str, Any]:
+        """One object of ``promo lots --json``: :meth:`to_json` plus ``category_key``,
+        ``category_source``, ``headline`` and ``facts`` (with ``redactions``) of the title
+        reading; *office_phones*: the office's own numbers (not personal data)."""
+        return {**self.to_json(), **self.reading(office_phones).to_json()}
+
     def to_json(self) -> dict[str, Any]:
+        """The lot's source facts (stored, and snapshotted with each post version)."""
         return {
             "id": self.id,
             "office_id": self.office_id,

@@ -690,3 +690,31 @@ def test_crash_after_photo_write_reuses_the_file_on_rerun(config, fake_lelang):
         assert not list(config.media_dir.rglob("*.tmp"))
     finally:
         db.close()
+
+
+def test_lots_json_carries_the_title_reading(config, fake_lelang):
+    """`promo lots --json` per lot: category_key, category_source, headline and facts (the
+    issue's contract); values read from the titles and the source's categories."""
+    from promo_pipeline.titles import FAMILIES
+
+    assert invoke(config, "scrape").exit_code == 0
+    lots = {lot["id"][:8]: lot for lot in json.loads(invoke(config, "lots", "--json").stdout)}
+    for lot in lots.values():
+        assert lot["category_key"] in FAMILIES
+        assert lot["category_source"] in ("lelang", "title", None)
+        assert 0 < len(lot["headline"]) <= 60 and "(satu)" not in lot["headline"]
+        assert set(lot["facts"]) >= {"land_area_m2", "building_area_m2", "certificate", "units",
+                                     "vehicle", "place", "redactions"}
+        assert isinstance(lot["facts"]["certificate"], list)
+        assert lot["facts"]["redactions"] == []
+    car = lots["e966e5a7"]
+    assert (car["category_key"], car["category_source"]) == ("car", "lelang")
+    assert car["facts"]["vehicle"] == {"brand": "Toyota", "model": "Avanza 1.3 G M/T",
+                                       "year": 2015}
+    assert car["facts"]["place"] == "Kab. Bima"
+    house = lots["0bb67807"]   # a source category only from the listing filter, if at all
+    assert house["category_key"] == "building"
+    assert house["facts"]["land_area_m2"] == 210 and house["facts"]["units"] == 1
+    assert lots["18f7c628"]["facts"]["land_area_m2"] == 1250
+    assert (lots["53b504c6"]["category_key"], lots["63c3a231"]["category_key"]) == \
+        ("scrap", "motorcycle")
