@@ -30,11 +30,13 @@ def listing_rows() -> list[dict[str, str]]:
     return rows
 
 
-def real_lots(now: datetime | None = None) -> list[Lot]:
-    """A lot per real row, closing 2 to 31 days after *now* at the row's time of day."""
+def real_items(now: datetime | None = None,
+               rows: list[dict[str, str]] | None = None) -> list[dict[str, str]]:
+    """A listing item per real row (the API's keys), closing 2 to 31 days after *now* at the
+    row's time of day, with an invented lotLelangId and the Ambon office id."""
     now = now or datetime.now(UTC)
-    lots = []
-    for n, row in enumerate(listing_rows()):
+    items = []
+    for n, row in enumerate(listing_rows() if rows is None else rows):
         source_end = datetime.fromisoformat(row["tglSelesaiLelang"])
         end = (now + timedelta(days=2 + n % 30)).astimezone(source_end.tzinfo).replace(
             hour=source_end.hour, minute=source_end.minute, second=0, microsecond=0)
@@ -42,6 +44,12 @@ def real_lots(now: datetime | None = None) -> list[Lot]:
                     tglSelesaiLelang=end.isoformat())
         if n % 2:
             item["tanggalBatasJaminan"] = (end - timedelta(days=1)).isoformat()
-        lots.append(parse_lot(item, None, site_base="https://lelang.go.id",
-                              file_base="https://file.lelang.go.id/lelang/"))
-    return lots
+        items.append(item)
+    return items
+
+
+def real_lots(now: datetime | None = None) -> list[Lot]:
+    """A lot per real row, closing 2 to 31 days after *now* at the row's time of day."""
+    return [parse_lot(item, None, site_base="https://lelang.go.id",
+                      file_base="https://file.lelang.go.id/lelang/")
+            for item in real_items(now)]
