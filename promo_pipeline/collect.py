@@ -4,7 +4,8 @@ Settings read: ``offices`` (id, name, categories), ``source.*`` (see :mod:`promo
 :mod:`promo_pipeline.fetch`, :mod:`promo_pipeline.photos`; ``detail_max_age_hours`` here),
 ``storage.database``/``media_dir``.
 
-For every configured office (one listing pass per configured category, or one unfiltered pass):
+For every configured office (one listing pass per configured category, or one unfiltered pass,
+with each lot's category learned from the source on a schedule, :mod:`promo_pipeline.categories`):
 
 1. page the listing (:func:`fetch.fetch_listing`);
 2. for each item: fetch the detail when the lot is new, its listing item changed
@@ -44,6 +45,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from promo_pipeline import categories as lot_categories
 from promo_pipeline import clock, fetch, fsutil
 from promo_pipeline.config import Config, Office
 from promo_pipeline.errors import (
@@ -101,6 +103,9 @@ class CollectStats:
     lots_withdrawn: int = 0
     lots_ended: int = 0
     lots_skipped: int = 0
+    #: Category scans (categories.py): offices scanned, and the requests they took.
+    category_scans: int = 0
+    category_requests: int = 0
     #: Distinct lots the listings named (each office's listing, all its category passes).
     lots_listed: int = 0
     photos_downloaded: int = 0
@@ -268,6 +273,9 @@ class _Collector:
                     self.stats.lots_listed += 1
                     continue
                 found.setdefault(lot_id, (item, categories[0] if categories else None))
+        if not office.categories and found:
+            learned = self._categories(office)
+            found = {k: (item, learned.get(k)) for k, (item, _) in found.items()}
 
         self.stats.lots_listed += len(found)
         detail_failures = 0
@@ -295,12 +303,32 @@ class _Collector:
         else:
             logger.warning("office %s: listing incomplete; no lot is marked withdrawn", office.id)
 
+    def _categories(self, office: Office) -> dict[str, str]:
+        """The office's lots' categories: learned again when due, else as last learned."""
+        every = self.cfg.source.category_refresh_hours
+        if lot_categories.due(self.db, office.id, every_hours=every, now=self.now):
+            scan = lot_categories.learn(self.client, self.cfg.source, office.id)
+            self.stats.category_scans += 1
+            self.stats.category_requests += scan.requests
+            if scan.error is None:
+                lot_categories.record(self.db, scan, now=self.now)
+                logger.info("office %s: categories learned for %d lot(s) from %d categories "
+                            "(%d requests)", office.id, len(scan.found), len(scan.categories),
+                            scan.requests)
+            else:
+                msg = (f"office {office.id}: categories not learned ({scan.error}); the last "
+                       "ones learned are used")
+                logger.warning("%s", msg)
+                self.stats.warnings.append(msg)
+        return lot_categories.learned(self.db, office.id)
+
     # --- one lot ------------------------------------------------------------------------------
     def _lot(
         self, office: Office, lot_id: str, item: Any, category: str | None, fetch_details: bool,
         touched: list[tuple[str, str]],
     ) -> str:
-        listing_hash = _hash(item)
+        # A category learned (or changed) since the lot was stored makes it "changed" once.
+        listing_hash = _hash(item) if category is None else _hash([item, category])
         row = collect_state(self.db, lot_id)
         if row is not None and row.listing_hash == listing_hash and self._fresh(row):
             # Unchanged listing and a fresh detail: nothing to parse or write but "seen".

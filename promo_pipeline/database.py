@@ -21,6 +21,7 @@ tables                                         owner (migration set)
 ``lot_outcomes``                               :mod:`promo_pipeline.outcomes` (``outcomes``)
 ``insight_samples``                            :mod:`promo_pipeline.insights.samples`
                                                (``insights``)
+``lot_categories``, ``category_scans``         :mod:`promo_pipeline.categories` (``categories``)
 =============================================  ==============================================
 
 A new table gets an owner module with its own migration set, listed in :data:`MIGRATIONS`.
@@ -35,7 +36,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from promo_pipeline import accounts, fsutil, lots, outcomes, photos, runs, store
+from promo_pipeline import accounts, categories, fsutil, lots, outcomes, photos, runs, store
 from promo_pipeline.insights import samples
 from promo_pipeline.publish import deliveries
 from promo_pipeline.queue import posts
@@ -52,6 +53,7 @@ MIGRATIONS: tuple[Migrations, ...] = (
     images.migrations,
     outcomes.migrations,
     samples.migrations,
+    categories.migrations,
 )
 
 

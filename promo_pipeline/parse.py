@@ -336,7 +336,8 @@ def parse_lot(
         deposit=parse_money(pick("uangJaminan"), "uangJaminan", lot_id, required=True),
         ends_at=parse_time(pick("tglSelesaiLelang"), "tglSelesaiLelang", lot_id, required=True),
         url=lot_url(site_base, lot_office, lot_id),
-        category=clean_text(info.get("namaKategoriLelang")) or clean_text(category),
+        # The listing filter a lot was found under is documented; namaKategoriLelang is not.
+        category=clean_text(category) or clean_text(info.get("namaKategoriLelang")),
         location=clean_text(pick("namaLokasi")),
         province=clean_text(pick("namaProvinsi")),
         starts_at=parse_time(pick("tglMulaiLelang"), "tglMulaiLelang", lot_id),

@@ -65,7 +65,9 @@ def test_first_scrape_stores_every_lot_with_items_photos_and_raw_json(config, db
     assert (stats.offices, stats.pages, stats.details) == (1, 3, 5)
     assert (stats.lots_new, stats.lots_changed, stats.lots_unchanged) == (5, 0, 0)
     assert (stats.photos_downloaded, stats.photos_bad, stats.photos_refused) == (5, 0, 0)
-    assert stats.requests == 3 + 5 + 5
+    # The office's first scan of categories: the category list, then one page per category.
+    assert (stats.category_scans, stats.category_requests) == (1, 1 + 6)
+    assert stats.requests == 3 + 5 + 5 + 7
     rows = lots_by_id(db)
     assert set(rows) == ALL
     car = rows[CAR]
@@ -479,7 +481,8 @@ def expected_lots_json(server) -> list[dict]:
                                "Jl. Soekarno-Hatta, Woha, Kab. Bima",
                     "ownership": "BPKB N-04418273", "year": "2015", "color": "Hitam Metalik",
                     "plate": "EA 1587 KB", "frame_number": "MHKM1BA2JFK041877"}]},
-        {**common, "id": HOUSE, "code": "T4WK9X", "category": None, "location": "KOTA BIMA",
+        {**common, "id": HOUSE, "code": "T4WK9X", "category": "Rumah",  # its filter
+         "location": "KOTA BIMA",
          "province": None,
          "title": "1 bidang tanah dengan total luas 210 m² berikut bangunan di Kota Bima",
          "limit_value": 412750000, "deposit": 82550000, "bid_increment": None,

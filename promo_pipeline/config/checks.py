@@ -78,7 +78,7 @@ def check(cfg: Config) -> None:
         if getattr(cfg.source, key) <= 0:
             raise ConfigError(f"config key 'source.{key}' must be > 0")
     for key in ("retries", "backoff_factor", "backoff_max", "retry_after_max",
-                "detail_max_age_hours", "max_photos_per_lot"):
+                "detail_max_age_hours", "category_refresh_hours", "max_photos_per_lot"):
         if getattr(cfg.source, key) < 0:
             raise ConfigError(f"config key 'source.{key}' must be ≥ 0")
     if not 1 <= cfg.review.port <= 65535:

@@ -72,6 +72,8 @@ class Source:
     page_size: int = 50
     max_pages: int = 200
     detail_max_age_hours: float = 24.0
+    #: How often each office's lots' categories are learned again (0: never; see categories.py).
+    category_refresh_hours: float = 24.0
     max_photos_per_lot: int = 5
     user_agent: str = (
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "

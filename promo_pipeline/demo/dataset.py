@@ -28,7 +28,8 @@ class Dataset:
     - ``listings``: office id (``unitKerjaId``) → listing items in catalogue order; the server
       pages them with ``page``/``limit`` and wraps them in ``{code, data, page, totalPage,
       totalItem}``;
-    - ``categories``: lot id → category name, used for the ``namakategori[]`` filter;
+    - ``categories``: lot id → category name (or a list of names), used for the
+      ``namakategori[]`` filter;
     - ``details``: lot id → the ``data`` object of ``/landing-page/info/{id}`` (a lot without one
       answers 404 with a JSON error envelope);
     - ``files``: path under ``/lelang/`` (e.g. ``photo_barang/x.jpg``) → bytes (photos);
@@ -37,7 +38,7 @@ class Dataset:
 
     offices: list[dict[str, Any]] = field(default_factory=list)
     listings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    categories: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str | list[str]] = field(default_factory=dict)
     details: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     kategori: list[str] = field(default_factory=list)

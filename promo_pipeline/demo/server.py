@@ -329,9 +329,11 @@ class FakeLelang:
             items = list(ds.listings.get(office_id, []))
             wanted = [c for c in query.get("namakategori[]", []) if c]
             if wanted:
+                # Repeated namakategori[] values: the lots of any of them (a lot may be filed
+                # under several categories).
                 items = [i for i in items
-                         if ds.categories.get(i.get("lotLelangId") or i.get("id") or "")
-                         in wanted]
+                         if set(_as_list(ds.categories.get(i.get("lotLelangId") or i.get("id")
+                                                          or ""))) & set(wanted)]
             total = len(items)
             return _json(200, {
                 "code": 200,
@@ -352,6 +354,10 @@ class FakeLelang:
         if kind == "kategori":
             return _json(200, {"code": 200, "data": [{"nama": n} for n in ds.kategori]})
         return _json(404, {"code": 404, "message": "Not Found"})
+
+
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
 
 
 def _kind(path: str) -> str:
