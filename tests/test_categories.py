@@ -5,12 +5,12 @@ schedule, a bounded number of requests, no guess when the source is ambiguous.""
 from __future__ import annotations
 
 import json
-import time
+from datetime import timedelta
 
 from click.testing import CliRunner
 from conftest import BIMA
 
-from promo_pipeline import categories, collect
+from promo_pipeline import categories, clock, collect
 from promo_pipeline.cli import cli
 from promo_pipeline.demo.server import Fault
 from promo_pipeline.lots import get_lot
@@ -42,15 +42,17 @@ def test_categories_come_from_the_source_filter_and_are_recorded(config, db, fak
     assert stats.category_requests == 1 + len(fake_lelang.dataset.kategori)
 
 
-def test_not_learned_again_before_the_refresh_then_learned_again(cfg_factory, db, fake_lelang):
-    config = cfg_factory(fake_lelang, source={"category_refresh_hours": 0.0003})  # ~1 s
-    assert collect.collect_all(config, db).category_scans == 1
-    second = collect.collect_all(config, db)
+def test_not_learned_again_before_the_refresh_then_learned_again(config, db, fake_lelang):
+    start = clock.now()
+    with clock.use(start):
+        assert collect.collect_all(config, db).category_scans == 1
+    with clock.use(start + timedelta(hours=23)):     # category_refresh_hours = 24 by default
+        second = collect.collect_all(config, db)
     assert second.category_scans == 0 and fake_lelang.count("kategori") == 1
     # The source files the car elsewhere now: the next scan (after the refresh) says so.
     fake_lelang.dataset.categories[CAR] = "Besi Tua"
-    time.sleep(1.2)
-    third = collect.collect_all(config, db)
+    with clock.use(start + timedelta(hours=24)):
+        third = collect.collect_all(config, db)
     assert third.category_scans == 1 and fake_lelang.count("kategori") == 2
     assert get_lot(db, CAR).category == "Besi Tua"
     assert _lots_json(config)[CAR]["category_key"] == "scrap"
@@ -71,15 +73,15 @@ def test_a_lot_under_categories_of_two_kinds_gets_none(config, db, fake_lelang):
     assert lot["category"] == "Mobil" and lot["category_key"] == "car"
 
 
-def test_a_failed_scan_keeps_what_was_learned_and_the_run_goes_on(cfg_factory, db,
-                                                                  fake_lelang):
-    config = cfg_factory(fake_lelang, source={"category_refresh_hours": 0.0003})
-    collect.collect_all(config, db)
+def test_a_failed_scan_keeps_what_was_learned_and_the_run_goes_on(config, db, fake_lelang):
+    start = clock.now()
+    with clock.use(start):
+        collect.collect_all(config, db)
     before = categories.learned(db, BIMA)
     assert before
-    time.sleep(1.2)
     fake_lelang.inject("/landing-page/kategori", Fault.error(404))
-    stats = collect.collect_all(config, db)
+    with clock.use(start + timedelta(days=1)):
+        stats = collect.collect_all(config, db)
     assert stats.ok and stats.category_scans == 1
     assert any("categories not learned" in w for w in stats.warnings)
     assert categories.learned(db, BIMA) == before
