@@ -148,11 +148,14 @@ def test_every_listing_item_parses_without_detail(name):
         assert lot.deposit_deadline is None
 
 
-def test_category_from_filter_when_detail_has_none():
+def test_category_from_the_listing_filter_first_then_the_detail():
+    """The namakategori[] filter a lot was listed under is documented; the detail's
+    namaKategoriLelang is not (its meaning is unconfirmed), so it counts only without one."""
     detail = load_sample("detail_tanah_content_lot_barang_html.json")["data"]
     assert parse(listing_item(detail["id"]), detail, category="Rumah").category == "Rumah"
     car = load_sample("detail_mobil_content_barangs.json")["data"]
-    assert parse(listing_item(car["id"]), car, category="Motor").category == "Mobil"
+    assert parse(listing_item(car["id"]), car, category="Motor").category == "Motor"
+    assert parse(listing_item(car["id"]), car).category == "Mobil"
 
 
 def test_detail_values_win_over_listing():
