@@ -21,8 +21,8 @@ def lots(app: AppContext, as_json: bool, status: str | None, office: str | None)
 
     rows = list_lots(app.read_db, office_id=office, status=status)
     if as_json:
-        phones = app.config.brand.office_phones
-        emit_json([lot.public_json(phones) for lot in rows])
+        brand_for = app.config.brand_for
+        emit_json([lot.public_json(brand_for(lot.office_id).office_phones) for lot in rows])
         return
     from rich.console import Console
     from rich.table import Table
