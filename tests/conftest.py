@@ -8,7 +8,13 @@
   ``[source]`` at *server* when given, fast retry/backoff settings) and loads it for real;
 - ``config``: ``cfg_factory(fake_lelang)``; ``db``: the database at ``tmp_path/data/promo.db``
   (the same file ``config`` names), migrated;
-- :func:`image_bytes`: JPEG/PNG/WebP/GIF/TIFF bytes drawn with Pillow (not blank).
+- :func:`image_bytes`: JPEG/PNG/WebP/GIF/TIFF bytes drawn with Pillow (not blank);
+- for the publishing tests (their project comes from ``publish_project.make_project``):
+  ``fake``: the fake Telegram Bot API and Graph API on 127.0.0.1 (``tests/fake_platforms.py``);
+  ``static``: an HTTP server over that project's ``output_dir`` (Instagram's ``public_base_url``);
+  ``tokens``: the channels' tokens in the environment (``pytestmark =
+  pytest.mark.usefixtures("tokens")`` where every test needs them); ``t``: a
+  :class:`~publish_project.Sleeper` whose time is also ``fake``'s clock.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_platforms import FakePlatforms, StaticServer
 from PIL import Image, ImageDraw
+from publish_project import Sleeper, set_tokens
 
 from promo_pipeline import config as config_mod
 from promo_pipeline import database
@@ -266,3 +274,36 @@ def db(tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture
 def image_factory() -> Callable[..., bytes]:
     return image_bytes
+
+
+# --- the fake platforms (publishing tests) -------------------------------------------------------
+
+
+@pytest.fixture
+def fake() -> Iterator[FakePlatforms]:
+    server = FakePlatforms().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def static(tmp_path: Path) -> Iterator[StaticServer]:
+    """Serves ``tmp_path/proj/data/out``, the output folder of ``make_project``'s project."""
+    out = tmp_path / "proj" / "data" / "out"
+    out.mkdir(parents=True)
+    server = StaticServer(out).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    set_tokens(monkeypatch)
+
+
+@pytest.fixture
+def t(fake: FakePlatforms) -> Sleeper:
+    """Injected time for the outbox, shared with the fake platforms."""
+    sleeper = Sleeper()
+    fake.clock = sleeper.seconds
+    return sleeper

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from fake_platforms import FakePlatforms, add_lot, add_post
-from publish_project import Sleeper, make_project, set_tokens, with_publish
+from fake_platforms import add_lot, add_post
+from publish_project import Sleeper, make_project, with_publish
 
 from promo_pipeline.publish.outbox import publish
 from promo_pipeline.publish.resolve import resolve_unconfirmed
@@ -18,16 +18,7 @@ CODE_2 = {"error": {"message": "An unexpected error has occurred. Please retry y
                     "is_transient": True}}
 
 
-@pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def tokens(monkeypatch):
-    set_tokens(monkeypatch)
+pytestmark = pytest.mark.usefixtures("tokens")
 
 
 def run(p, t: Sleeper, **kw):

@@ -11,8 +11,8 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from fake_platforms import INSTAGRAM_LOGIN_TOKEN, FakePlatforms, StaticServer, add_lot, add_post
-from publish_project import Sleeper, make_project, set_tokens, with_publish
+from fake_platforms import INSTAGRAM_LOGIN_TOKEN, FakePlatforms, add_lot, add_post
+from publish_project import Sleeper, make_project, with_publish
 
 from promo_pipeline.publish.channels.instagram import InstagramSettings
 from promo_pipeline.publish.outbox import publish
@@ -24,32 +24,7 @@ def limit_error(code: int, sub: int, message: str = "x") -> tuple:
                                      "code": code, "error_subcode": sub}})
 
 
-@pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def static(tmp_path):
-    out = tmp_path / "proj" / "data" / "out"
-    out.mkdir(parents=True)
-    server = StaticServer(out).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def tokens(monkeypatch):
-    set_tokens(monkeypatch)
-
-
-@pytest.fixture
-def t(fake):
-    sleeper = Sleeper()
-    fake.clock = sleeper.seconds
-    return sleeper
+pytestmark = pytest.mark.usefixtures("tokens")
 
 
 def ig(tmp_path, fake, static, **kw):

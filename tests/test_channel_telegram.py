@@ -10,24 +10,14 @@ import hashlib
 import json
 
 import pytest
-from fake_platforms import TELEGRAM_TOKEN, FakePlatforms, add_lot, add_post, make_jpeg
-from publish_project import Sleeper, long_caption, make_project, set_tokens, with_publish
+from fake_platforms import TELEGRAM_TOKEN, add_lot, add_post, make_jpeg
+from publish_project import Sleeper, long_caption, make_project, with_publish
 
 from promo_pipeline.publish.channels.telegram import TelegramSettings
 from promo_pipeline.publish.outbox import publish
 from promo_pipeline.publish.resolve import resolve_unconfirmed
 
-
-@pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def tokens(monkeypatch):
-    set_tokens(monkeypatch)
+pytestmark = pytest.mark.usefixtures("tokens")
 
 
 def test_single_photo(tmp_path, fake):

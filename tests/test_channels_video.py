@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from fake_graph import REEL_ERROR
 from fake_media import make_mp4
-from fake_platforms import FakePlatforms, StaticServer, add_lot, add_post, make_jpeg
-from publish_project import Sleeper, make_project, set_tokens, with_publish
+from fake_platforms import add_lot, add_post, make_jpeg
+from publish_project import Sleeper, make_project, with_publish
 
 from promo_pipeline.publish.channels.base import VideoFacts
 from promo_pipeline.publish.channels.facebook import REEL
@@ -57,32 +57,7 @@ def clips(tmp_path_factory):
     return made
 
 
-@pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def static(tmp_path):
-    out = tmp_path / "proj" / "data" / "out"
-    out.mkdir(parents=True)
-    server = StaticServer(out).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def tokens(monkeypatch):
-    set_tokens(monkeypatch)
-
-
-@pytest.fixture
-def t(fake):
-    sleeper = Sleeper()
-    fake.clock = sleeper.seconds
-    return sleeper
+pytestmark = pytest.mark.usefixtures("tokens")
 
 
 def project(tmp_path, fake, channels, static=None):

@@ -10,21 +10,11 @@ from __future__ import annotations
 
 import pytest
 from fake_platforms import FakePlatforms, StaticServer, add_lot, add_post
-from publish_project import Sleeper, make_project, set_tokens
+from publish_project import Sleeper, make_project
 
 from promo_pipeline.publish.outbox import publish
 
-
-@pytest.fixture(autouse=True)
-def tokens(monkeypatch):
-    set_tokens(monkeypatch)
-
-
-@pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
+pytestmark = pytest.mark.usefixtures("tokens")
 
 
 def meta_error(code: int, *, transient: bool = False) -> dict:

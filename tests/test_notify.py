@@ -55,13 +55,6 @@ def smtp():
     controller.stop()
 
 
-@pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
 def env(monkeypatch):
     monkeypatch.setenv("PROMO_TELEGRAM_TOKEN", TELEGRAM_TOKEN)

@@ -12,36 +12,19 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fake_platforms import FakePlatforms, add_lot, add_post, env_with_tokens, promo
-from publish_project import Sleeper, make_project, set_tokens, with_publish
+from fake_platforms import add_lot, add_post, env_with_tokens, promo
+from publish_project import Sleeper, make_project, with_publish
 
 from promo_pipeline import store
 from promo_pipeline.publish.enqueue import enqueue_approved, idem_key
 from promo_pipeline.publish.outbox import publish
 from promo_pipeline.publish.settle import post_outcome
 
-
-@pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def tokens(monkeypatch):
-    set_tokens(monkeypatch)
-
-
-def make(tmp_path, channels, fake=None, **kw):
-    return make_project(tmp_path, channels, fake, **kw)
-
-
 # --- export ---------------------------------------------------------------------------------------
 
 
 def test_export_writes_one_complete_folder_once(tmp_path, tokens):
-    p = make(tmp_path, ["export"])
+    p = make_project(tmp_path, ["export"])
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1", images=2)
 
@@ -75,7 +58,7 @@ def test_export_writes_one_complete_folder_once(tmp_path, tokens):
 
 def test_export_of_an_already_exported_post_is_not_rewritten(tmp_path, tokens):
     """A folder of that name under any date means the post went out: reuse it, write nothing."""
-    p = make(tmp_path, ["export"])
+    p = make_project(tmp_path, ["export"])
     add_lot(p.db, "lot-1")
     add_post(p.db, p.cfg, "lot-1")
     old = p.cfg.output_dir / "outbox" / "2020-01-01" / "off-bima-lot-1-v1"
@@ -90,7 +73,7 @@ def test_export_of_an_already_exported_post_is_not_rewritten(tmp_path, tokens):
 
 def test_export_crash_after_claim_is_reconciled_on_disk(tmp_path, tokens):
     """Export results are local: a delivery interrupted mid-write is checked, not left unsure."""
-    p = make(tmp_path, ["export"])
+    p = make_project(tmp_path, ["export"])
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     crashed = promo(p, "publish", "--now", env=env_with_tokens(PROMO_CRASH_AT=
@@ -108,7 +91,7 @@ def test_export_crash_after_claim_is_reconciled_on_disk(tmp_path, tokens):
 
 
 def test_export_crash_after_write_finds_the_folder(tmp_path, tokens):
-    p = make(tmp_path, ["export"])
+    p = make_project(tmp_path, ["export"])
     add_lot(p.db, "lot-1")
     add_post(p.db, p.cfg, "lot-1")
     crashed = promo(p, "publish", "--now", env=env_with_tokens(PROMO_CRASH_AT=
@@ -125,7 +108,7 @@ def test_export_crash_after_write_finds_the_folder(tmp_path, tokens):
 
 
 def test_enqueue_is_idempotent_and_keys_are_unique(tmp_path, tokens, fake):
-    p = make(tmp_path, ["export", "telegram"], fake)
+    p = make_project(tmp_path, ["export", "telegram"], fake)
     add_lot(p.db, "lot-1")
     add_lot(p.db, "lot-2")
     a = add_post(p.db, p.cfg, "lot-1")
@@ -148,7 +131,7 @@ def test_enqueue_is_idempotent_and_keys_are_unique(tmp_path, tokens, fake):
 
 
 def test_caption_edited_after_approval_is_what_goes_out(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake)
+    p = make_project(tmp_path, ["telegram"], fake)
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     enqueue_approved(p.db, p.cfg)
@@ -173,7 +156,7 @@ def test_post_outcome_rules():
 
 
 def test_every_approved_post_goes_out_once_across_channels(tmp_path, tokens, fake):
-    p = make(tmp_path, ["export", "telegram", "facebook"], fake)
+    p = make_project(tmp_path, ["export", "telegram", "facebook"], fake)
     for i in range(3):
         add_lot(p.db, f"lot-{i}")
         add_post(p.db, p.cfg, f"lot-{i}", images=1 + i)
@@ -203,7 +186,7 @@ def test_slots_gate_new_posts_but_not_now(tmp_path, tokens, fake):
     from zoneinfo import ZoneInfo
 
     wita = ZoneInfo("Asia/Makassar")
-    p = make(tmp_path, ["telegram"], fake, slots=["09:00", "15:00"])
+    p = make_project(tmp_path, ["telegram"], fake, slots=["09:00", "15:00"])
     t = Sleeper(datetime(2026, 3, 10, 8, 0, tzinfo=wita).astimezone(UTC))
     add_lot(p.db, "lot-1", now=t.now)
     add_post(p.db, p.cfg, "lot-1")
@@ -231,7 +214,7 @@ def test_a_missed_slot_is_served_once_when_the_machine_wakes(tmp_path, tokens, f
     from zoneinfo import ZoneInfo
 
     wita = ZoneInfo("Asia/Makassar")
-    p = make(tmp_path, ["telegram"], fake, slots=["09:00"])
+    p = make_project(tmp_path, ["telegram"], fake, slots=["09:00"])
     t = Sleeper(datetime(2026, 3, 10, 8, 0, tzinfo=wita).astimezone(UTC))
     add_lot(p.db, "lot-1", now=t.now)
     add_post(p.db, p.cfg, "lot-1")
@@ -245,7 +228,7 @@ def test_a_missed_slot_is_served_once_when_the_machine_wakes(tmp_path, tokens, f
 
 
 def test_nothing_is_published_after_the_auction_ended(tmp_path, tokens, fake):
-    p = make(tmp_path, ["export", "telegram"], fake)
+    p = make_project(tmp_path, ["export", "telegram"], fake)
     add_lot(p.db, "lot-ended", ends_in=timedelta(hours=-1))
     ended = add_post(p.db, p.cfg, "lot-ended")
     add_lot(p.db, "lot-ok")
@@ -260,7 +243,7 @@ def test_nothing_is_published_after_the_auction_ended(tmp_path, tokens, fake):
 
 def test_auction_ending_while_queued_cancels_the_delivery(tmp_path, tokens, fake):
     """The end is checked again right before each claim, with the clock of that moment."""
-    p = make(tmp_path, ["telegram"], fake)
+    p = make_project(tmp_path, ["telegram"], fake)
     t = Sleeper()
     add_lot(p.db, "lot-1", ends_in=timedelta(seconds=30), now=t.now)
     post_id = add_post(p.db, p.cfg, "lot-1")

@@ -14,7 +14,7 @@ from fake_platforms import (
     env_with_tokens,
     promo,
 )
-from publish_project import make_project, set_tokens, with_publish
+from publish_project import make_project, with_publish
 
 from promo_pipeline.publish.channels.facebook import FacebookSettings
 from promo_pipeline.publish.channels.instagram import InstagramSettings
@@ -24,16 +24,7 @@ NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 ALL = ["export", "telegram", "facebook", "instagram"]
 
 
-@pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def tokens(monkeypatch):
-    set_tokens(monkeypatch)
+pytestmark = pytest.mark.usefixtures("tokens")
 
 
 def lines(p) -> dict[str, tuple[str, str]]:

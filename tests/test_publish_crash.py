@@ -12,27 +12,10 @@ import sys
 import time
 
 import pytest
-from fake_platforms import FakePlatforms, add_lot, add_post, env_with_tokens, promo
-from publish_project import make_project, set_tokens
+from fake_platforms import add_lot, add_post, env_with_tokens, promo
+from publish_project import make_project
 
 from promo_pipeline import store
-
-
-@pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def tokens(monkeypatch):
-    set_tokens(monkeypatch)
-
-
-def make(tmp_path, channels, fake=None, **kw):
-    return make_project(tmp_path, channels, fake, **kw)
-
 
 # --- crashes and kills ---------------------------------------------------------------------------
 
@@ -40,7 +23,7 @@ def make(tmp_path, channels, fake=None, **kw):
 @pytest.mark.crash
 @pytest.mark.parametrize("point", ["after_delivery_claimed", "after_platform_accepted"])
 def test_crash_points_never_lead_to_a_second_post(tmp_path, tokens, fake, point):
-    p = make(tmp_path, ["telegram"], fake)
+    p = make_project(tmp_path, ["telegram"], fake)
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     crashed = promo(p, "publish", "--now", env=env_with_tokens(PROMO_CRASH_AT=point))
@@ -75,7 +58,7 @@ def test_sigkill_mid_call_then_rerun_posts_nothing_more(tmp_path, tokens, fake, 
     """A real `kill -9` of `promo publish` while the platform holds the request it accepted.
     Telegram cannot be asked: the rerun leaves it to a person. The Facebook Page can: the rerun
     finds the post there and records it as sent, with its id."""
-    p = make(tmp_path, [channel], fake, timeout=20)
+    p = make_project(tmp_path, [channel], fake, timeout=20)
     fake.hang_seconds = 20
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
@@ -119,7 +102,7 @@ def test_instagram_crash_is_settled_by_the_container(tmp_path, tokens, fake, poi
     out.mkdir(parents=True)
     static = StaticServer(out).start()
     try:
-        p = make(tmp_path, ["instagram"], fake, public_base_url=static.url)
+        p = make_project(tmp_path, ["instagram"], fake, public_base_url=static.url)
         add_lot(p.db, "lot-1")
         post_id = add_post(p.db, p.cfg, "lot-1")
         crashed = promo(p, "publish", "--now", env=env_with_tokens(PROMO_CRASH_AT=point))
@@ -138,7 +121,7 @@ def test_instagram_crash_is_settled_by_the_container(tmp_path, tokens, fake, poi
 
 
 def test_cli_publish_json_and_queue_deliveries(tmp_path, tokens, fake):
-    p = make(tmp_path, ["export", "telegram"], fake)
+    p = make_project(tmp_path, ["export", "telegram"], fake)
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     out = promo(p, "publish", "--now", "--json")
@@ -155,7 +138,7 @@ def test_cli_publish_json_and_queue_deliveries(tmp_path, tokens, fake):
 
 
 def test_cli_resolve_needs_a_decision(tmp_path, tokens):
-    p = make(tmp_path, ["export"])
+    p = make_project(tmp_path, ["export"])
     out = promo(p, "queue", "resolve", "1")
     assert out.returncode == 2 and "--sent" in out.stderr and "Traceback" not in out.stderr
 
@@ -163,7 +146,7 @@ def test_cli_resolve_needs_a_decision(tmp_path, tokens):
 def test_secrets_never_printed_even_in_debug_logs(tmp_path, tokens, fake):
     from fake_platforms import TELEGRAM_TOKEN
 
-    p = make(tmp_path, ["telegram"], fake)
+    p = make_project(tmp_path, ["telegram"], fake)
     add_lot(p.db, "lot-1")
     add_lot(p.db, "lot-2")
     add_post(p.db, p.cfg, "lot-1")

@@ -9,8 +9,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fake_platforms import FakePlatforms, add_lot, add_post
-from publish_project import Sleeper, make_project, set_tokens, with_publish
+from fake_platforms import add_lot, add_post
+from publish_project import Sleeper, make_project, with_publish
 
 from promo_pipeline.errors import ConfigError, NotFoundError, TransitionError
 from promo_pipeline.publish import delivery_events
@@ -18,24 +18,8 @@ from promo_pipeline.publish.outbox import publish
 from promo_pipeline.publish.resolve import resolve_post, resolve_unconfirmed
 
 
-@pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def tokens(monkeypatch):
-    set_tokens(monkeypatch)
-
-
-def make(tmp_path, channels, fake=None, **kw):
-    return make_project(tmp_path, channels, fake, **kw)
-
-
 def test_429_retry_after_is_honoured_and_sends_once(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake)
+    p = make_project(tmp_path, ["telegram"], fake)
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     fake.expect("telegram.sendPhoto", ("error", 429, {
@@ -55,7 +39,7 @@ def test_429_retry_after_is_honoured_and_sends_once(tmp_path, tokens, fake):
 
 
 def test_long_retry_after_waits_for_a_later_run(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake)
+    p = make_project(tmp_path, ["telegram"], fake)
     add_lot(p.db, "lot-1")
     add_post(p.db, p.cfg, "lot-1")
     fake.expect("telegram.sendPhoto", ("error", 429, {
@@ -80,7 +64,7 @@ def test_connection_refused_retries_with_backoff_then_fails(tmp_path, tokens):
     with socket.socket() as s:  # a port with nobody listening
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
-    p = make(tmp_path, ["telegram"])
+    p = make_project(tmp_path, ["telegram"])
     p.cfg = with_publish(p.cfg, channels=["telegram"], sections={"telegram": _tg(dead)})
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
@@ -105,7 +89,7 @@ def _tg(api_base: str):
 def test_token_error_fails_with_a_plain_reason_and_is_not_retried(tmp_path, tokens, fake,
                                                                    monkeypatch):
     monkeypatch.setenv("PROMO_TELEGRAM_TOKEN", "999:WRONG-token-value")
-    p = make(tmp_path, ["telegram"], fake)
+    p = make_project(tmp_path, ["telegram"], fake)
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     summary = publish(p.cfg, p.db, now=True, notify=False)
@@ -131,7 +115,7 @@ def test_token_error_fails_with_a_plain_reason_and_is_not_retried(tmp_path, toke
 
 
 def test_timeout_after_acceptance_is_unconfirmed_and_never_resent(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake, timeout=1.5)
+    p = make_project(tmp_path, ["telegram"], fake, timeout=1.5)
     fake.hang_seconds = 4.0
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
@@ -155,7 +139,7 @@ def test_timeout_after_acceptance_is_unconfirmed_and_never_resent(tmp_path, toke
 
 
 def test_dropped_connection_after_acceptance_is_unconfirmed(tmp_path, tokens, fake):
-    p = make(tmp_path, ["facebook"], fake)
+    p = make_project(tmp_path, ["facebook"], fake)
     add_lot(p.db, "lot-1")
     add_post(p.db, p.cfg, "lot-1")
     fake.expect("fb.photos", "drop_after_accept")
@@ -166,7 +150,7 @@ def test_dropped_connection_after_acceptance_is_unconfirmed(tmp_path, tokens, fa
 
 
 def test_resolution_errors_are_clear(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake)
+    p = make_project(tmp_path, ["telegram"], fake)
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     with pytest.raises(NotFoundError, match="#999"):
@@ -180,7 +164,7 @@ def test_resolution_errors_are_clear(tmp_path, tokens, fake):
 
 
 def test_resend_is_refused_after_the_auction_ended(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake, timeout=1.5)
+    p = make_project(tmp_path, ["telegram"], fake, timeout=1.5)
     fake.hang_seconds = 4.0
     add_lot(p.db, "lot-1", ends_in=timedelta(hours=1))
     post_id = add_post(p.db, p.cfg, "lot-1")
@@ -194,18 +178,18 @@ def test_resend_is_refused_after_the_auction_ended(tmp_path, tokens, fake):
 
 
 def test_missing_channel_settings_are_config_errors(tmp_path, tokens, monkeypatch, fake):
-    p = make(tmp_path, ["telegram"])  # no [publish.telegram] chat_id
+    p = make_project(tmp_path, ["telegram"])  # no [publish.telegram] chat_id
     with pytest.raises(ConfigError, match=r"publish\.telegram\.chat_id"):
         publish(p.cfg, p.db, now=True)
     monkeypatch.delenv("PROMO_FACEBOOK_TOKEN")
-    p2 = make(tmp_path, ["facebook"], fake)
+    p2 = make_project(tmp_path, ["facebook"], fake)
     with pytest.raises(ConfigError, match="PROMO_FACEBOOK_TOKEN"):
         publish(p2.cfg, p2.db, now=True)
     assert p2.deliveries() == []
 
 
 def test_image_file_missing_fails_before_any_call(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake)
+    p = make_project(tmp_path, ["telegram"], fake)
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     (p.cfg.output_dir / "render/lot-1/feed-0.jpg").unlink()
@@ -216,7 +200,7 @@ def test_image_file_missing_fails_before_any_call(tmp_path, tokens, fake):
 
 
 def test_image_path_outside_output_dir_is_refused(tmp_path, tokens, fake):
-    p = make(tmp_path, ["telegram"], fake)
+    p = make_project(tmp_path, ["telegram"], fake)
     add_lot(p.db, "lot-1")
     post_id = add_post(p.db, p.cfg, "lot-1")
     p.db["posts"].update(post_id, {"images": json.dumps(["../../../etc/passwd"])})

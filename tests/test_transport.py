@@ -18,13 +18,6 @@ from promo_pipeline.publish import transport
 
 
 @pytest.fixture
-def fake():
-    server = FakePlatforms().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def tls_fake():
     server = FakePlatforms(tls=True).start()
     yield server
