@@ -302,6 +302,13 @@ def photo_urls(db: Database, lot_id: str) -> list[str]:
         "select url from lot_photos where lot_id = ? order by position", [lot_id])]
 
 
+def lots_with_photos(db: Database, urls: Iterable[str]) -> list[str]:
+    """Ids of the stored lots that show any of these photo URLs."""
+    return [r[0] for r in db.execute(
+        "select distinct lot_id from lot_photos where url in (select value from json_each(?)) "
+        "order by lot_id", [json.dumps(list(urls))])]
+
+
 # --- writing -------------------------------------------------------------------------------------
 
 

@@ -194,6 +194,13 @@ def usable_paths(db: Database, media_dir: Path, urls: Sequence[str]) -> list[Pat
     return [p for p in paths if p.is_file()]
 
 
+def urls_at(db: Database, path: str) -> list[str]:
+    """The source URLs whose cached file is *path* (relative to ``media_dir``; files are
+    content-addressed, so one file may serve several URLs)."""
+    return [r[0] for r in db.execute("select url from photos where path = ? order by url",
+                                     [path])]
+
+
 def count_ok(db: Database) -> int:
     """How many photos are cached and valid."""
     return int(db.execute("select count(*) from photos where status = 'ok'").fetchone()[0])

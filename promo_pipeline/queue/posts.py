@@ -317,6 +317,19 @@ def posts_of_lots(db: Database, lot_ids: Iterable[str], *,
     return found
 
 
+def posts_with_images(db: Database, rels: Iterable[str]) -> list[Post]:
+    """The posts whose images include any of *rels* (paths as stored: relative to
+    ``storage.output_dir``), newest first; what a file served by the review page belongs to."""
+    wanted = list(dict.fromkeys(rels))
+    if not wanted:
+        return []
+    # CASE keeps json_each off a row whose images text is broken (it would fail the query).
+    return [_post(r) for r in db.query(
+        "select * from posts where case when json_valid(images) then exists (select 1 from "
+        "json_each(posts.images) where json_each.value in (select value from json_each(?))) "
+        "else 0 end order by id desc", [json.dumps(wanted)])]
+
+
 def digests_with_prefix(db: Database, key_prefix: str) -> list[Post]:
     """Digest posts whose dedupe key starts with *key_prefix*, highest version first."""
     return [_post(r) for r in db.query(

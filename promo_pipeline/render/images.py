@@ -10,6 +10,7 @@ still exists never needs drawing again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -78,4 +79,15 @@ def images_of_lot(db: Database, lot_id: str) -> list[ImageRecord]:
     """Every recorded image of a lot (or digest id), oldest first."""
     rows = db.execute("select id, lot_id, format, slide, path, template from images "
                       "where lot_id = ? order by created_at, format, slide", [lot_id]).fetchall()
+    return [ImageRecord(*r) for r in rows]
+
+
+def images_at(db: Database, paths: Iterable[str]) -> list[ImageRecord]:
+    """The recorded images stored at any of *paths* (relative to ``storage.output_dir``)."""
+    wanted = list(dict.fromkeys(paths))
+    if not wanted:
+        return []
+    rows = db.execute("select id, lot_id, format, slide, path, template from images where path "
+                      "in (select value from json_each(?)) order by created_at",
+                      [json.dumps(wanted)]).fetchall()
     return [ImageRecord(*r) for r in rows]
