@@ -41,7 +41,19 @@ ROLES = {"reviewer": "peninjau", "admin": "admin"}
 #: What a post_events row records, when it is not a status change.
 EVENT_ACTIONS = {"edit": "keterangan diubah", "images": "gambar diganti",
                  "transition": "diubah", "create": "dibuat",
-                 "refused": "ditolak: di luar kantor akun"}
+                 "refused": "ditolak: di luar kantor akun",
+                 "restore": "data pribadi dipulihkan"}
+#: Personal data the title reading removes (:mod:`promo_pipeline.titles`), as staff read each
+#: kind, and why it was removed (the review page shows both beside the removed text).
+REDACTION_KINDS = {"phone": "nomor telepon", "nik": "NIK", "email": "alamat surel",
+                   "person_name": "nama orang"}
+REDACTION_WHY = {
+    "phone": "nomor pribadi (mis. nomor kartu SIM ponsel sitaan), bukan kontak kantor",
+    "nik": "deret 16 angka seperti NIK: data kependudukan",
+    "email": "alamat surel pribadi",
+    "person_name": "nama orang perseorangan sesudah \u201ca.n.\u201d/\u201catas nama\u201d "
+                   "(pemilik atau debitur; UU 27/2022 Pelindungan Data Pribadi)",
+}
 #: The lot facts a post is made from, as the change list names them.
 FACT_LABELS = {
     "title": "Judul",
@@ -93,6 +105,14 @@ def role(name: str | None) -> str:
 
 def event_action(action: str | None) -> str:
     return _word(EVENT_ACTIONS, action or "transition")
+
+
+def redaction_kind(kind: str | None) -> str:
+    return _word(REDACTION_KINDS, kind)
+
+
+def redaction_why(kind: str | None) -> str:
+    return REDACTION_WHY.get(kind or "", "data pribadi")
 
 
 def lint_level(level: str | None) -> str:

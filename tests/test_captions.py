@@ -507,3 +507,6 @@ def test_a_removed_text_typed_back_blocks_approval_unless_restored() -> None:
                      restored=restored)
     assert [f["message"] for f in again if f["code"] == "personal_redacted"] == \
         [f["message"] for f in blocked if "0821" in f["message"]]
+    # Restored is not forgotten: still flagged as personal data, as a warning.
+    assert [(f["level"], "BUDI SANTOSO" in f["message"]) for f in again
+            if f["code"] == "personal_restored"] == [("warn", True)]

@@ -128,7 +128,7 @@ GET_ROUTES = ["/", "/queue", "/posts/1", "/history", "/users", "/posts/1/downloa
               "/media/out/x/feed.jpg", "/thumb/out/x/feed.jpg"]
 POST_ROUTES = ["/posts/1/approve", "/posts/1/reject", "/posts/1/caption", "/posts/1/template",
                "/posts/1/deliveries/1/resolve", "/users", "/users/ani/remove",
-               "/users/ani/update", "/logout"]
+               "/users/ani/update", "/logout", "/posts/1/restore"]
 
 
 @pytest.mark.parametrize("path", GET_ROUTES)

@@ -450,3 +450,70 @@ def test_captions_expand_and_a_save_is_confirmed_where_the_reviewer_looks(site, 
     assert "disimpan" in note.inner_text()
     b = note.bounding_box()
     assert b is not None and 0 <= b["y"] <= DESKTOP["height"], b
+
+
+def test_removed_personal_data_is_shown_and_restored_only_on_purpose(site, browser, shots):
+    """Issue 10: the post page says what was removed from the title as personal data and why;
+    'Pulihkan' needs a reason and a ticked confirmation, is recorded under the signed-in
+    account, and only then may the reviewer write the name into a caption (still warned)."""
+    base, cfg = site["base"], site["cfg"]
+    db = database.connect(cfg.database_path)
+    title = ("1 (satu) unit Sepeda Motor Honda Beat tahun 2018, Nomor Polisi EA 4321 AB, "
+             "STNK a.n. YOHANES LATUHARHARY di Kota Bima")
+    pid = add_post(db, cfg, make_lot(9, title=title, category=None))
+    db.conn.close()
+    errors: list[str] = []
+    page = browser.new_page(viewport=DESKTOP)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, base)
+    page.goto(f"{base}/posts/{pid}")
+    section = page.locator("#data-pribadi")
+    assert section.is_visible()                      # not hidden behind "Data lot lainnya"
+    text = section.inner_text()
+    assert "YOHANES LATUHARHARY" in text and "Nama orang" in text and "UU 27/2022" in text
+    assert "YOHANES" not in page.locator("#caption-instagram").input_value().upper()
+    page.screenshot(path=str(shots / "post-personal-data.png"), full_page=True)
+
+    # Typed back into a caption, the name blocks approval.
+    ig = page.locator("#caption-instagram")
+    typed = ig.input_value() + "\nSTNK a.n. Yohanes Latuharhary"
+    ig.fill(typed)
+    page.locator("#kanal-instagram button:has-text('Simpan')").click()
+    page.wait_for_url(f"{base}/posts/{pid}#kanal-instagram")
+    assert page.locator("#kanal-instagram .lint-block").count() >= 1
+    assert page.locator("#approve").is_disabled()
+
+    # Opening the form and pressing the button without a reason or the box sends nothing.
+    page.click("#data-pribadi summary:has-text('Pulihkan')")
+    form = page.locator("#data-pribadi form.restore-form")
+    form.locator("button:has-text('Pulihkan')").click()
+    page.fill("#data-pribadi input[name=reason]", "Pemilik meminta namanya dicantumkan")
+    form.locator("button:has-text('Pulihkan')").click()   # box not ticked: still nothing
+    assert page.url == f"{base}/posts/{pid}#kanal-instagram"
+    res = CliRunner().invoke(cli, ["--config", str(site["config"]), "queue", "history",
+                                   "--post", str(pid), "--json"])
+    assert "restore" not in {e["action"] for e in json.loads(res.output)}
+
+    page.check("#data-pribadi input[name=confirm]")
+    form.locator("button:has-text('Pulihkan')").click()
+    page.wait_for_url(f"{base}/posts/{pid}#data-pribadi")
+    assert "dipulihkan" in page.locator(".flash-success").inner_text()
+    assert "oleh ani" in page.locator("#data-pribadi .restored-note").inner_text()
+    assert page.locator("#data-pribadi form.restore-form").count() == 0
+    res = CliRunner().invoke(cli, ["--config", str(site["config"]), "queue", "history",
+                                   "--post", str(pid), "--json"])
+    last = json.loads(res.output)[0]
+    assert (last["actor"], last["action"], last["detail"]["text"]) == (
+        "ani", "restore", "YOHANES LATUHARHARY")
+    assert "Pemilik meminta namanya dicantumkan" in last["reason"]
+    # The name in the caption is now a warning, not a block: the post can be approved.
+    assert page.locator("#kanal-instagram .lint-block").count() == 0
+    warning = page.locator("#kanal-instagram .lint-warn:has-text('dipulihkan peninjau')")
+    assert warning.count() == 1 and "YOHANES LATUHARHARY" in warning.inner_text()
+    assert not page.locator("#approve").is_disabled()
+    page.click("#approve")
+    page.wait_for_load_state()
+    post = queue_json(site["config"])[pid]
+    assert (post["status"], post["approved_by"]) == ("approved", "ani")
+    assert "Yohanes Latuharhary" in post["captions"]["instagram"]
+    assert not errors, errors

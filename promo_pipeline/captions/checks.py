@@ -7,7 +7,7 @@ A caption (generated or edited) is checked against the stored lot(s):
   differs from the stored lot; personal data that the title reading removed
   (:mod:`promo_pipeline.titles`) is in the caption (``personal_redacted``, e.g. typed back in an
   edit) or in the text an image draws (``personal_image``, channel ``""``) — unless a reviewer
-  restored that item by the audited action (*restored*);
+  restored that item by the audited action (*restored*): then a warning (``personal_restored``);
 - ``warn`` findings: personal data (:mod:`.personal`), wording DJKN names as a fraud marker, no
   anti-fraud line, a date and time that matches none of the lot's times, over the channel's
   length or hashtag limit.
@@ -35,6 +35,7 @@ from promo_pipeline.captions.lengths import count_hashtags, count_mentions, limi
 from promo_pipeline.captions.mentions import datetimes, figures, fold, links, norm_url
 from promo_pipeline.captions.wording import FRAUD_MARKERS, Folded, has_antifraud_line
 from promo_pipeline.lots import Lot
+from promo_pipeline.present import redaction_kind
 from promo_pipeline.publish import channels as registry
 from promo_pipeline.titles import Redaction, leaks, read_title
 
@@ -226,10 +227,6 @@ def _check_personal(c: Context) -> None:
         c.add(WARN, code, message(hit.text))
 
 
-_KIND_WORDS = {"phone": "nomor telepon", "nik": "NIK", "email": "alamat surel",
-               "person_name": "nama orang"}
-
-
 def lot_redactions(lot: Lot, brand: Any) -> tuple[Redaction, ...]:
     """What the title reading of *lot* removed as personal data."""
     phones = tuple(getattr(brand, "office_phones", ()) or ())
@@ -240,9 +237,14 @@ def _check_redacted(c: Context) -> None:
     """Personal data removed from the title must not come back (an edit, a template)."""
     for lot in c.lots:
         for r in leaks(c.text, lot_redactions(lot, c.brand)):
-            if r not in c.restored:
+            if r in c.restored:
+                c.add(WARN, "personal_restored",
+                      f"\u201c{r.text}\u201d ({redaction_kind(r.kind)}) adalah data pribadi "
+                      "yang dipulihkan peninjau untuk unggahan ini: pastikan memang boleh "
+                      "dipublikasikan.")
+            else:
                 c.add(BLOCK, "personal_redacted",
-                      f"\u201c{r.text}\u201d ({_KIND_WORDS.get(r.kind, r.kind)}) dihapus dari "
+                      f"\u201c{r.text}\u201d ({redaction_kind(r.kind)}) dihapus dari "
                       "judul sebagai data pribadi tetapi ada di keterangan: hapus.")
 
 
@@ -262,7 +264,7 @@ def image_findings(lots: Sequence[Lot], brand: Any,
         for r in leaks("\n".join(image_texts(lot, brand)), removed):
             if r not in allowed:
                 out.append(finding("", BLOCK, "personal_image",
-                                   f"\u201c{r.text}\u201d ({_KIND_WORDS.get(r.kind, r.kind)}) "
+                                   f"\u201c{r.text}\u201d ({redaction_kind(r.kind)}) "
                                    f"tampil di gambar lot {lot.id}: data pribadi."))
     return out
 

@@ -1,5 +1,5 @@
 """``promo queue``: the review queue from the terminal (list, show, approve, reject, edit,
-history)."""
+restore, history)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,7 @@ def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
 
     from promo_pipeline import present
     from promo_pipeline import queue as q
+    from promo_pipeline.lots import get_lots
     from promo_pipeline.publish import channels as registry
 
     post = q.get_post(app.read_db, post_id)
@@ -115,6 +116,13 @@ def queue_show(app: AppContext, post_id: int, as_json: bool) -> None:
                 f"/{format_decimal(limit.max_length, locale='id')}") if limit else ""
         echo(f"\n── {channel} ({size}) " + "─" * 20)
         echo(text)
+    removed = q.removed_items(app.read_db, app.config, post, get_lots(app.read_db, post.lot_ids))
+    if removed:
+        echo("\nData pribadi yang dihapus (tidak dimuat di gambar maupun keterangan):")
+        for r in removed:
+            done = (f" — dipulihkan oleh {r.restored.actor} pada {r.restored.at}"
+                    if r.restored else "")
+            echo(f"  - {present.redaction_kind(r.kind)}: {r.text}{done}")
     echo("\nPemeriksaan:")
     if not post.lint:
         echo("  semua aman")
@@ -222,6 +230,32 @@ def queue_edit(app: AppContext, post_id: int, channel: str, caption_file: Any,
         click.echo(f"  [{present.lint_level(f.get('level'))}] {f.get('message')}")
     if not mine:
         click.echo("  Pemeriksaan: semua aman.")
+
+
+@queue_group.command("restore")
+@click.argument("post_id", type=int)
+@click.option("--text", "text", required=True,
+              help="Teks yang dihapus sebagai data pribadi, persis seperti di `promo queue show`.")
+@click.option("--reason", required=True, help="Alasan pemulihan (wajib; tercatat di riwayat).")
+@click.option("--kind", default=None,
+              type=click.Choice(["phone", "nik", "email", "person_name"]),
+              help="Jenisnya, bila teks yang sama dihapus sebagai beberapa jenis.")
+@click.option("--as", "actor", default=None, metavar="NAMA",
+              help="Akun peninjau yang tercatat (wajib; lihat `promo users list`).")
+@pass_app
+def queue_restore(app: AppContext, post_id: int, text: str, reason: str, kind: str | None,
+                  actor: str | None) -> None:
+    """Pulihkan satu teks yang dihapus sebagai data pribadi (tercatat: siapa, apa, alasannya).
+
+    Teks tidak dimasukkan sendiri ke keterangan atau gambar; sesudahnya, menuliskannya di
+    keterangan (`promo queue edit`) tidak lagi memblokir persetujuan."""
+    from promo_pipeline import queue as q
+
+    who = _acting(app, post_id, actor, "restore")
+    q.restore_redaction(app.db, app.config, post_id, text=text, kind=kind, actor=who,
+                        reason=reason)
+    click.echo(f"Data pribadi \u201c{text.strip()}\u201d unggahan #{post_id} dipulihkan oleh "
+               f"{who}; tercatat di riwayat.")
 
 
 @queue_group.command("history")

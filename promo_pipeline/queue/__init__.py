@@ -29,7 +29,8 @@ The parts, each one job:
 - :mod:`.changes` — what changed between two versions, in readable Indonesian;
 - :mod:`.create` — making posts for lots, digests and reminders (``sync_*``);
 - :mod:`.lifecycle` — posts follow their lots (expired, withdrawn, outdated);
-- :mod:`.actions` — what reviewers do (approve, reject, edit, pick images).
+- :mod:`.personal` — personal data removed from a post's lots and what reviewers restored;
+- :mod:`.actions` — what reviewers do (approve, reject, edit, pick images, restore).
 
 Making posts and reviewer actions need the caption writer (Jinja2, Babel); they load on first
 use, so reading posts (or opening the database) does not import it.
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING
 
 from promo_pipeline import lazy
 from promo_pipeline.queue.lifecycle import apply_lot_states, closed_target
+from promo_pipeline.queue.personal import RemovedItem, removed_items, restored_redactions
 from promo_pipeline.queue.posts import (
     count_by_status,
     events,
@@ -78,6 +80,7 @@ if TYPE_CHECKING:
         check_office,
         edit_caption,
         reject,
+        restore_redaction,
         reviewer,
         set_images,
         transition,
@@ -95,6 +98,7 @@ _LAZY = {
     "check_office": "promo_pipeline.queue.actions",
     "edit_caption": "promo_pipeline.queue.actions",
     "reject": "promo_pipeline.queue.actions",
+    "restore_redaction": "promo_pipeline.queue.actions",
     "reviewer": "promo_pipeline.queue.actions",
     "set_images": "promo_pipeline.queue.actions",
     "transition": "promo_pipeline.queue.actions",
@@ -133,6 +137,7 @@ __all__ = [
     "Change",
     "Post",
     "PostEvent",
+    "RemovedItem",
     "Synced",
     "apply_lot_states",
     "approve",
@@ -145,6 +150,9 @@ __all__ = [
     "get_post",
     "list_posts",
     "reject",
+    "removed_items",
+    "restore_redaction",
+    "restored_redactions",
     "reviewer",
     "set_images",
     "sync_digest_post",

@@ -1,4 +1,5 @@
-"""What reviewers do to a post: approve, reject, move, edit a caption, pick other images.
+"""What reviewers do to a post: approve, reject, move, edit a caption, pick other images,
+restore a text removed as personal data.
 
 Settings read: ``captions.channels`` and what the caption lint reads (``brand.*``,
 ``offices[].timezone``, ``source.site_base``), ``storage.output_dir``.
@@ -24,6 +25,7 @@ from promo_pipeline.lots import get_lots
 from promo_pipeline.present import post_status
 from promo_pipeline.queue import posts
 from promo_pipeline.queue.create import stored_image
+from promo_pipeline.queue.personal import RESTORE, lot_redactions, restored_redactions
 from promo_pipeline.queue.records import Post
 from promo_pipeline.queue.states import (
     APPROVED,
@@ -35,6 +37,8 @@ from promo_pipeline.queue.states import (
     check_transition,
 )
 from promo_pipeline.store import write_tx
+from promo_pipeline.titles import KINDS as REDACTION_KINDS
+from promo_pipeline.titles import Redaction
 
 
 def reviewer(actor: str | None) -> str:
@@ -136,11 +140,13 @@ def edit_caption(db: Database, cfg: Config, post_id: int, channel: str, text: st
         if not lots:
             raise NotFoundError(f"lot unggahan #{post_id} tidak ada di basis data")
         texts = dict(post.captions, **{channel: new_text})
+        restored = restored_redactions(db, post_id)
         findings = cap.lint_for(cfg, texts, lots=lots, kind=post.kind,
-                                office_id=post.office_id)
+                                office_id=post.office_id, restored=restored)
         with write_tx(db):
             current = posts.get_post(db, post_id)
-            if current.updated_at != post.updated_at or current.captions != post.captions:
+            if (current.updated_at != post.updated_at or current.captions != post.captions
+                    or restored_redactions(db, post_id) != restored):
                 continue  # changed while the lint ran: lint what is there now
             at = clock.iso()
             posts.update_content(db, post_id, at=at, captions=texts, lint=findings,
@@ -153,6 +159,74 @@ def edit_caption(db: Database, cfg: Config, post_id: int, channel: str, text: st
         return posts.get_post(db, post_id)
     raise TransitionError(f"unggahan #{post_id} sedang diubah orang lain; muat ulang halaman "
                           "lalu coba lagi")
+
+
+def restore_redaction(db: Database, cfg: Config, post_id: int, *, text: str, actor: str,
+                      reason: str, kind: str | None = None) -> Post:
+    """Restore one text the title reading removed from the post's lots as personal data: an
+    explicit, audited act (a ``restore`` event: who, when, which text, why).
+
+    *text* must be one of the removed texts (*kind* picks one when two kinds share a text); a
+    reason is required. Allowed while the post may still change (:attr:`Post.editable`);
+    published, rejected or closed posts are refused. Nothing is put back by itself: the
+    captions and images stay as they are, and from then on the lint of this post no longer
+    blocks that text when a reviewer writes it into a caption (its personal-data warning
+    stays). Restoring a text already restored changes nothing.
+    """
+    who = reviewer(actor)
+    why = " ".join((reason or "").split())
+    if not why:
+        raise UsageError("alasan pemulihan data pribadi wajib diisi")
+    wanted = " ".join((text or "").split())
+    if kind is not None and kind not in REDACTION_KINDS:
+        raise UsageError(f"jenis data pribadi tidak dikenal: {kind!r} (pilihan: "
+                         f"{', '.join(REDACTION_KINDS)})")
+    post = posts.get_post(db, post_id)
+    _check_editable(post, "data pribadi", "dipulihkan")
+    lots = get_lots(db, post.lot_ids)
+    removed = list(dict.fromkeys(r for lot in lots for r in lot_redactions(cfg, post, lot)))
+    matches = [r for r in removed if _same_text(r, wanted) and kind in (None, r.kind)]
+    if not matches:
+        listed = "; ".join(f"\u201c{r.text}\u201d" for r in removed) or "tidak ada"
+        raise NotFoundError(f"\u201c{wanted}\u201d bukan data pribadi yang dihapus dari "
+                            f"unggahan #{post_id} (yang dihapus: {listed})")
+    if len(matches) > 1:
+        raise UsageError(f"\u201c{wanted}\u201d dihapus sebagai beberapa jenis data; sebutkan "
+                         f"jenisnya ({', '.join(r.kind for r in matches)})")
+    target: Redaction = matches[0]
+    for _attempt in range(3):
+        post = posts.get_post(db, post_id)
+        _check_editable(post, "data pribadi", "dipulihkan")
+        done = restored_redactions(db, post_id)
+        if target in done:
+            return post
+        # The captions do not change, their lint does (a restored text no longer blocks);
+        # linted before the write transaction, as an edit is.
+        findings = cap.lint_for(cfg, post.captions, lots=lots, kind=post.kind,
+                                office_id=post.office_id, restored=(*done, target))
+        with write_tx(db):
+            current = posts.get_post(db, post_id)
+            if (current.updated_at != post.updated_at or current.captions != post.captions
+                    or restored_redactions(db, post_id) != done):
+                continue  # changed meanwhile: check and lint what is there now
+            at = clock.iso()
+            posts.add_event(db, post_id, actor=who, from_status=post.status,
+                            to_status=post.status, reason=f"data pribadi dipulihkan: {why}",
+                            action=RESTORE, detail={"kind": target.kind, "text": target.text},
+                            at=at)
+            posts.update_content(db, post_id, at=at, lint=findings,
+                                 blocking=cap.is_blocking(findings))
+        return posts.get_post(db, post_id)
+    raise TransitionError(f"unggahan #{post_id} sedang diubah orang lain; muat ulang halaman "
+                          "lalu coba lagi")
+
+
+def _same_text(r: Redaction, text: str) -> bool:
+    """*text* names removed item *r*: the same words in any case, or a number's same digits."""
+    if r.kind in ("phone", "nik"):
+        digits = "".join(ch for ch in text if ch.isdigit())
+        return bool(digits) and digits == "".join(ch for ch in r.text if ch.isdigit())
+    return r.text.casefold() == text.casefold()
 
 
 def _check_editable(post: Post, what: str, verb: str) -> None:

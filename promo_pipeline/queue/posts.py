@@ -258,8 +258,9 @@ def pending_created(db: Database, *, since: str, until: str | None = None) -> tu
 
 
 def events(db: Database, *, post_id: int | None = None, actor: str | None = None,
-           limit: int = 200) -> list[PostEvent]:
-    """The audit log, newest first, optionally for one post or one actor."""
+           action: str | None = None, limit: int = 200) -> list[PostEvent]:
+    """The audit log, newest first, optionally for one post, one actor or one kind of event
+    (*action*, e.g. ``restore``)."""
     where: list[str] = []
     args: list[Any] = []
     if post_id is not None:
@@ -268,6 +269,9 @@ def events(db: Database, *, post_id: int | None = None, actor: str | None = None
     if actor:
         where.append("actor = ?")
         args.append(actor)
+    if action:
+        where.append("coalesce(action, 'transition') = ?")
+        args.append(action)
     sql = ("select id, post_id, at, actor, from_status, to_status, reason, action, detail "
            "from post_events")
     if where:

@@ -90,6 +90,8 @@ class Post:
 
     @property
     def editable(self) -> bool:
+        """Whether reviewers may still change it: its captions and images, and restore a text
+        removed from it as personal data (not once published, rejected or closed)."""
         return self.status in EDITABLE
 
     # --- files and captions -------------------------------------------------------------

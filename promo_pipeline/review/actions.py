@@ -1,5 +1,6 @@
 """What a reviewer does to a post: approve, reject, edit a caption, pick another design,
-reopen, download, settle a delivery. Each calls the queue (or the publisher) and redirects back.
+restore a text removed as personal data, reopen, download, settle a delivery. Each calls the
+queue (or the publisher) and redirects back.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from flask import abort, flash, redirect, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 
 from promo_pipeline import present
 from promo_pipeline import queue as q
@@ -113,6 +114,30 @@ def edit_caption(post_id: int) -> Any:
     flash(f"Keterangan {channel_label(channel)} disimpan ✓ — pemeriksaan diulang.",
           f"saved-{channel}")
     return back(post_id, f"#kanal-{channel}")
+
+
+@bp.route("/posts/<id:post_id>/restore", methods=["POST"])
+def restore(post_id: int) -> Any:
+    """Put back one text removed as personal data: only with the confirmation box ticked and
+    a reason (:func:`promo_pipeline.queue.restore_redaction` records who, what and why)."""
+    kind = form_text("kind", MAX_NAME, "Jenis data")
+    text = form_text("text", MAX_REASON, "Teks")
+    reason = " ".join(form_text("reason", MAX_REASON, "Alasan pemulihan").split())
+    load_post(post_id)
+    if request.form.get("confirm") != "1" or not reason:
+        flash("Untuk memulihkan data pribadi, centang konfirmasi dan tuliskan alasannya. "
+              "Tidak ada yang dipulihkan.", "error")
+        return back(post_id, "#data-pribadi")
+    try:
+        q.restore_redaction(get_db(), cfg_of(), post_id, kind=kind or None, text=text,
+                            actor=user_name(), reason=reason)
+    except PromoError as exc:
+        flash(f"Tidak dapat dipulihkan: {exc}", "error")
+        return back(post_id, "#data-pribadi")
+    flash(f"\u201c{text}\u201d dipulihkan untuk unggahan ini dan tercatat di riwayat. Teks itu "
+          "tidak dimasukkan sendiri: tulis di keterangan bila memang perlu (pemeriksaan tetap "
+          "memberi peringatan data pribadi).", "success")
+    return back(post_id, "#data-pribadi")
 
 
 @bp.route("/posts/<id:post_id>/template", methods=["POST"])

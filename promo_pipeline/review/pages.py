@@ -18,6 +18,7 @@ from promo_pipeline.errors import PromoError
 from promo_pipeline.lots import Lot, get_lots
 from promo_pipeline.outcomes import relisted_from
 from promo_pipeline.publish import channels as registry
+from promo_pipeline.queue.personal import lot_reading
 from promo_pipeline.review import view
 from promo_pipeline.review.app import cfg_of, get_db
 from promo_pipeline.review.blueprint import (
@@ -88,6 +89,20 @@ def _facts(lot: Lot) -> dict[str, Any]:
         "seller": seller,
         "link": _lot_link(lot.url),
     }
+
+
+def _add_removed(facts: list[dict[str, Any]], post: q.Post) -> None:
+    """Per lot: the headline and cleaned title its post shows, and each text removed from it
+    as personal data, with what it is, why, and who restored it (``_personal.html``)."""
+    cfg = cfg_of()
+    removed = q.removed_items(get_db(), cfg, post, [f["lot"] for f in facts])
+    for f in facts:
+        lot = f["lot"]
+        f["reading"] = lot_reading(cfg, post, lot)
+        f["removed"] = [{"kind": r.kind, "text": r.text,
+                         "label": present.redaction_kind(r.kind),
+                         "why": present.redaction_why(r.kind), "restored": r.restored}
+                        for r in removed if r.lot_id == lot.id]
 
 
 def _media_entries(post: q.Post) -> list[dict[str, Any]]:
@@ -173,6 +188,7 @@ def post(post_id: int) -> Any:
         f["relisted_from"] = relisted_from(db, f["lot"].id)  # "dilelang ulang": the older lot
         f["rows"] = view.fact_rows(cfg, p, f["lot"])
         f["link_row"] = view.link_row(p, f["lot"], f["link"])
+    _add_removed(facts, p)
     media = _media_entries(p)
     shown_arg = request.args.get("gambar", "1")
     shown = int(shown_arg) - 1 if re.fullmatch(r"[0-9]{1,4}", shown_arg) else 0
