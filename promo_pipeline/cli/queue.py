@@ -10,6 +10,7 @@ import click
 from promo_pipeline import present
 from promo_pipeline.cli.app import AppContext, StatusWord, emit_json, pass_app
 from promo_pipeline.cli.app import cli as root
+from promo_pipeline.titles import KINDS as REDACTION_KINDS
 
 
 def _post_deadline(app: AppContext, post: Any) -> str:
@@ -235,10 +236,11 @@ def queue_edit(app: AppContext, post_id: int, channel: str, caption_file: Any,
 @queue_group.command("restore")
 @click.argument("post_id", type=int)
 @click.option("--text", "text", required=True,
-              help="Teks yang dihapus sebagai data pribadi, persis seperti di `promo queue show`.")
+              help="Teks yang dihapus sebagai data pribadi, seperti di `promo queue show` "
+                   "(huruf besar/kecil tidak dibedakan).")
 @click.option("--reason", required=True, help="Alasan pemulihan (wajib; tercatat di riwayat).")
 @click.option("--kind", default=None,
-              type=click.Choice(["phone", "nik", "email", "person_name"]),
+              type=click.Choice(REDACTION_KINDS),
               help="Jenisnya, bila teks yang sama dihapus sebagai beberapa jenis.")
 @click.option("--as", "actor", default=None, metavar="NAMA",
               help="Akun peninjau yang tercatat (wajib; lihat `promo users list`).")
