@@ -1,7 +1,9 @@
 """Safe file writes: temp file in the same folder, fsync, atomic rename, fsync of the folder.
 
 A half-written file never has its final name, and a crash leaves at most a ``*.tmp`` that
-:func:`sweep_temp` removes on the next run.
+:func:`sweep_temp` removes on the next run. A process that learns it must stop (a render worker
+whose run was killed) removes the temporary files it is still writing with
+:func:`abandon_temp_files` before it exits.
 
 Permissions fit the job: what the tool produces for people and web servers (images, previews,
 cached photos, export folders) is readable by others (:data:`PUBLIC_FILE`, :data:`PUBLIC_DIR`),
@@ -19,6 +21,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +39,37 @@ PRIVATE_FILE = 0o600
 #: How long :func:`replace_file` waits in all for a held target on Windows (seconds).
 REPLACE_WAIT = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 
+# Temporary files this process is writing right now, for abandon_temp_files().
+_in_flight: set[str] = set()
+_in_flight_lock = threading.Lock()
+
+
+def track_temp(path: str | Path) -> None:
+    """Note that this process is writing the temporary file *path* (see :func:`untrack_temp`)."""
+    with _in_flight_lock:
+        _in_flight.add(str(path))
+
+
+def untrack_temp(path: str | Path) -> None:
+    with _in_flight_lock:
+        _in_flight.discard(str(path))
+
+
+def abandon_temp_files() -> int:
+    """Remove every temporary file this process is writing; for a process about to exit.
+
+    The registry's lock is kept, so no thread of this process can start another temporary file
+    afterwards (it would wait for a lock that is never released): call :func:`os._exit` next.
+    Returns how many files were removed.
+    """
+    _in_flight_lock.acquire()
+    count = 0
+    for path in list(_in_flight):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+            count += 1
+    return count
+
 
 def atomic_write_bytes(target: str | Path, data: bytes, *, crash_point: str | None = None,
                        private: bool = False) -> Path:
@@ -43,7 +77,10 @@ def atomic_write_bytes(target: str | Path, data: bytes, *, crash_point: str | No
     others (:data:`PUBLIC_FILE`) unless *private* (:data:`PRIVATE_FILE`)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TMP_SUFFIX)
+    with _in_flight_lock:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                   suffix=TMP_SUFFIX)
+        _in_flight.add(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -57,6 +94,8 @@ def atomic_write_bytes(target: str | Path, data: bytes, *, crash_point: str | No
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        untrack_temp(tmp)
     fsync_dir(target.parent)
     return target
 
@@ -121,16 +160,25 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sweep_temp(folder: str | Path) -> int:
-    """Remove leftover ``*.tmp`` files under *folder* (from a crashed write); returns the count."""
+def sweep_temp(folder: str | Path, *, older_than: float | None = None,
+               patterns: tuple[str, ...] = (f"*{TMP_SUFFIX}",)) -> int:
+    """Remove leftover temporary files under *folder* (from a crashed write); returns the count.
+
+    *older_than* (seconds) spares files modified more recently, for a folder that another
+    process may be writing to at the same time.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         return 0
+    cutoff = time.time() - older_than if older_than is not None else None
     count = 0
-    for p in folder.rglob(f"*{TMP_SUFFIX}"):
-        with contextlib.suppress(OSError):
-            p.unlink()
-            count += 1
+    for pattern in patterns:
+        for p in folder.rglob(pattern):
+            with contextlib.suppress(OSError):
+                if cutoff is not None and p.stat().st_mtime > cutoff:
+                    continue
+                p.unlink()
+                count += 1
     return count
 
 

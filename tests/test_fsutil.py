@@ -140,6 +140,55 @@ def test_render_workers_leave_when_their_run_is_killed(tmp_path):
         run.stdout.close()
 
 
+_STUCK_WRITE = textwrap.dedent("""
+    import sys, threading, time
+    from concurrent.futures import ProcessPoolExecutor
+    from pathlib import Path
+    from promo_pipeline import fsutil
+    from promo_pipeline.render import pipeline
+
+    def stuck_write(folder):
+        # the image is written, its rename never comes: the run is killed in between
+        fsutil.replace_file = lambda *a, **k: threading.Event().wait()
+        fsutil.atomic_write_bytes(Path(folder) / "feed.jpg", b"x" * 1000)
+
+    if __name__ == "__main__":
+        folder = Path(sys.argv[1])
+        with ProcessPoolExecutor(1, mp_context=pipeline._pool_context(),
+                                 initializer=pipeline._init_worker) as pool:
+            pool.submit(stuck_write, str(folder))
+            while not list(folder.glob("*.tmp")):
+                time.sleep(0.05)
+            print("writing", flush=True)
+            time.sleep(120)
+""")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="kill -9")
+def test_a_killed_runs_worker_removes_the_file_it_was_writing(tmp_path):
+    script = tmp_path / "stuck.py"
+    script.write_text(_STUCK_WRITE)
+    images = tmp_path / "images"
+    images.mkdir()
+    run = subprocess.Popen([sys.executable, str(script), str(images)], stdout=subprocess.PIPE,
+                           text=True, cwd=tmp_path)
+    try:
+        assert run.stdout.readline().strip() == "writing"
+        (only,) = images.iterdir()
+        assert only.name.endswith(fsutil.TMP_SUFFIX)
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(10)
+        deadline = time.monotonic() + 20
+        while list(images.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert list(images.iterdir()) == []  # no temporary file left, no half image named
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait(10)
+        run.stdout.close()
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +24,7 @@ from promo_pipeline import cli as cli_mod
 from promo_pipeline import render, store
 from promo_pipeline.errors import TemplateError
 from promo_pipeline.lots import Item, Lot, save_lot
-from promo_pipeline.render import brand, designs, engine, photoset
+from promo_pipeline.render import brand, designs, engine, photoset, pipeline
 from promo_pipeline.render.plan import expand_slides, lot_values
 from promo_pipeline.render.preview import demo_photo
 
@@ -342,6 +343,22 @@ def test_crash_after_image_write_leaves_no_row_and_the_next_run_recovers(cfg, db
     assert list((cfg.output_dir / "images" / lot.id).glob("feed-*.jpg"))  # the file is there
     (feed,) = render.render_lot(cfg, db, lot, formats=["feed"])
     assert feed.path.is_file() and db["images"].count == 1
+
+
+def test_a_render_clears_stale_temporary_files_and_spares_fresh_ones(cfg, db):
+    lot = store_lot(cfg, db, make_lot())
+    folder = cfg.output_dir / "images" / lot.id
+    folder.mkdir(parents=True)
+    stale = [folder / ".feed-0.jpg.x1.tmp", folder / ".reel-0.mp4.123.part"]
+    fresh = folder / ".story-0.jpg.x2.tmp"  # the review page may be writing it right now
+    for p in [*stale, fresh]:
+        p.write_bytes(b"half")
+    old = time.time() - pipeline.STALE_TEMP_SECONDS - 60
+    for p in stale:
+        os.utime(p, (old, old))
+    render.render_lot(cfg, db, lot, formats=["feed"])
+    assert not any(p.exists() for p in stale)
+    assert fresh.exists()
 
 
 # --- text stays inside its boxes -----------------------------------------------------------------

@@ -31,6 +31,8 @@ from promo_pipeline.errors import RenderError
 
 SAMPLE_RATE = 48_000
 AAC_FRAME = 1024
+#: Suffix of a clip being encoded (renamed to its final name when complete).
+PART_SUFFIX = ".part"
 #: Bump when an encoder setting changes the output (part of every clip's name).
 ENCODER_VERSION = "2"
 
@@ -84,11 +86,13 @@ class ClipWriter:
         self.frames = 0
         self._samples = 0
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+        self._tmp = path.with_name(f".{path.name}.{os.getpid()}{PART_SUFFIX}")
+        fsutil.track_temp(self._tmp)
         try:
             self._out = av.open(str(self._tmp), "w", format="mp4",
                                 options={"movflags": "+faststart", "use_editlist": "0"})
         except (av.FFmpegError, OSError) as exc:
+            fsutil.untrack_temp(self._tmp)
             raise RenderError(f"cannot write {path}: {exc}") from exc
         v = self._out.add_stream("libx264", rate=fps)
         v.width, v.height, v.pix_fmt = width, height, "yuv420p"
@@ -155,9 +159,11 @@ class ClipWriter:
             self.abort()
             raise RenderError(f"encoding {self.path.name} failed: {exc}") from exc
         fsutil.replace_file(self._tmp, self.path)  # waits out a viewer holding it (Windows)
+        fsutil.untrack_temp(self._tmp)
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
             self._out.close()
         with contextlib.suppress(OSError):
             self._tmp.unlink()
+        fsutil.untrack_temp(self._tmp)

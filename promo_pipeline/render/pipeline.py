@@ -27,12 +27,12 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from promo_pipeline import clock, crash
+from promo_pipeline import clock, crash, fsutil
 from promo_pipeline.config import Config
 from promo_pipeline.errors import RenderError
 from promo_pipeline.fsutil import atomic_write_bytes
 from promo_pipeline.lots import Lot
-from promo_pipeline.render import brand, designs, engine, photoset, video
+from promo_pipeline.render import brand, designs, encode, engine, photoset, video
 from promo_pipeline.render.images import (
     ImageRecord,
     images_of_lot,
@@ -44,6 +44,8 @@ from promo_pipeline.render.plan import LotPlan, Planned, plan_lot
 logger = logging.getLogger(__name__)
 
 CRASH_AFTER_WRITE = "after_image_write"
+#: Temporary files older than this (seconds) belong to no running write.
+STALE_TEMP_SECONDS = 3600
 #: Lots a pool worker renders before it is replaced by a fresh one (bounds cache growth).
 WORKER_TASKS = 200
 #: Lots queued per worker at any time (the rest are planned only when a worker frees up).
@@ -160,6 +162,8 @@ def _watch_parent() -> None:
     if parent is None:  # not a worker (called in-process by a test)
         return
     parent.join()
+    # The image or clip being written now would stay behind as a temporary file.
+    fsutil.abandon_temp_files()
     os._exit(1)
 
 
@@ -199,6 +203,10 @@ def render_batch(cfg: Config, db: Database, lots: Sequence[Lot], *,
     """
     now = now or clock.now()
     batch = RenderBatch()
+    # A worker killed on its own (out of memory) leaves its temporary file; the review page may
+    # be rendering at this moment, so only files no write could still be busy with go.
+    fsutil.sweep_temp(cfg.output_dir / "images", older_than=STALE_TEMP_SECONDS,
+                      patterns=(f"*{fsutil.TMP_SUFFIX}", f"*{encode.PART_SUFFIX}"))
 
     def work() -> Iterator[LotPlan]:
         # Planned lazily, one lot at a time, so a 10,000-lot catalogue never holds every lot's
