@@ -13,8 +13,10 @@ tables                                         owner (migration set)
 ``photos``                                     :mod:`promo_pipeline.photos` (``photos``)
 ``runs``                                       :mod:`promo_pipeline.runs` (``runs``)
 ``posts``, ``post_events``                     :mod:`promo_pipeline.queue.posts` (``queue``)
-``users``, ``review_sessions``,                :mod:`promo_pipeline.accounts` (``review``)
-``login_failures``
+``users``                                      :mod:`promo_pipeline.accounts.users` (``review``,
+                                               in :mod:`promo_pipeline.accounts.schema`)
+``review_sessions``, ``login_failures``,       :mod:`promo_pipeline.accounts.logins` (the same)
+``login_known``
 ``deliveries``, ``delivery_events``,           :mod:`promo_pipeline.publish.deliveries`
 ``publish_slots``                              (``publish``)
 ``images``                                     :mod:`promo_pipeline.render.images` (``render``)

@@ -24,8 +24,9 @@ OWNERS = {
     "photos": "photos.py",
     "runs": "runs.py",
     "posts": "queue/posts.py", "post_events": "queue/posts.py",
-    "users": "accounts.py", "review_sessions": "accounts.py", "login_failures": "accounts.py",
-    "login_known": "accounts.py",
+    "users": "accounts/users.py",
+    "review_sessions": "accounts/logins.py", "login_failures": "accounts/logins.py",
+    "login_known": "accounts/logins.py",
     "deliveries": "publish/deliveries.py", "delivery_events": "publish/deliveries.py",
     "publish_slots": "publish/deliveries.py",
     "images": "render/images.py",
@@ -33,6 +34,9 @@ OWNERS = {
     "insight_samples": "insights/samples.py",
     "lot_categories": "categories.py", "category_scans": "categories.py",
 }
+#: Owners whose tables are created by a schema module they share: that module may name them too
+#: (the ``review`` migration set was applied under its names before the accounts were split).
+SCHEMA_OF = {"accounts/users.py": "accounts/schema.py", "accounts/logins.py": "accounts/schema.py"}
 #: SQL still outside its owner while the publish stage moves it (helper "publish"); an entry
 #: that is no longer needed fails the test, so this list only shrinks.
 PENDING_MOVES: set[tuple[str, str]] = set()
@@ -82,7 +86,8 @@ def test_sql_names_a_table_only_in_its_owner():
     for path in _modules():
         rel = path.relative_to(PACKAGE).as_posix()
         for table in tables_named(path):
-            if OWNERS[table] != rel:
+            owner = OWNERS[table]
+            if rel not in (owner, SCHEMA_OF.get(owner)):
                 strays.add((rel, table))
     assert strays - PENDING_MOVES == set(), "SQL outside the table's owner module"
     assert PENDING_MOVES - strays == set(), "moved: take it off PENDING_MOVES"
@@ -99,11 +104,14 @@ def test_the_scanner_sees_sql_and_table_accesses(tmp_path):
 
 
 def test_every_owner_registers_its_schema_with_the_database():
-    owners = {Path(o).with_suffix("").as_posix().replace("/", ".") for o in OWNERS.values()}
+    owners = {Path(SCHEMA_OF.get(o, o)).with_suffix("").as_posix().replace("/", ".")
+              for o in OWNERS.values()}
     registered = set()
     for migrations in database.MIGRATIONS:
-        module = next(m for m in sys.modules.values()
-                      if getattr(m, "migrations", None) is migrations)
+        # The module that defines the set, not a package that re-exports it.
+        module = next(m for m in list(sys.modules.values())
+                      if getattr(m, "migrations", None) is migrations
+                      and not hasattr(m, "__path__"))
         registered.add(module.__name__.removeprefix("promo_pipeline."))
     assert registered == owners
 
@@ -198,7 +206,7 @@ def test_the_store_imports_no_stage():
 
 
 def test_removing_the_last_admin_from_the_cli_exits_2(tmp_path, monkeypatch):
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     config = tmp_path / "config.toml"
     config.write_text('[[offices]]\nid = "x"\nname = "KPKNL Bima"\n', encoding="utf-8")
     runner = CliRunner()

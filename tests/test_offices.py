@@ -260,7 +260,7 @@ def test_an_office_without_its_token_stops_publishing_naming_its_variable(tmp_pa
 def test_promo_offices_configured_lists_brand_channels_and_reviewers(tmp_path, monkeypatch):
     from promo_pipeline import accounts
 
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     cfg = load(tmp_path, office_data(tmp_path))
     db = database.connect(cfg.database_path)
     try:

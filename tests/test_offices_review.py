@@ -27,7 +27,7 @@ PASSWORD = "kata-sandi-rahasia"
 
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch):
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     monkeypatch.delenv("PROMO_SECRET_KEY", raising=False)
 
 

@@ -132,7 +132,7 @@ def test_the_review_page_says_a_lot_is_listed_again(tmp_path, monkeypatch):
 
     from promo_pipeline import accounts
 
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     monkeypatch.delenv("PROMO_SECRET_KEY", raising=False)
     cfg = make_config(tmp_path)
     db = database.connect(cfg.database_path)

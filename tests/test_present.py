@@ -34,7 +34,7 @@ contact = "WA 0812-3456-7890"
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     monkeypatch.delenv("PROMO_SECRET_KEY", raising=False)
     path = tmp_path / "config.toml"
     path.write_text(CONFIG, encoding="utf-8")

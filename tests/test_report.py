@@ -386,7 +386,7 @@ def test_laporan_page_for_admins(project, monkeypatch):
     from promo_pipeline import accounts
 
     cfg, db = project
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     monkeypatch.delenv("PROMO_SECRET_KEY", raising=False)
     accounts.add_user(db, "ani", PASSWORD, role="admin")
     accounts.add_user(db, "budi", PASSWORD, role="reviewer")

@@ -39,7 +39,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch):
     """scrypt costs ~0.2 s a hash; these tests are about the page, not the hash's cost."""
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
@@ -1099,7 +1099,7 @@ def test_secret_key_file_is_private_and_reused(cfg, monkeypatch):
 
 
 def test_passwords_are_stored_as_scrypt_hashes(db, monkeypatch):
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "scrypt")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "scrypt")
     accounts.add_user(db, "ani", PASSWORD)
     stored = db.execute("select password_hash from users").fetchone()[0]
     assert stored.startswith("scrypt:") and PASSWORD not in stored

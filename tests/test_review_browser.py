@@ -64,7 +64,7 @@ output_dir = "data/out"
 def site(tmp_path, monkeypatch):
     """A config file, a queue of posts, and the page served by waitress in a thread."""
     monkeypatch.delenv("PROMO_SECRET_KEY", raising=False)
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
     config_path = tmp_path / "config.toml"
     config_path.write_text(CONFIG, encoding="utf-8")
     cfg = config_mod.load(config_path)

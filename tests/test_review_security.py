@@ -35,7 +35,7 @@ def _state_changing_rules(app) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch):
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture

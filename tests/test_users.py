@@ -25,7 +25,7 @@ output_dir = "data/out"
 
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch):
-    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr(accounts.users, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture
