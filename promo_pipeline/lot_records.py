@@ -1,7 +1,8 @@
 """The :class:`Lot` and :class:`Item` records and the rules about a lot.
 
 Settings read: none. Pure: no database, no I/O. :mod:`promo_pipeline.lots`, the owner of the
-tables that hold these records, re-exports them; callers import them from there.
+tables that hold these records, re-exports them (and their row form, :func:`lot_from_row` and
+:func:`lot_to_row`, defined here too); callers import them from there.
 
 A :class:`Lot` is the normalised form of one lelang.go.id auction lot: clean text, money as
 integer rupiah, times as timezone-aware datetimes (as the source gives them, +07:00), the public
@@ -22,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from promo_pipeline import clock
+
 if TYPE_CHECKING:
     from promo_pipeline.titles import TitleReading
 
@@ -30,6 +33,18 @@ LOT_ACTIVE = "active"
 LOT_WITHDRAWN = "withdrawn"
 LOT_ENDED = "ended"
 LOT_STATUSES = (LOT_ACTIVE, LOT_WITHDRAWN, LOT_ENDED)
+
+#: What :func:`promo_pipeline.lots.save_lot` found.
+LOT_NEW, LOT_CHANGED, LOT_UNCHANGED = "new", "changed", "unchanged"
+
+
+@dataclass(frozen=True)
+class CollectState:
+    """What the collector needs to decide whether a listed lot must be fetched again."""
+
+    status: str
+    listing_hash: str | None
+    detail_fetched_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -176,3 +191,31 @@ def _iso(value: datetime | None) -> str | None:
 def lot_url(site_base: str, office_id: str, lot_id: str) -> str:
     """The public lot page: ``{site}/kpknl/{unitKerjaId}/detail-auction/{lotLelangId}``."""
     return f"{site_base.rstrip('/')}/kpknl/{office_id}/detail-auction/{lot_id}"
+
+
+# --- the row form (what :mod:`promo_pipeline.lots` stores) -----------------------------------
+
+
+#: Lot fields stored as JSON text, and those stored as ISO timestamps.
+_JSON_FIELDS = ("photos", "seller", "organizer")
+_TIME_FIELDS = ("starts_at", "ends_at", "deposit_deadline")
+
+
+def lot_from_row(row: dict[str, Any], items: Iterable[str] = ()) -> Lot:
+    """Rebuild a :class:`Lot` from its ``lots`` row and the ``data`` JSON of its items."""
+    values = {k: row[k] for k in Lot.__dataclass_fields__ if k in row}
+    values.update({k: clock.parse(row[k]) for k in _TIME_FIELDS})
+    values.update({k: json.loads(row[k] or ("[]" if k == "photos" else "{}"))
+                   for k in _JSON_FIELDS})
+    values["photos"] = tuple(values["photos"])
+    values["office_name"] = row["office_name"] or ""
+    return Lot(**values, items=tuple(Item.from_dict(json.loads(d)) for d in items))
+
+
+def lot_to_row(lot: Lot) -> dict[str, Any]:
+    """The ``lots`` columns that come from a :class:`Lot` (bookkeeping columns excluded)."""
+    row = lot.to_json()
+    del row["items"]  # a table of their own
+    row.update({k: json.dumps(row[k], ensure_ascii=False) for k in _JSON_FIELDS})
+    row["content_hash"] = lot.content_hash()
+    return row

@@ -4,8 +4,10 @@ Settings read: none (callers pass what they need).
 
 The migration set is ``"lots"``. Readers get :class:`Lot` records (their items as
 :class:`Item` records), never a raw row. The records and the rule every stage asks of a lot
-(:meth:`Lot.closed_reason`) are defined in the pure :mod:`promo_pipeline.lot_records` and
-re-exported here; callers import them from here (the parser, which needs no database, from there).
+(:meth:`Lot.closed_reason`), with their row form (:func:`lot_from_row`, :func:`lot_to_row`) and
+what the collector is told (:class:`CollectState`, ``LOT_NEW``/``LOT_CHANGED``/``LOT_UNCHANGED``),
+are defined in the pure :mod:`promo_pipeline.lot_records` and re-exported here; callers import
+them from here (the parser, which needs no database, from there). This module is the SQL.
 
 Lifecycle writes (:func:`mark_seen`, :func:`withdraw_missing`, :func:`mark_ended`) move a lot's
 ``status``: ``active`` → ``withdrawn`` (vanished from a complete listing before its end; active
@@ -17,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,26 +27,19 @@ from sqlite_utils.migrations import Migrations
 
 from promo_pipeline import clock, crash
 from promo_pipeline.lot_records import LOT_ACTIVE as LOT_ACTIVE
+from promo_pipeline.lot_records import LOT_CHANGED as LOT_CHANGED
 from promo_pipeline.lot_records import LOT_ENDED as LOT_ENDED
+from promo_pipeline.lot_records import LOT_NEW as LOT_NEW
 from promo_pipeline.lot_records import LOT_STATUSES as LOT_STATUSES
+from promo_pipeline.lot_records import LOT_UNCHANGED as LOT_UNCHANGED
 from promo_pipeline.lot_records import LOT_WITHDRAWN as LOT_WITHDRAWN
+from promo_pipeline.lot_records import CollectState as CollectState
 from promo_pipeline.lot_records import Item as Item
 from promo_pipeline.lot_records import Lot as Lot
+from promo_pipeline.lot_records import lot_from_row as lot_from_row
+from promo_pipeline.lot_records import lot_to_row as lot_to_row
 from promo_pipeline.lot_records import lot_url as lot_url
 from promo_pipeline.store import write_tx
-
-#: What :func:`save_lot` found.
-LOT_NEW, LOT_CHANGED, LOT_UNCHANGED = "new", "changed", "unchanged"
-
-
-@dataclass(frozen=True)
-class CollectState:
-    """What the collector needs to decide whether a listed lot must be fetched again."""
-
-    status: str
-    listing_hash: str | None
-    detail_fetched_at: datetime | None
-
 
 # --- schema --------------------------------------------------------------------------------------
 
@@ -107,34 +101,6 @@ def m001_lots(db: Database) -> None:
         foreign_keys=[("lot_id", "lots", "id")],
         if_not_exists=True,
     )
-
-
-# --- rows ----------------------------------------------------------------------------------------
-
-
-#: Lot fields stored as JSON text, and those stored as ISO timestamps.
-_JSON_FIELDS = ("photos", "seller", "organizer")
-_TIME_FIELDS = ("starts_at", "ends_at", "deposit_deadline")
-
-
-def lot_from_row(row: dict[str, Any], items: Iterable[str] = ()) -> Lot:
-    """Rebuild a :class:`Lot` from its ``lots`` row and the ``data`` JSON of its items."""
-    values = {k: row[k] for k in Lot.__dataclass_fields__ if k in row}
-    values.update({k: clock.parse(row[k]) for k in _TIME_FIELDS})
-    values.update({k: json.loads(row[k] or ("[]" if k == "photos" else "{}"))
-                   for k in _JSON_FIELDS})
-    values["photos"] = tuple(values["photos"])
-    values["office_name"] = row["office_name"] or ""
-    return Lot(**values, items=tuple(Item.from_dict(json.loads(d)) for d in items))
-
-
-def lot_to_row(lot: Lot) -> dict[str, Any]:
-    """The ``lots`` columns that come from a :class:`Lot` (bookkeeping columns excluded)."""
-    row = lot.to_json()
-    del row["items"]  # a table of their own
-    row.update({k: json.dumps(row[k], ensure_ascii=False) for k in _JSON_FIELDS})
-    row["content_hash"] = lot.content_hash()
-    return row
 
 
 #: The columns a Lot is built from (the raw JSON kept for audit is left in the database).
