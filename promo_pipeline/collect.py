@@ -25,7 +25,8 @@ lot whose end has passed becomes ``ended``.
 An office whose listing cannot be fetched after retries is reported (``office_failures``), what
 was already stored stays, the other offices still run, and the result is a failure (the CLI exits
 non-zero). So is a collect that stored nothing while the source listed lots, or skipped more than
-half of the listed lots (:meth:`CollectStats.health`): typically an API change that left every
+half of the listed lots (:meth:`CollectStats.health`, in :mod:`promo_pipeline.collect_stats`
+with the counts, re-exported here): typically an API change that left every
 item without a required key; its one Indonesian line names the commonest cause
 ("semua 145 lot dilewati: uangJaminan tidak ada — format API berubah?"). Progress is shown on a
 terminal (rich) and nowhere else (cron).
@@ -38,8 +39,6 @@ import hashlib
 import json
 import logging
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,6 +46,8 @@ from sqlite_utils import Database
 
 from promo_pipeline import categories as lot_categories
 from promo_pipeline import clock, fetch, fsutil
+from promo_pipeline.collect_stats import CollectStats as CollectStats
+from promo_pipeline.collect_stats import skip_cause
 from promo_pipeline.config import Config, Office
 from promo_pipeline.errors import (
     ConfigError,
@@ -58,9 +59,7 @@ from promo_pipeline.errors import (
 from promo_pipeline.http import HttpClient
 from promo_pipeline.lots import (
     LOT_ACTIVE,
-    LOT_CHANGED,
     LOT_ENDED,
-    LOT_NEW,
     LOT_UNCHANGED,
     LOT_WITHDRAWN,
     CollectState,
@@ -75,7 +74,7 @@ from promo_pipeline.lots import (
     withdraw_missing,
 )
 from promo_pipeline.parse import parse_lot
-from promo_pipeline.photos import BAD, CACHED, DOWNLOADED, FAILED, REFUSED, PhotoCache
+from promo_pipeline.photos import PhotoCache
 from promo_pipeline.progress import Bar
 from promo_pipeline.progress import progress as progress_display
 from promo_pipeline.refs import parse_lot_ref
@@ -85,99 +84,6 @@ logger = logging.getLogger(__name__)
 #: After this many detail requests in a row fail even after retries, an office is given up.
 MAX_DETAIL_FAILURES = 3
 
-
-
-@dataclass
-class CollectStats:
-    """What one collect run did (counts, plus the error and warning texts)."""
-
-    offices: int = 0
-    pages: int = 0
-    details: int = 0
-    requests: int = 0
-    retries: int = 0
-    lots_new: int = 0
-    lots_changed: int = 0
-    lots_unchanged: int = 0
-    lots_reappeared: int = 0
-    lots_withdrawn: int = 0
-    lots_ended: int = 0
-    lots_skipped: int = 0
-    #: Category scans (categories.py): offices scanned, and the requests they took.
-    category_scans: int = 0
-    category_requests: int = 0
-    #: Distinct lots the listings named (each office's listing, all its category passes).
-    lots_listed: int = 0
-    photos_downloaded: int = 0
-    photos_cached: int = 0
-    photos_bad: int = 0
-    photos_failed: int = 0
-    photos_refused: int = 0
-    duration_s: float = 0.0
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    office_failures: list[str] = field(default_factory=list)
-    #: Why each skipped lot was skipped, in Indonesian ("uangJaminan tidak ada").
-    skip_causes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def counts(self) -> dict[str, Any]:
-        """The numeric counters (what the ``runs`` table stores)."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if not isinstance(v, list)}
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @property
-    def nothing_collected(self) -> bool:
-        """True when every office failed, or the listings were unusable (:meth:`health`): a run
-        then fails as a whole."""
-        return (bool(self.office_failures) and len(self.office_failures) >= self.offices) or \
-            self.unhealthy
-
-    @property
-    def lots_stored(self) -> int:
-        """Listed lots that are in the store after this collect (new, changed or unchanged)."""
-        return self.lots_new + self.lots_changed + self.lots_unchanged
-
-    @property
-    def unhealthy(self) -> bool:
-        """The run-health rule: lots were listed, yet none was stored or more than half of
-        them were skipped."""
-        listed = self.lots_listed
-        return listed > 0 and (self.lots_stored == 0 or self.lots_skipped * 2 > listed)
-
-    def health(self) -> str | None:
-        """The one Indonesian line saying why this collect failed the run-health rule (None
-        when it did not, or when its fetch failures already say why nothing was stored)."""
-        if not self.unhealthy:
-            return None
-        listed, skipped = self.lots_listed, self.lots_skipped
-        if skipped == 0:
-            if self.office_failures:
-                return None
-            return f"tidak ada lot yang tersimpan dari {listed} lot yang terdaftar"
-        cause, n = Counter(self.skip_causes or ["data lot tidak terbaca"]).most_common(1)[0]
-        head = (f"semua {listed} lot dilewati" if skipped >= listed
-                else f"{skipped} dari {listed} lot dilewati"
-                + ("; tidak ada lot yang tersimpan" if self.lots_stored == 0 else ""))
-        share = "" if n >= skipped else f" ({n} lot)"
-        return f"{head}: {cause}{share} — format API berubah?"
-
-    def count(self, outcome: str) -> None:
-        """Count one lot outcome (:func:`lots.save_lot`) or one photo outcome (photos)."""
-        name = _COUNTERS[outcome]
-        setattr(self, name, getattr(self, name) + 1)
-
-
-_COUNTERS = {
-    LOT_NEW: "lots_new", LOT_CHANGED: "lots_changed",
-    LOT_UNCHANGED: "lots_unchanged", DOWNLOADED: "photos_downloaded",
-    CACHED: "photos_cached", BAD: "photos_bad", FAILED: "photos_failed", REFUSED: "photos_refused",
-}
 #: The id in the shipped example config.toml, to be replaced by the office's real one.
 PLACEHOLDER_OFFICE_ID = "00000000-0000-0000-0000-000000000000"
 
@@ -370,7 +276,7 @@ class _Collector:
                             office_id=office.id, office_name=office.name)
         except ParseError as exc:
             also = f" (detail unusable: {detail_problem})" if detail_problem else ""
-            self._skip(f"office {office.id}: {exc}{also}; skipped", _skip_cause(exc))
+            self._skip(f"office {office.id}: {exc}{also}; skipped", skip_cause(exc))
             if row is not None:
                 touched.append((lot_id, row.status))
             return "skipped"
@@ -474,15 +380,6 @@ def collect_lot(
     stored = get_lot(db, lot_id)
     assert stored is not None
     return stored
-
-
-def _skip_cause(exc: ParseError) -> str:
-    """Why a lot was skipped, as the run-health line names it."""
-    if exc.field and exc.missing:
-        return f"{exc.field} tidak ada"
-    if exc.field:
-        return f"{exc.field} tidak terbaca"
-    return "data lot tidak terbaca"
 
 
 def _hash(item: Any) -> str:
