@@ -10,7 +10,9 @@ the ``Delivery`` record), :mod:`~promo_pipeline.publish.enqueue` (approved posts
 :mod:`~promo_pipeline.publish.slots` (when an office is due), :mod:`~promo_pipeline.publish.expiry`
 (nothing after the auction), :mod:`~promo_pipeline.publish.settle` (post status from its
 deliveries), :mod:`~promo_pipeline.publish.resolve` (a human's decision) and this module, which
-runs one publish: claim, send, record.
+runs one publish: recover, expire, enqueue, then claim each due delivery and hand it to
+:mod:`~promo_pipeline.publish.attempt` (the send, and what its answer means: sent, failed,
+unconfirmed, or queued again after a backoff).
 
 A delivery's life (``deliveries``, migration set ``"publish"``)::
 
@@ -48,7 +50,6 @@ A delivery's life (``deliveries``, migration set ``"publish"``)::
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
@@ -66,23 +67,14 @@ from promo_pipeline.config.secrets import (
     guard_library_logs,
     secret_values,
 )
-from promo_pipeline.errors import (
-    PermanentPublishError,
-    RateLimitedPublishError,
-    RetryablePublishError,
-    UnconfirmedPublishError,
-)
+from promo_pipeline.publish import attempt, deliveries, reconcile, settle
 from promo_pipeline.publish import channels as registry
-from promo_pipeline.publish import deliveries, reconcile, settle
+from promo_pipeline.publish.attempt import backoff_delay as backoff_delay
 from promo_pipeline.publish.channels import Channel, DeliveryJob, SendContext
 from promo_pipeline.publish.channels.base import check_enabled
 from promo_pipeline.publish.deliveries import (
     CANCELLED,
-    FAILED,
     QUEUED,
-    SENDING,
-    SENT,
-    UNCONFIRMED,
     Delivery,
 )
 from promo_pipeline.publish.enqueue import enqueue_approved
@@ -126,17 +118,6 @@ def own_channels(cfg: Config, office: Office) -> bool:
 def make_office_channels(cfg: Config) -> dict[str, dict[str, Channel]]:
     """Office id → its own channels, for the offices that have them (:func:`own_channels`)."""
     return {o.id: make_channels(cfg, o) for o in cfg.offices if own_channels(cfg, o)}
-
-
-def backoff_delay(attempt: int, base: float, retry_after: float | None, *,
-                  cap: float = 6 * 3600.0) -> float:
-    """Delay before retry number *attempt* (1-based): ``base * 2**(attempt-1)`` plus up to 10%
-    jitter, never less than the platform's ``retry_after``, never more than *cap*."""
-    delay = base * (2.0 ** max(0, attempt - 1))
-    delay += random.uniform(0, delay * 0.1)
-    if retry_after is not None:
-        delay = max(delay, float(retry_after))
-    return min(delay, cap)
 
 
 def job_of(d: Delivery) -> DeliveryJob:
@@ -254,71 +235,7 @@ class _Runner:
             return None
         crash.point("after_delivery_claimed")
         current = deliveries.get(self.db, d.id)
-        job = job_of(current)
-        try:
-            result = channel.send(job, self.ctx(job))
-        except RateLimitedPublishError as exc:
-            return self._wait(job, self.redact(exc), exc.retry_after)
-        except RetryablePublishError as exc:
-            return self._retry_or_fail(job, current.failures, self.redact(exc),
-                                       exc.retry_after)
-        except PermanentPublishError as exc:
-            return self._finish(job, FAILED, error=self.redact(exc))
-        except UnconfirmedPublishError as exc:
-            return self._finish(job, UNCONFIRMED, error=self.redact(exc))
-        except Exception as exc:  # a bug mid-send: the request may have gone out
-            logger.exception("delivery %s: unexpected error while sending", job.id)
-            return self._finish(job, UNCONFIRMED, error=self.redact(
-                f"kesalahan tak terduga saat mengirim ({type(exc).__name__}); unggahan mungkin "
-                "sudah tayang — periksa akun sebelum mengirim ulang"))
-        crash.point("after_platform_accepted")
-        return self._finish(job, SENT, remote_id=result.remote_id, remote_url=result.remote_url)
-
-    def _finish(self, job: DeliveryJob, to: str, *, error: str | None = None,
-                remote_id: str | None = None, remote_url: str | None = None,
-                **extra: Any) -> DeliveryOutcome:
-        now = self.clock()
-        cols: dict[str, Any] = {"last_error": error, **extra}
-        if to == SENT:
-            cols.update(remote_id=remote_id, remote_url=remote_url,
-                        sent_at=deliveries.iso(now), next_attempt_at=None)
-        elif to == UNCONFIRMED:
-            at = reconcile.first_look_at(self.channel_of(job.channel, job.payload), now)
-            cols["next_attempt_at"] = deliveries.iso_us(at) if at else None
-        with store.write_tx(self.db):
-            deliveries.move(self.db, job.id, SENDING, to, now, note=error, **cols)
-        level = logging.INFO if to == SENT else logging.WARNING
-        logger.log(level, "delivery %s (%s, post %s): %s%s", job.id, job.channel, job.post_id,
-                   to, f": {error}" if error else "")
-        self.settle(job.post_id)
-        return DeliveryOutcome(job.id, job.post_id, job.channel, to, remote_id, remote_url, error)
-
-    def _retry_or_fail(self, job: DeliveryJob, failures: int, error: str,
-                       retry_after: float | None) -> DeliveryOutcome:
-        failures += 1
-        pub = self.cfg.publish_for(job.payload.get("office_id"))
-        if failures > pub.retries:
-            return self._finish(job, FAILED, error=f"gagal setelah {failures} percobaan: {error}",
-                                failures=failures)
-        delay = backoff_delay(failures, pub.backoff_base, retry_after)
-        return self._requeue(job, delay, error, f"dicoba lagi dalam {delay:.0f} dtk",
-                             failures=failures)
-
-    def _wait(self, job: DeliveryJob, error: str, retry_after: float | None) -> DeliveryOutcome:
-        """A full window: back to the queue until it opens, not counted as a failure."""
-        delay = max(0.0, float(retry_after or 0.0))
-        return self._requeue(job, delay, error, f"menunggu batas platform {delay:.0f} dtk")
-
-    def _requeue(self, job: DeliveryJob, delay: float, error: str, note: str,
-                 **cols: Any) -> DeliveryOutcome:
-        now = self.clock()
-        at = now + timedelta(seconds=delay)
-        with store.write_tx(self.db):
-            deliveries.move(self.db, job.id, SENDING, QUEUED, now, note=f"{note}: {error}",
-                            last_error=error, next_attempt_at=deliveries.iso_us(at), **cols)
-        logger.info("delivery %s (%s): %s: %s", job.id, job.channel, note, error)
-        return DeliveryOutcome(job.id, job.post_id, job.channel, QUEUED, error=error,
-                               retry_at=deliveries.iso(at))
+        return attempt.send(self, channel, job_of(current), current.failures)
 
     # -- the run --
     def prepare(self, *, ignore_slots: bool) -> Due:
