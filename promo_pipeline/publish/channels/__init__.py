@@ -1,6 +1,8 @@
 """The channel registry: every channel the pipeline knows, looked up by name.
 
-Each module of this package (besides :mod:`~promo_pipeline.publish.channels.base`) declares one
+Each module of this package (besides :mod:`~promo_pipeline.publish.channels.base`,
+:mod:`~promo_pipeline.publish.channels.limits` and the Graph API channels' shared
+:mod:`~promo_pipeline.publish.channels.graph_base`) declares one
 :class:`~promo_pipeline.publish.channels.base.Channel` subclass; importing the package registers
 them all, so adding a channel is adding one module here. Config (``publish.channels``,
 ``captions.channels``, the ``[publish.<name>]`` sections, secret names), captions (limits), the

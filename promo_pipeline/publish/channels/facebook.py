@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from promo_pipeline.errors import (
     PermanentPublishError,
@@ -46,7 +46,6 @@ from promo_pipeline.errors import (
 )
 from promo_pipeline.publish.channels.base import (
     CaptionLimit,
-    Channel,
     DeliveryJob,
     Look,
     MediaLimit,
@@ -55,10 +54,7 @@ from promo_pipeline.publish.channels.base import (
     VideoLimit,
     setting,
 )
-from promo_pipeline.publish.media import feed_images, has_stills, resolve_images
-
-if TYPE_CHECKING:
-    from promo_pipeline.publish.graph import GraphAPI
+from promo_pipeline.publish.channels.graph_base import GraphChannel, GraphSettings
 
 PHOTOS_MAX = 10
 #: Meta does not document how long an unpublished (``published=false``) photo stays usable;
@@ -67,13 +63,11 @@ UNPUBLISHED_MAX_AGE = timedelta(hours=23)
 
 
 @dataclass(frozen=True)
-class FacebookSettings:
-    """``[publish.facebook]``."""
+class FacebookSettings(GraphSettings):
+    """``[publish.facebook]``: ``api_base``, ``video`` (publish the post's 9:16 clip as a Reel
+    instead of its photos; false: photos only) and the Page."""
 
     page_id: str = setting("", required=True)
-    api_base: str = setting("https://graph.facebook.com/v26.0", required=True, url=True)
-    #: Publish the post's 9:16 clip as a Reel (instead of its photos); false: photos only.
-    video: bool = setting(True)
 
 
 #: Reels Publishing API, "Video Specifications": 9:16, 1080×1920 recommended and 540×960 at
@@ -83,7 +77,7 @@ REEL = VideoLimit(codecs=("h264", "hevc", "vp9", "av1"), duration=(3.0, 90.0),
                   max_audio_rate=48_000)
 
 
-class FacebookChannel(Channel):
+class FacebookChannel(GraphChannel):
     """``/{page_id}/photos`` with multipart ``source`` + ``message``.
 
     Several images become one post: each is uploaded unpublished (checkpointed; an unpublished
@@ -104,24 +98,14 @@ class FacebookChannel(Channel):
     can_look = True
     look_settle = 600.0
 
+    photos_max = PHOTOS_MAX
+
     def __init__(self, settings: FacebookSettings, *, secrets: Mapping[str, str] | None = None,
                  timeout: float = 30.0) -> None:
-        from promo_pipeline.publish.graph import GraphAPI
         from promo_pipeline.publish.graph_errors import FACEBOOK
 
-        super().__init__(settings, secrets=secrets, timeout=timeout)
+        super().__init__(settings, table=FACEBOOK, secrets=secrets, timeout=timeout)
         self.page_id = settings.page_id
-        self.api: GraphAPI = GraphAPI("Facebook", self.name, settings.api_base, self.token,
-                                      token_env=self.env_secrets[0], timeout=timeout,
-                                      table=FACEBOOK)
-
-    def close(self) -> None:
-        self.api.close()
-
-    def images(self, job: DeliveryJob, ctx: SendContext) -> list[Path]:
-        if not has_stills(job) or self.clip(job, ctx) is not None:
-            return []  # a Reel: the clip goes out instead of the photos
-        return feed_images(resolve_images(job, ctx), limit=PHOTOS_MAX, design=job.design)
 
     # --- looking -------------------------------------------------------------------------------
 

@@ -35,7 +35,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from promo_pipeline.errors import (
@@ -47,7 +46,6 @@ from promo_pipeline.errors import (
 )
 from promo_pipeline.publish.channels.base import (
     CaptionLimit,
-    Channel,
     DeliveryJob,
     Look,
     MediaLimit,
@@ -56,12 +54,11 @@ from promo_pipeline.publish.channels.base import (
     VideoLimit,
     setting,
 )
+from promo_pipeline.publish.channels.graph_base import GraphChannel, GraphSettings
 from promo_pipeline.publish.errortable import subcode_of
-from promo_pipeline.publish.media import feed_images, has_stills, resolve_images
 
 if TYPE_CHECKING:
     from promo_pipeline.publish.containers import Containers, Status
-    from promo_pipeline.publish.graph import GraphAPI
 
 logger = logging.getLogger(__name__)
 
@@ -72,21 +69,19 @@ BUILDER_MISSES_MAX = 3
 
 
 @dataclass(frozen=True)
-class InstagramSettings:
-    """``[publish.instagram]``."""
+class InstagramSettings(GraphSettings):
+    """``[publish.instagram]``: ``api_base``, ``video`` (publish the post's clip as a Reel
+    instead of its stills; false: stills only), the account and how its containers are made."""
 
     user_id: str = setting("", required=True)
-    api_base: str = setting("https://graph.facebook.com/v26.0", required=True, url=True)
     #: Where Instagram fetches the images: this URL must serve ``storage.output_dir``.
     public_base_url: str = setting("", required=True, url=True)
     #: Seconds between container status checks (Meta: once a minute, for at most 5 minutes).
     poll_interval: float = setting(60.0, minimum=0)
     poll_max: int = setting(5, minimum=1)  # checks in a row before a retry is counted
-    #: Publish the post's clip as a Reel (instead of its stills); false: stills only.
-    video: bool = setting(True)
 
 
-class InstagramChannel(Channel):
+class InstagramChannel(GraphChannel):
     """Publishing limit → container(s) → status → ``media_publish``; see the module docstring.
 
     The image is fetched by Instagram from ``public_base_url`` + its path under ``output_dir``.
@@ -110,30 +105,20 @@ class InstagramChannel(Channel):
     section = InstagramSettings
     can_look = True
 
+    photos_max = CAROUSEL_MAX
+
     def __init__(self, settings: InstagramSettings, *,
                  secrets: Mapping[str, str] | None = None, timeout: float = 30.0) -> None:
         from promo_pipeline.publish.containers import Containers
-        from promo_pipeline.publish.graph import GraphAPI
         from promo_pipeline.publish.graph_errors import INSTAGRAM
 
-        super().__init__(settings, secrets=secrets, timeout=timeout)
+        super().__init__(settings, table=INSTAGRAM, secrets=secrets, timeout=timeout)
         self.user_id = settings.user_id
         self.public_base = settings.public_base_url.rstrip("/")
         self.poll_interval = settings.poll_interval
         self.poll_max = settings.poll_max
-        self.api: GraphAPI = GraphAPI("Instagram", self.name, settings.api_base, self.token,
-                                      token_env=self.env_secrets[0], timeout=timeout,
-                                      table=INSTAGRAM)
         self.containers: Containers = Containers(self.api, self.user_id, self.public_base,
                                                  self.name)
-
-    def close(self) -> None:
-        self.api.close()
-
-    def images(self, job: DeliveryJob, ctx: SendContext) -> list[Path]:
-        if not has_stills(job) or self.clip(job, ctx) is not None:
-            return []  # a Reel: the clip goes out instead of the stills
-        return feed_images(resolve_images(job, ctx), limit=CAROUSEL_MAX, design=job.design)
 
     # --- the publishing limit --------------------------------------------------------------------
 
