@@ -21,15 +21,9 @@ from promo_pipeline.fsutil import atomic_write_bytes
 from promo_pipeline.lots import Lot
 from promo_pipeline.render import brand, designs, engine, photoset
 from promo_pipeline.render import template as tmpl
+from promo_pipeline.render.layers import layers_digest
 from promo_pipeline.render.pipeline import RenderedImage, existing_ids, record
-from promo_pipeline.render.plan import (
-    LotPlan,
-    Planned,
-    file_hash,
-    layers_digest,
-    lot_values,
-    name_hash,
-)
+from promo_pipeline.render.plan import LotPlan, Planned, file_hash, lot_values, name_hash
 
 
 def period(lots: Sequence[Lot], tz: str) -> str:

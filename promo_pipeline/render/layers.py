@@ -9,6 +9,7 @@ a design with a safe zone (9:16) must lie inside it. Pure apart from font metric
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +77,30 @@ class Layer:
     @property
     def animated(self) -> bool:
         return self.enter is not None or self.exit is not None or self.motion is not None
+
+
+def layers_digest(layers: Iterable[Layer], values: Mapping[str, Any], slide_photo: int | None,
+                  photo_hashes: Sequence[str | None]) -> dict[str, Any]:
+    """What *layers* show for *values*, for a file's name: the fields the drawn ones read, each
+    ``when``'s outcome and the content hash of each photo drawn (``photo = "slide"``: the
+    *slide_photo*-th; None where no photo is the slide's, as in a clip)."""
+    used: dict[str, Any] = {}
+    outcomes: list[bool] = []
+    photos: dict[str, str | None] = {}
+    for layer in layers:
+        ok = layer.when.evaluate(values) if layer.when else True
+        outcomes.append(ok)
+        if not ok:
+            continue
+        for name in layer.fields_used:
+            used[name] = values.get(name)
+        if layer.type == "image" and layer.props["source"] in ("photo", "illustration"):
+            used["category_key"] = values.get("category_key")
+            if layer.props["source"] == "photo":
+                idx = slide_photo if layer.props["photo"] == "slide" else layer.props["photo"]
+                if idx is not None:
+                    photos[str(idx)] = photo_hashes[idx] if idx < len(photo_hashes) else None
+    return {"fields": used, "when": outcomes, "photos": photos}
 
 
 def placeholders(ctx: checks.Ctx, text: str, kp: tuple, scope: dict[str, type]) -> frozenset[str]:

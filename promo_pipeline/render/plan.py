@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +32,7 @@ from promo_pipeline.lots import Lot
 from promo_pipeline.render import brand, designs, fonts, video
 from promo_pipeline.render import template as tmpl
 from promo_pipeline.render.fields import lot_fields
+from promo_pipeline.render.layers import layers_digest
 
 #: Bump when a code change alters the pixels of existing designs (forces a re-render).
 RENDERER_VERSION = "2"  # 2: wider word spacing (templates: word_spacing)
@@ -89,27 +89,6 @@ def lot_values(cfg: Config, lot: Lot, *, now: datetime, photo_count: int,
     if not values.get("brand_name"):
         values["brand_name"] = lot.office_name
     return values
-
-
-def layers_digest(layers: Iterable[tmpl.Layer], values: dict[str, Any],
-                   slide_photo: int | None, photo_hashes: Sequence[str | None]) -> dict:
-    used: dict[str, Any] = {}
-    outcomes: list[bool] = []
-    photos: dict[str, str | None] = {}
-    for layer in layers:
-        ok = layer.when.evaluate(values) if layer.when else True
-        outcomes.append(ok)
-        if not ok:
-            continue
-        for name in layer.fields_used:
-            used[name] = values.get(name)
-        if layer.type == "image" and layer.props["source"] in ("photo", "illustration"):
-            used["category_key"] = values.get("category_key")
-            if layer.props["source"] == "photo":
-                idx = slide_photo if layer.props["photo"] == "slide" else layer.props["photo"]
-                if idx is not None:
-                    photos[str(idx)] = photo_hashes[idx] if idx < len(photo_hashes) else None
-    return {"fields": used, "when": outcomes, "photos": photos}
 
 
 def name_hash(template: tmpl.Template, design: str, slide_no: int, kit: brand.BrandKit,

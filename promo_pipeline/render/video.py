@@ -26,7 +26,7 @@ from promo_pipeline.fsutil import atomic_write_bytes
 from promo_pipeline.render import encode, motion, timeline
 from promo_pipeline.render import template as tmpl
 from promo_pipeline.render.brand import BrandKit
-from promo_pipeline.render.layers import Layer
+from promo_pipeline.render.layers import layers_digest
 from promo_pipeline.render.photoset import PhotoSet, srgb_icc
 
 logger = logging.getLogger(__name__)
@@ -59,39 +59,17 @@ def _timeline(template: tmpl.Template) -> timeline.Timeline:
     return template.timeline
 
 
-def _layer_content(layers: Sequence[Layer], values: Mapping[str, Any],
-                   photo_of: Callable[[Layer], int | None],
-                   hashes: Sequence[str | None]) -> dict:
-    used: dict[str, Any] = {}
-    outcomes: list[bool] = []
-    photos: dict[str, str | None] = {}
-    for layer in layers:
-        ok = layer.when.evaluate(values) if layer.when else True
-        outcomes.append(ok)
-        if not ok:
-            continue
-        for name in layer.fields_used:
-            used[name] = values.get(name)
-        if layer.type == "image" and layer.props["source"] in ("photo", "illustration"):
-            used["category_key"] = values.get("category_key")
-            idx = photo_of(layer) if layer.props["source"] == "photo" else None
-            if idx is not None:
-                photos[str(idx)] = hashes[idx] if idx < len(hashes) else None
-    return {"fields": used, "when": outcomes, "photos": photos}
-
-
 def content(template: tmpl.Template, values: Mapping[str, Any],
             hashes: Sequence[str | None]) -> dict:
     """What a lot's clip shows, for its name: scenes played, fields, conditions, photos."""
     tl = _timeline(template)
     runs = timeline.play(tl, values, len(hashes))
-    fixed = lambda layer: layer.props["photo"] if layer.props["photo"] != "slide" else None  # noqa: E731
     out: dict[str, Any] = {"fps": tl.fps, "encoder": SETTINGS.key(),
-                           "backdrop": _layer_content(template.layers, values, fixed, hashes),
+                           "backdrop": layers_digest(template.layers, values, None, hashes),
                            "scenes": []}
     for run in runs:
         entry = {"scene": run.index, "frames": run.frames,
-                 "layers": _layer_content(run.scene.layers, values, fixed, hashes)}
+                 "layers": layers_digest(run.scene.layers, values, None, hashes)}
         if run.photos:
             entry["turns"] = [hashes[p] if p is not None and p < len(hashes) else None
                               for p in run.photos]
