@@ -5,7 +5,8 @@
   would need rounding keeps the full form, because every number shown must match the source;
 - dates and times converted from the source's +07:00 to the office zone, with the zone label:
   ``Rabu, 11 Maret 2026 pukul 10.00 WITA``;
-- text shortening that never cuts a word.
+- text shortening that never cuts a word (:func:`shorten`, defined with the title readers in
+  :mod:`promo_pipeline.titles.text`, which import no Babel).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
+
+from promo_pipeline.titles.text import shorten as shorten
 
 LOCALE = "id"
 
@@ -114,26 +117,6 @@ def datetime_medium(when: datetime, tz: str | ZoneInfo) -> str:
 def days_left(when: datetime, now: datetime) -> int:
     """Whole calendar days from *now* until *when* (0 = today), never negative."""
     return max(0, (when.date() - now.astimezone(when.tzinfo).date()).days)
-
-
-# --- text ---------------------------------------------------------------------------------------
-
-
-def shorten(text: str, max_chars: int, *, ellipsis: str = "…") -> str:
-    """At most *max_chars* characters, cut at a word boundary, with an ellipsis when cut.
-
-    A single word longer than the limit is cut inside the word only as a last resort.
-    """
-    text = " ".join(text.split())
-    if len(text) <= max_chars:
-        return text
-    room = max_chars - len(ellipsis)
-    if room <= 0:
-        return ellipsis[:max_chars]
-    cut = text[: room + 1]
-    space = cut.rfind(" ")
-    head = cut[:space] if space > 0 else text[:room]
-    return head.rstrip(" ,.;:-–") + ellipsis
 
 
 def area(m2: float | None) -> str | None:

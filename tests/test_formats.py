@@ -159,6 +159,15 @@ def test_shorten_cuts_at_a_word_boundary(words: list[str], limit: int) -> None:
         assert kept == words[: len(kept)]
 
 
+def test_shorten_is_the_one_rule_of_the_title_readers() -> None:
+    from promo_pipeline.titles import text
+
+    assert formats.shorten is text.shorten
+    # No slash, bracket or separator left dangling before the ellipsis.
+    assert formats.shorten("Tanah / Bangunan di Kota Jambi", 9) == "Tanah…"
+    assert formats.shorten("Mobil Toyota ( Avanza ) 2015", 16) == "Mobil Toyota…"
+
+
 def test_area_and_place_names() -> None:
     assert formats.area(210.0) == "210 m²"
     assert formats.area(1250.5) == "1.250,5 m²"

@@ -333,8 +333,9 @@ def group_thousands(value: int) -> str:
 
 def shorten(value: str, limit: int, *, ellipsis: str = "…") -> str:
     """At most *limit* characters, cut at a word boundary with an ellipsis (a single longer
-    word is cut inside only as a last resort). Same rule as ``formats.shorten``, kept here so
-    this package imports no Babel."""
+    word is cut inside only as a last resort; no dangling punctuation, slash or opening bracket
+    before the ellipsis). The one shortening rule: :mod:`promo_pipeline.formats` re-exports it
+    (defined here so the title readers import no Babel)."""
     value = " ".join(value.split())
     if len(value) <= limit:
         return value
