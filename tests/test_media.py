@@ -40,6 +40,21 @@ def test_feed_images_picks_one_design_of_the_renderer(tmp_path):
     assert feed_images([story, feed], limit=10, design="story") == [feed]  # never a story
 
 
+def test_the_review_page_and_the_publisher_read_a_file_name_alike(tmp_path):
+    """One rule for "which design is this file": an office's own design may be named
+    ``Promo-Kantor``; its files are grouped under that name, so the reviewer's choice holds."""
+    from promo_pipeline.render.images import design_of
+    from promo_pipeline.review.view import design_of as page_design_of
+
+    own = [make_jpeg(tmp_path / f"Promo-Kantor-{n}-0123456789abcdef.jpg", (108, 135),
+                     (40, 60, 90)) for n in (2, 1)]
+    feed = make_jpeg(tmp_path / "feed-fedcba9876543210.jpg", (108, 135), (40, 60, 90))
+    assert design_of(own[0]) == ("Promo-Kantor", 2) == page_design_of(f"images/x/{own[0].name}")
+    assert design_of("images/x/reel-0123456789abcdef.poster.jpg") == ("reel", None)
+    assert design_of("images/x/photo.jpg") is None
+    assert feed_images([feed, *own], limit=10, design="Promo-Kantor") == [own[1], own[0]]
+
+
 def test_split_text_keeps_words_and_limits():
     text = ("kata " * 3000).strip()
     parts = split_text(text, 1000)

@@ -13,7 +13,6 @@ channel's :class:`~promo_pipeline.publish.channels.base.CaptionLimit` and
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from promo_pipeline.publish.channels.base import (
     SendContext,
     VideoFacts,
 )
+from promo_pipeline.render.images import design_of
 
 if TYPE_CHECKING:
     from promo_pipeline.publish.channels.base import Channel
@@ -160,7 +160,7 @@ def moov_first(path: Path) -> bool:
 
 
 def _design_name(path: Path) -> str:
-    named = _design_of(path)
+    named = design_of(path)
     return named[0] if named else path.stem.split("-", 1)[0]
 
 
@@ -204,18 +204,9 @@ def check_limits(channel: Channel, job: DeliveryJob, ctx: SendContext) -> None:
             "setujui dan kirim ulang", channel=job.channel)
 
 
-#: The renderer names files ``<design>[-<slide>]-<hash16>.jpg``.
-_DESIGN_NAME = re.compile(r"^(?P<design>[a-z][a-z0-9_]*?)(?:-(?P<slide>\d+))?-[0-9a-f]{16}$")
 #: Which design a feed post shows when a post has several: a carousel (a set of slides made to
 #: be swiped), the urgent design of a lot that ends soon, the feed portrait, the square.
 _DESIGN_PREFERENCE = ("carousel", "digest", "urgent", "feed", "square")
-
-
-def _design_of(path: Path) -> tuple[str, int] | None:
-    m = _DESIGN_NAME.match(path.stem)
-    if not m:
-        return None
-    return m.group("design"), int(m.group("slide") or 0)
 
 
 def feed_images(paths: list[Path], *, limit: int, design: str | None = None) -> list[Path]:
@@ -233,11 +224,11 @@ def feed_images(paths: list[Path], *, limit: int, design: str | None = None) -> 
         return paths[:limit]
     groups: dict[str, list[tuple[int, Path]]] = {}
     for p in feed:
-        named = _design_of(p)
+        named = design_of(p)
         if named is None:
             groups.setdefault("", []).append((0, p))
         else:
-            groups.setdefault(named[0], []).append((named[1], p))
+            groups.setdefault(named[0], []).append((named[1] or 0, p))
     order = [d for d in (design, *_DESIGN_PREFERENCE) if d] + sorted(groups)
     chosen = next(d for d in order if d in groups)
     return [p for _, p in sorted(groups[chosen], key=lambda t: t[0])][:limit]

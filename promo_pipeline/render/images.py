@@ -11,8 +11,10 @@ still exists never needs drawing again.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import PurePath, PurePosixPath
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -50,6 +52,22 @@ class ImageRecord:
     slide: int
     path: str
     template: str
+
+
+#: How the renderer names a file: ``images/<lot>/<design>[-<slide>]-<16 hex of its id>.<ext>``
+#: (slides of a carousel or a digest from 1; a clip's poster adds ``.poster.jpg``).
+_RENDERED = re.compile(r"^(?P<design>.+?)(?:-(?P<slide>\d+))?-[0-9a-f]{16}$")
+
+
+def design_of(name: str | PurePath) -> tuple[str, int | None] | None:
+    """The design and slide number (None: not a slide) a rendered file was drawn with, read
+    from its name (a path or a relative path); None for a file the renderer did not name.
+    The review page and the publisher both read names through this."""
+    base = name.name if isinstance(name, PurePath) else PurePosixPath(name).name
+    m = _RENDERED.match(base.split(".", 1)[0])
+    if not m:
+        return None
+    return m["design"], int(m["slide"]) if m["slide"] else None
 
 
 def recorded_paths(db: Database, image_ids: Iterable[str]) -> dict[str, str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -23,14 +22,13 @@ from promo_pipeline import formats, present
 from promo_pipeline import queue as q
 from promo_pipeline.config import Config
 from promo_pipeline.lots import Lot
+from promo_pipeline.render import images
 
 logger = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = frozenset({".mp4"})
 #: The poster frame the renderer writes beside a clip (``render.video.poster_path``).
 POSTER_SUFFIX = ".poster.jpg"
-# images/<lot>/<design>[-<slide>]-<16 hex>.<ext>, as the renderer names its files.
-_RENDERED = re.compile(r"^(?P<design>.+?)(?:-(?P<slide>\d+))?-[0-9a-f]{16}$")
 
 #: Lint codes that say a fact is missing or wrong in a caption.
 FACT_CODES = {
@@ -70,11 +68,11 @@ class Media:
 
 def design_of(rel: str, known: Sequence[str] = ()) -> tuple[str | None, int | None]:
     """The design (and carousel slide number) a rendered file was drawn with, from its name."""
-    stem = PurePosixPath(rel).name.split(".", 1)[0]
-    m = _RENDERED.match(stem)
-    if m:
-        return m["design"], int(m["slide"]) if m["slide"] else None
+    named = images.design_of(rel)
+    if named is not None:
+        return named
     # Files not named by the renderer (older rows, imports): the longest known design prefix.
+    stem = PurePosixPath(rel).name.split(".", 1)[0]
     for name in sorted(known, key=len, reverse=True):
         if stem.lower().startswith(name):
             return name, None
