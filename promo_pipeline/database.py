@@ -12,7 +12,8 @@ tables                                         owner (migration set)
 ``lots``, ``items``, ``lot_photos``            :mod:`promo_pipeline.lots` (``lots``)
 ``photos``                                     :mod:`promo_pipeline.photos` (``photos``)
 ``runs``                                       :mod:`promo_pipeline.runs` (``runs``)
-``posts``, ``post_events``                     :mod:`promo_pipeline.queue.posts` (``queue``)
+``posts``, ``post_events``                     :mod:`promo_pipeline.queue.posts` (``queue``, in
+                                               :mod:`promo_pipeline.queue.schema`)
 ``users``                                      :mod:`promo_pipeline.accounts.users` (``review``,
                                                in :mod:`promo_pipeline.accounts.schema`)
 ``review_sessions``, ``login_failures``,       :mod:`promo_pipeline.accounts.logins` (the same)
@@ -41,7 +42,7 @@ from sqlite_utils.migrations import Migrations
 from promo_pipeline import accounts, categories, fsutil, lots, outcomes, photos, runs, store
 from promo_pipeline.insights import samples
 from promo_pipeline.publish import deliveries
-from promo_pipeline.queue import posts
+from promo_pipeline.queue import schema as queue_schema
 from promo_pipeline.render import images
 
 #: Every owner's migration set, in the order they apply (a table before those that refer to it).
@@ -49,7 +50,7 @@ MIGRATIONS: tuple[Migrations, ...] = (
     lots.migrations,
     photos.migrations,
     runs.migrations,
-    posts.migrations,
+    queue_schema.migrations,
     accounts.migrations,
     deliveries.migrations,
     images.migrations,

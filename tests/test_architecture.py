@@ -34,9 +34,11 @@ OWNERS = {
     "insight_samples": "insights/samples.py",
     "lot_categories": "categories.py", "category_scans": "categories.py",
 }
-#: Owners whose tables are created by a schema module they share: that module may name them too
-#: (the ``review`` migration set was applied under its names before the accounts were split).
-SCHEMA_OF = {"accounts/users.py": "accounts/schema.py", "accounts/logins.py": "accounts/schema.py"}
+#: Owners whose tables are created by a schema module beside them: that module may name them too
+#: (the accounts' ``review`` set was applied under its names before the accounts were split, so
+#: both of their owners share it).
+SCHEMA_OF = {"accounts/users.py": "accounts/schema.py", "accounts/logins.py": "accounts/schema.py",
+             "queue/posts.py": "queue/schema.py"}
 #: SQL still outside its owner while the publish stage moves it (helper "publish"); an entry
 #: that is no longer needed fails the test, so this list only shrinks.
 PENDING_MOVES: set[tuple[str, str]] = set()

@@ -2,10 +2,11 @@
 
 Settings read: none.
 
-The migration set is ``"queue"``. Every reader — the CLI, the review page, the publisher — gets
-frozen records (:mod:`.records`: :class:`Post`, :class:`PostEvent`) with the JSON columns
-decoded, never a raw row. Every status change goes through :func:`move`, which checks the state
-table (:mod:`.states`) and writes the audit row in the caller's transaction.
+Their schema is the ``"queue"`` migration set in :mod:`.schema`. Every reader — the CLI, the
+review page, the publisher — gets frozen records (:mod:`.records`: :class:`Post`,
+:class:`PostEvent`, made from their rows by :func:`~.records.post_from_row` with the JSON
+columns decoded), never a raw row. Every status change goes through :func:`move`, which checks
+the state table (:mod:`.states`) and writes the audit row in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -16,11 +17,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
 from promo_pipeline import clock
 from promo_pipeline.errors import NotFoundError, UsageError
-from promo_pipeline.queue.records import Change, NewPost, Post, PostEvent
+from promo_pipeline.queue.records import (
+    NewPost,
+    Post,
+    PostEvent,
+    event_from_row,
+    json_column,
+    post_from_row,
+)
 from promo_pipeline.queue.states import (
     ATTENTION_ORDER,
     DIGEST,
@@ -32,137 +39,6 @@ from promo_pipeline.queue.states import (
 
 logger = logging.getLogger(__name__)
 
-migrations = Migrations("queue")
-
-
-@migrations()
-def m001_posts(db: Database) -> None:
-    db.table("posts").create(
-        {
-            "id": int,
-            "kind": str,              # lot | digest | reminder
-            "dedupe_key": str,        # UNIQUE: one post per (kind, lot, lot version) / digest week
-            "lot_id": str,            # the lot (null for digests)
-            "lot_ids": str,           # JSON list of lot ids (one for lot/reminder posts)
-            "office_id": str,
-            "version": int,           # 1, 2, ... per lot: a new version when the lot changed
-            "content_hash": str,      # the lot's content_hash this post was made from
-            "status": str,
-            "template": str,          # design chosen by the reviewer (null = configured formats)
-            "images": str,            # JSON list of image paths, relative to storage.output_dir
-            "captions": str,          # JSON object: channel -> caption text
-            "lint": str,              # JSON list of {channel, level, code, message}
-            "blocking": int,          # 1 when a lint finding blocks approval (missing/wrong figure)
-            "changes": str,           # JSON list of {field, label, old, new} against the previous
-            "previous_post_id": int,
-            "approved_by": str,
-            "approved_at": str,
-            "reason": str,            # last rejection / state reason
-            "created_at": str,
-            "updated_at": str,
-        },
-        pk="id",
-    )
-    db.table("posts").create_index(["dedupe_key"], unique=True)
-    db.table("posts").create_index(["status"])
-    db.table("posts").create_index(["lot_id"])
-    db.table("post_events").create(
-        {
-            "id": int,
-            "post_id": int,
-            "at": str,
-            "actor": str,             # reviewer name, or "system"
-            "from_status": str,
-            "to_status": str,
-            "reason": str,
-        },
-        pk="id",
-        foreign_keys=[("post_id", "posts", "id")],
-    )
-    db.table("post_events").create_index(["post_id"])
-
-
-@migrations()
-def m002_facts_deadline_event_action(db: Database) -> None:
-    # The lot facts a post was made from (to show "what changed" and to audit), the earliest
-    # deadline among its lots (to sort the queue by urgency), and what kind of event a
-    # post_events row records (a transition, a caption edit, an image change).
-    db.table("posts").add_column("facts", str)
-    db.table("posts").add_column("deadline_at", str)
-    db.table("posts").create_index(["status", "deadline_at"])
-    db.table("post_events").add_column("action", str)
-    db.table("post_events").add_column("detail", str)
-    db.table("post_events").create_index(["actor"])
-
-
-@migrations()
-def m003_who_did_what(db: Database) -> None:
-    # Who rejected a post and who last changed its captions or images (and when), beside
-    # approved_by/approved_at, so `queue --json` and the review page show them without
-    # reading the audit log; filled in from post_events for the posts already there.
-    posts = db.table("posts")
-    for column in ("rejected_by", "rejected_at", "edited_by", "edited_at"):
-        posts.add_column(column, str)
-    last = ("(select {col} from post_events e where e.post_id = posts.id and {cond} "
-            "order by e.id desc limit 1)")
-    rejected = "e.to_status = 'rejected' and e.action = 'transition'"
-    edited = "e.action in ('edit', 'images')"
-    # Fixed SQL text only (no values): the two subqueries differ in the column and the filter.
-    db.execute(f"update posts set rejected_by = {last.format(col='actor', cond=rejected)}, "  # noqa: S608
-               f"rejected_at = {last.format(col='at', cond=rejected)} "
-               "where status = 'rejected'")
-    db.execute(f"update posts set edited_by = {last.format(col='actor', cond=edited)}, "  # noqa: S608
-               f"edited_at = {last.format(col='at', cond=edited)}")
-
-
-# --- decoding ------------------------------------------------------------------------------------
-
-
-def _json(post_id: Any, column: str, text: Any, kind: type) -> Any:
-    if isinstance(text, str) and text:
-        try:
-            value = json.loads(text)
-        except ValueError:
-            logger.warning("post %s: column %s is not valid JSON", post_id, column)
-            return kind()
-        return value if isinstance(value, kind) else kind()
-    return kind()
-
-
-def _change(item: Any) -> Change | None:
-    if not isinstance(item, dict) or not item.get("field"):
-        return None
-    return Change(field=str(item["field"]), old=str(item.get("old") or "-"),
-                  new=str(item.get("new") or "-"), label=str(item.get("label") or ""))
-
-
-def _post(row: Mapping[str, Any]) -> Post:
-    pid = row["id"]
-    lot_ids = [str(i) for i in _json(pid, "lot_ids", row["lot_ids"], list)]
-    if not lot_ids and row["lot_id"]:
-        lot_ids = [row["lot_id"]]
-    changes = (_change(c) for c in _json(pid, "changes", row["changes"], list))
-    return Post(
-        id=pid, kind=row["kind"] or "lot", status=row["status"], lot_ids=tuple(lot_ids),
-        office_id=row["office_id"], version=row["version"] or 1,
-        content_hash=row["content_hash"],
-        images=tuple(str(i) for i in _json(pid, "images", row["images"], list)),
-        captions={str(k): str(v) for k, v in _json(pid, "captions", row["captions"],
-                                                   dict).items()},
-        lint=tuple(dict(f) for f in _json(pid, "lint", row["lint"], list)
-                   if isinstance(f, dict)),
-        blocking=bool(row["blocking"]),
-        changes=tuple(c for c in changes if c is not None),
-        facts=_json(pid, "facts", row["facts"], dict),
-        dedupe_key=row["dedupe_key"] or "", template=row["template"],
-        previous_post_id=row["previous_post_id"], approved_by=row["approved_by"],
-        approved_at=row["approved_at"], reason=row["reason"], deadline_at=row["deadline_at"],
-        rejected_by=row.get("rejected_by"), rejected_at=row.get("rejected_at"),
-        edited_by=row.get("edited_by"), edited_at=row.get("edited_at"),
-        created_at=row["created_at"], updated_at=row["updated_at"],
-    )
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -172,7 +48,7 @@ def _dumps(value: Any) -> str:
 
 def find_post(db: Database, post_id: int) -> Post | None:
     rows = list(db.query("select * from posts where id = ?", [post_id]))
-    return _post(rows[0]) if rows else None
+    return post_from_row(rows[0]) if rows else None
 
 
 def get_post(db: Database, post_id: int) -> Post:
@@ -219,7 +95,7 @@ def list_posts(db: Database, *, status: str | Sequence[str] | None = None,
     elif offset:
         sql += " limit -1 offset ?"
         args.append(max(0, int(offset)))
-    return [_post(r) for r in db.query(sql, args)]
+    return [post_from_row(r) for r in db.query(sql, args)]
 
 
 def post_ids(db: Database, *, status: str) -> list[int]:
@@ -278,13 +154,7 @@ def events(db: Database, *, post_id: int | None = None, actor: str | None = None
         sql += " where " + " and ".join(where)
     sql += " order by id desc limit ?"
     args.append(max(0, int(limit)))
-    out = []
-    for row in db.execute(sql, args).fetchall():
-        out.append(PostEvent(id=row[0], post_id=row[1], at=row[2], actor=row[3],
-                             from_status=row[4], to_status=row[5], reason=row[6],
-                             action=row[7] or "transition",
-                             detail=_json(row[1], "detail", row[8], dict)))
-    return out
+    return [event_from_row(row) for row in db.execute(sql, args).fetchall()]
 
 
 # --- the queue's own lookups ----------------------------------------------------------------------
@@ -317,7 +187,7 @@ def posts_of_lots(db: Database, lot_ids: Iterable[str], *,
         sql = (f"select * from posts where lot_id in ({','.join('?' * len(chunk))}) "  # noqa: S608
                f"and kind in ({','.join('?' * len(wanted))}) order by id")
         for row in db.query(sql, [*chunk, *wanted]):
-            found.setdefault(row["lot_id"], []).append(_post(row))
+            found.setdefault(row["lot_id"], []).append(post_from_row(row))
     return found
 
 
@@ -328,7 +198,7 @@ def posts_with_images(db: Database, rels: Iterable[str]) -> list[Post]:
     if not wanted:
         return []
     # CASE keeps json_each off a row whose images text is broken (it would fail the query).
-    return [_post(r) for r in db.query(
+    return [post_from_row(r) for r in db.query(
         "select * from posts where case when json_valid(images) then exists (select 1 from "
         "json_each(posts.images) where json_each.value in (select value from json_each(?))) "
         "else 0 end order by id desc", [json.dumps(wanted)])]
@@ -336,7 +206,7 @@ def posts_with_images(db: Database, rels: Iterable[str]) -> list[Post]:
 
 def digests_with_prefix(db: Database, key_prefix: str) -> list[Post]:
     """Digest posts whose dedupe key starts with *key_prefix*, highest version first."""
-    return [_post(r) for r in db.query(
+    return [post_from_row(r) for r in db.query(
         "select * from posts where kind = 'digest' and dedupe_key like ? || '%' "
         "order by version desc, id desc", [key_prefix])]
 
@@ -347,7 +217,7 @@ def approved_lot_post(db: Database, lot_id: str, content_hash: str) -> Post | No
         "select * from posts where kind = 'lot' and lot_id = ? and content_hash = ? "
         "and status in ('approved', 'published') order by version desc limit 1",
         [lot_id, content_hash]))
-    return _post(rows[0]) if rows else None
+    return post_from_row(rows[0]) if rows else None
 
 
 def open_posts(db: Database, statuses: Iterable[str]) -> list[tuple[int, str, str, list[str]]]:
@@ -358,7 +228,7 @@ def open_posts(db: Database, statuses: Iterable[str]) -> list[tuple[int, str, st
                       f"where status in ({','.join('?' * len(wanted))})", wanted).fetchall()
     out = []
     for pid, kind, status, lot_id, lot_ids in rows:
-        ids = [str(i) for i in _json(pid, "lot_ids", lot_ids, list)] or (
+        ids = [str(i) for i in json_column(pid, "lot_ids", lot_ids, list)] or (
             [lot_id] if lot_id else [])
         out.append((pid, kind, status, ids))
     return out

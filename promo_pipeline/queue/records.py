@@ -3,12 +3,16 @@
 Settings read: ``storage.output_dir`` and ``captions.primary`` (only in :meth:`Post.to_json`).
 
 Plain frozen data, made by :mod:`.posts` (the owner of the ``posts`` and ``post_events`` tables)
-and read by the CLI, the review page and the publisher. The rules about one post live here:
+from their rows (:func:`post_from_row`, :func:`event_from_row`: pure, defined here) and read by
+the CLI, the review page and the publisher. The rules about one post live here:
 what blocks its approval (:attr:`Post.blocked`), whether it may still be edited.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +21,8 @@ from promo_pipeline.queue.states import DIGEST, EDITABLE
 
 if TYPE_CHECKING:
     from promo_pipeline.config import Config
+
+logger = logging.getLogger(__name__)
 
 #: The lint level that blocks approval (captions' ``BLOCK``; the lint writes it, posts read it).
 BLOCK = "block"
@@ -173,3 +179,62 @@ class NewPost:
     facts: dict[str, Any]
     deadline_at: str | None
     previous_post_id: int | None = None
+
+
+# --- the row form (what :mod:`.posts` reads back) ------------------------------------------------
+
+
+def json_column(post_id: Any, column: str, text: Any, kind: type) -> Any:
+    """A JSON column's value when it is a *kind* (list or dict), else an empty one (a broken
+    value is logged, never raised: one bad row must not hide the queue)."""
+    if isinstance(text, str) and text:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            logger.warning("post %s: column %s is not valid JSON", post_id, column)
+            return kind()
+        return value if isinstance(value, kind) else kind()
+    return kind()
+
+
+def _change(item: Any) -> Change | None:
+    if not isinstance(item, dict) or not item.get("field"):
+        return None
+    return Change(field=str(item["field"]), old=str(item.get("old") or "-"),
+                  new=str(item.get("new") or "-"), label=str(item.get("label") or ""))
+
+
+def post_from_row(row: Mapping[str, Any]) -> Post:
+    """A :class:`Post` from its ``posts`` row."""
+    pid = row["id"]
+    lot_ids = [str(i) for i in json_column(pid, "lot_ids", row["lot_ids"], list)]
+    if not lot_ids and row["lot_id"]:
+        lot_ids = [row["lot_id"]]
+    changes = (_change(c) for c in json_column(pid, "changes", row["changes"], list))
+    return Post(
+        id=pid, kind=row["kind"] or "lot", status=row["status"], lot_ids=tuple(lot_ids),
+        office_id=row["office_id"], version=row["version"] or 1,
+        content_hash=row["content_hash"],
+        images=tuple(str(i) for i in json_column(pid, "images", row["images"], list)),
+        captions={str(k): str(v) for k, v in json_column(pid, "captions", row["captions"],
+                                                   dict).items()},
+        lint=tuple(dict(f) for f in json_column(pid, "lint", row["lint"], list)
+                   if isinstance(f, dict)),
+        blocking=bool(row["blocking"]),
+        changes=tuple(c for c in changes if c is not None),
+        facts=json_column(pid, "facts", row["facts"], dict),
+        dedupe_key=row["dedupe_key"] or "", template=row["template"],
+        previous_post_id=row["previous_post_id"], approved_by=row["approved_by"],
+        approved_at=row["approved_at"], reason=row["reason"], deadline_at=row["deadline_at"],
+        rejected_by=row.get("rejected_by"), rejected_at=row.get("rejected_at"),
+        edited_by=row.get("edited_by"), edited_at=row.get("edited_at"),
+        created_at=row["created_at"], updated_at=row["updated_at"],
+    )
+
+
+def event_from_row(row: Sequence[Any]) -> PostEvent:
+    """A :class:`PostEvent` from ``id, post_id, at, actor, from_status, to_status, reason,
+    action, detail`` of its ``post_events`` row."""
+    return PostEvent(id=row[0], post_id=row[1], at=row[2], actor=row[3], from_status=row[4],
+                     to_status=row[5], reason=row[6], action=row[7] or "transition",
+                     detail=json_column(row[1], "detail", row[8], dict))
