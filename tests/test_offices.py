@@ -234,7 +234,8 @@ def test_a_dompu_post_goes_to_dompus_chat_with_dompus_token(tmp_path, monkeypatc
             sent = {(o.post_id, o.channel, o.status) for o in summary.outcomes}
             assert sent == {(dompu_post, "telegram", "sent"), (bima_post, "export", "sent")}
             # Bima's post went to the install's export folder only.
-            assert any(p.name.startswith(BIMA) for p in (cfg.output_dir / "outbox").glob("*/*"))
+            (meta,) = (cfg.output_dir / "outbox").glob("*/*/post.json")
+            assert json.loads(meta.read_text(encoding="utf-8"))["office_id"] == BIMA
         finally:
             db.close()
     finally:

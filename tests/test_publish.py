@@ -31,10 +31,12 @@ def test_export_writes_one_complete_folder_once(tmp_path, tokens):
     first = publish(p.cfg, p.db, now=True, notify=False)
     assert first.sent == 1 and first.ok
     folders = list((p.cfg.output_dir / "outbox").glob("*/*"))
-    assert [f.name for f in folders] == ["off-bima-lot-1-v1"]
+    # Named by the lot's headline and id prefix (tests/test_export.py: names of real titles).
+    assert [f.name for f in folders] == ["sebidang-tanah-shm-lot-1-lot-1"]
     folder = folders[0]
     names = sorted(x.name for x in folder.iterdir())
-    assert names == ["01-feed-0.jpg", "02-feed-1.jpg", "03-story.jpg", "caption-facebook.txt",
+    assert names == ["01-feed-0.jpg", "02-feed-1.jpg", "03-story.jpg", "BACA-SAYA.txt",
+                     "caption-facebook.txt",
                      "caption-instagram.txt", "caption-telegram.txt", "caption-x.txt",
                      "post.json"]
     meta = json.loads((folder / "post.json").read_text(encoding="utf-8"))
@@ -47,7 +49,7 @@ def test_export_writes_one_complete_folder_once(tmp_path, tokens):
     assert p.post_status(post_id) == "published"
     (d,) = p.deliveries()
     assert d["status"] == "sent" and d["remote_id"] == "outbox/" + folder.parent.name + \
-        "/off-bima-lot-1-v1"
+        "/sebidang-tanah-shm-lot-1-lot-1"
     mtime = (folder / "post.json").stat().st_mtime_ns
 
     second = publish(p.cfg, p.db, now=True, notify=False)
@@ -86,7 +88,7 @@ def test_export_crash_after_claim_is_reconciled_on_disk(tmp_path, tokens):
     rerun = promo(p, "publish", "--now")
     assert rerun.returncode == 0, rerun.stderr
     assert [d["status"] for d in p.deliveries()] == ["sent"]
-    assert len(list((p.cfg.output_dir / "outbox").glob("*/off-bima-lot-1-v1"))) == 1
+    assert len(list((p.cfg.output_dir / "outbox").glob("*/sebidang-tanah-shm-lot-1-lot-1"))) == 1
     assert p.post_status(post_id) == "published"
 
 
@@ -237,7 +239,9 @@ def test_nothing_is_published_after_the_auction_ended(tmp_path, tokens, fake):
     assert summary.expired_posts == [ended]
     assert p.post_status(ended) == "expired" and p.post_status(ok) == "published"
     assert [m["caption"] for m in fake.telegram_posts() if "lot-ended" in m["caption"]] == []
-    assert not list((p.cfg.output_dir / "outbox").glob("*/off-bima-lot-ended-v1"))
+    exported = [json.loads(f.read_text(encoding="utf-8"))["lot_id"]
+                for f in (p.cfg.output_dir / "outbox").glob("*/*/post.json")]
+    assert exported == ["lot-ok"]
     assert {d["post_id"] for d in p.deliveries()} == {ok}
 
 

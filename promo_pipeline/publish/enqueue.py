@@ -38,11 +38,15 @@ def idem_key(post_id: int, channel: str, content: dict[str, Any]) -> str:
     return hashlib.sha256(f"{post_id}|{channel}|{blob}".encode()).hexdigest()
 
 
-def _lot_facts(db: Database, lot_ids: list[str]) -> list[dict[str, Any]]:
+def _lot_facts(cfg: Config, db: Database, lot_ids: list[str]) -> list[dict[str, Any]]:
     out = []
     for lot in get_lots(db, lot_ids):
+        # The export folder's name and note are made of the reading without personal data.
+        reading = lot.reading(cfg.brand_for(lot.office_id).office_phones)
         out.append({
-            "id": lot.id, "title": lot.title, "url": lot.url,
+            "id": lot.id, "title": lot.title, "url": lot.url, "code": lot.code,
+            "office_name": lot.office_name, "headline": reading.headline,
+            "public_title": reading.title,
             "ends_at": lot.ends_at.isoformat(),
             "deposit_deadline": (lot.deposit_deadline.isoformat()
                                  if lot.deposit_deadline else None),
@@ -73,7 +77,7 @@ def payload(cfg: Config, db: Database, post: Post, channel: str) -> dict[str, An
         "captions": captions if everything else {},
         "images": list(post.images),
         "template": post.template,
-        "lots": _lot_facts(db, lot_ids) if everything else [],
+        "lots": _lot_facts(cfg, db, lot_ids) if everything else [],
         "approved_by": post.approved_by,
         "approved_at": post.approved_at,
     }
