@@ -244,6 +244,21 @@ def relisted_from(db: Database, lot_id: str) -> str | None:
     return str(row[0]) if row else None
 
 
+def relisted_from_each(db: Database, lot_ids: Iterable[str]) -> dict[str, str]:
+    """:func:`relisted_from` for many lots at once: new lot id → the older lot it lists again,
+    for those of *lot_ids* that list one again."""
+    wanted = list(dict.fromkeys(lot_ids))
+    out: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        marks = ", ".join("?" * len(chunk))  # placeholders only
+        for old, new in db.execute(
+                f"select lot_id, relisted_as from lot_outcomes "  # noqa: S608
+                f"where relisted_as in ({marks})", chunk).fetchall():
+            out.setdefault(str(new), str(old))
+    return out
+
+
 def record_final_status(db: Database, lot_id: str, status: str | None, *, at: datetime,
                         source: str = FROM_LISTING) -> None:
     """Store the source's status of an ended lot as seen at *at*, from *source* (the latest

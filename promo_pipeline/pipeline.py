@@ -12,8 +12,9 @@ the one :class:`~promo_pipeline.runs.RunSummary`.
 Stages run in order over a shared :class:`RunState`; each is a small function returning its
 counts. *render* draws what is missing or stale for every postable lot
 (:func:`lots.iter_postable`: :meth:`Lot.closed_reason` is None — the same lots ``promo render``
-draws); *queue* expires/withdraws posts whose lots moved on, then captions (with lint) and queues
-one pending post per new lot version (:func:`queue.sync_lot_post`).
+draws); *queue* expires/withdraws posts whose lots moved on, links re-listed lots to their older
+lot (:func:`outcomes.refresh`, so captions can say "dilelang ulang"), then captions (with lint)
+and queues one pending post per new lot version (:func:`queue.sync_lot_post`).
 
 - A stage that raises an expected failure (:class:`~promo_pipeline.errors.PromoError`, e.g. an
   unknown lot for ``--lot``, no office configured) ends the run: it is recorded as ``failed`` and
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from promo_pipeline import captions, clock, collect, formats, present, queue, refs, render
+from promo_pipeline import captions, clock, collect, formats, outcomes, present, queue, refs, render
 from promo_pipeline.collect import CollectStats
 from promo_pipeline.config import Config
 from promo_pipeline.errors import NotQueueableError, PromoError, UsageError
@@ -201,6 +202,7 @@ def _queue(state: RunState) -> Counts:
     one already queued for this lot version, so a second run makes no second post.
     """
     moved = queue.apply_lot_states(state.db)
+    _link_relistings(state)
     counts: Counts = {"queued": 0, "existing": 0, "skipped": 0,
                       **{f"posts_{k}": v for k, v in moved.items()}}
     for lots in _postable(state):
@@ -212,6 +214,17 @@ def _queue(state: RunState) -> Counts:
                 state.post_id = post_id
     counts["pending"] = queue.count_by_status(state.db).get(queue.PENDING, 0)
     return counts
+
+
+def _link_relistings(state: RunState) -> None:
+    """Link re-listed lots to their older lot before captions are written, so a new lot's
+    captions can say "dilelang ulang" (:mod:`promo_pipeline.outcomes`), office by office."""
+    if state.lot_ref is not None:
+        offices = [state.lot.office_id] if state.lot is not None else []
+    else:
+        offices = list(state.office_ids or (o.id for o in state.cfg.offices))
+    for office_id in offices:
+        outcomes.refresh(state.db, state.now, office_id=office_id)
 
 
 #: The pipeline, in order.

@@ -68,6 +68,9 @@ FACT_LABELS = {
     "lots": "Lot dalam rangkuman",
 }
 LINT_LEVELS = {"block": "BLOKIR", "warn": "awas"}
+#: A lot that lists again an object that did not sell (``outcomes.relisted_from``): the review
+#: page and the captions say it in these words.
+RELISTED = "dilelang ulang"
 #: The image and video designs (``templates/*.toml``), as the review page names them.
 DESIGNS = {"feed": "Feed 4:5", "square": "Persegi 1:1", "story": "Story 9:16",
            "carousel": "Carousel", "urgent": "Mendesak", "digest": "Rangkuman pekanan",
@@ -81,6 +84,13 @@ def _word(words: Mapping[str, str], key: str | None) -> str:
 def design(name: str | None) -> str:
     """A design's name as staff read it (an office's own design keeps its file name)."""
     return _word(DESIGNS, name)
+
+
+def relisted(previous_lot: str | None = None) -> str:
+    """:data:`RELISTED` on a line of its own (``Dilelang ulang``); with the older lot's id for
+    staff: ``Dilelang ulang — lot sebelumnya 1a2b3c4d``."""
+    word = RELISTED[:1].upper() + RELISTED[1:]
+    return f"{word} — lot sebelumnya {previous_lot}" if previous_lot else word
 
 
 def post_status(status: str | None) -> str:

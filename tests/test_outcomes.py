@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from real_lots import real_lots
 from real_samples import segera_berakhir
 
-from promo_pipeline import database, outcomes
+from promo_pipeline import database, outcomes, present
 from promo_pipeline.lots import LOT_ENDED, LOT_WITHDRAWN, Lot, save_lot
 from promo_pipeline.outcomes import BY_CODE, BY_TITLE, Relisting, match_relistings
 
@@ -150,7 +150,9 @@ def test_the_review_page_says_a_lot_is_listed_again(tmp_path, monkeypatch):
     assert "Dilelang ulang" not in before
     outcomes.link(db, [Relisting("old-lot", new.id, BY_TITLE)], at=NOW)
     page = client.get(f"/posts/{post_id}").get_data(as_text=True)
-    assert "Dilelang ulang" in page and "lot sebelumnya old-lot" in page
+    # The words of present.relisted, which the captions use too (test_captions_relisting.py).
+    assert f"{present.relisted('old-lot')}." in page and f"<dt>{present.relisted()}</dt>" in page
+    assert "Dilelang ulang — lot sebelumnya old-lot" in page
     db.conn.close()
 
 

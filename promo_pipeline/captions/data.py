@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from promo_pipeline import formats
+from promo_pipeline import formats, present
 from promo_pipeline.captions.lengths import limit
 from promo_pipeline.lots import Item, Lot
 from promo_pipeline.titles import read_title, scrub
@@ -70,11 +70,13 @@ def _item_line(item: Item) -> str:
     return ", ".join(b for b in bits if b)
 
 
-def lot_data(lot: Lot, tz: str, brand: Any = None) -> dict[str, Any]:
+def lot_data(lot: Lot, tz: str, brand: Any = None, *, relisted: bool = False) -> dict[str, Any]:
     """The plain, already formatted facts of *lot* that caption templates may use.
 
     ``title`` is the cleaned full title of the title reading (:mod:`promo_pipeline.titles`):
-    personal data removed, as from every item line (*brand*'s own numbers stay)."""
+    personal data removed, as from every item line (*brand*'s own numbers stay).
+    ``relisted``: the words for a lot that lists again an object that did not sell
+    (:func:`promo_pipeline.present.relisted`, as the review page says it), else empty."""
     deadline = lot.deposit_deadline
     phones = tuple(getattr(brand, "office_phones", ()) or ())
     reading = read_title(lot.title, category=lot.category, office_phones=phones)
@@ -103,6 +105,7 @@ def lot_data(lot: Lot, tz: str, brand: Any = None) -> dict[str, Any]:
         "code": lot.code or "",
         "url": lot.url,
         "items": items,
+        "relisted": present.relisted() if relisted else "",
     }
 
 

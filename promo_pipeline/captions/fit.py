@@ -155,14 +155,16 @@ def lot_captions(
     writer: CaptionWriter | None = None,
     tz: str | None = None,
     site_base: str = "https://lelang.go.id",
+    relisted: bool = False,
 ) -> dict[str, Caption]:
-    """Captions of a ``lot`` or ``reminder`` post for each channel, each within its limit."""
+    """Captions of a ``lot`` or ``reminder`` post for each channel, each within its limit.
+    *relisted*: the lot lists again an object that did not sell (the templates say so)."""
     if kind not in ("lot", "reminder"):
         raise ValueError(f"lot_captions makes 'lot' and 'reminder' captions, not {kind!r}")
     writer = writer or default_writer()
     tz = tz or office_tz(office)
     base = {
-        "lot": lot_data(lot, tz, brand),
+        "lot": lot_data(lot, tz, brand, relisted=relisted),
         "brand": brand_data(brand),
         "office": office_data(office, [lot], tz),
         "site": site_base.rstrip("/"),
@@ -268,14 +270,15 @@ def digest_captions(
     return out
 
 
-def captions_for_lot(cfg: Any, lot: Lot, *, kind: str = "lot") -> dict[str, Caption]:
+def captions_for_lot(cfg: Any, lot: Lot, *, kind: str = "lot",
+                     relisted: bool = False) -> dict[str, Caption]:
     """:func:`lot_captions` with the office, brand, channels and templates from the config."""
     office = cfg.office(lot.office_id)
     return lot_captions(lot, office=office, brand=cfg.brand_for(lot.office_id),
                         channels=cfg.captions.channels,
                         kind=kind, writer=writer_for(cfg),
                         tz=office_tz(office, cfg.default_timezone),
-                        site_base=cfg.source.site_base)
+                        site_base=cfg.source.site_base, relisted=relisted)
 
 
 def captions_for_digest(cfg: Any, office_id: str, lots: Sequence[Lot], *,

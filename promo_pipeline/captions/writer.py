@@ -34,7 +34,7 @@ from promo_pipeline.resources import builtin_caption_templates_dir
 
 #: Optional template parts, dropped in this order when a caption is over its limit.
 DEFAULT_DROP_ORDER = ("items", "hook", "hashtags", "steps", "increment", "method", "location",
-                      "howto", "asis", "contact", "end")
+                      "howto", "asis", "relisted", "contact", "end")
 
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from promo_pipeline import captions as cap
-from promo_pipeline import clock, crash
+from promo_pipeline import clock, crash, outcomes
 from promo_pipeline.config import Config
 from promo_pipeline.errors import NotQueueableError, PromoError, UsageError
 from promo_pipeline.lots import Lot
@@ -60,11 +60,12 @@ def stored_image(output_dir: Path, image: str | Path) -> str:
 
 
 def _captions(cfg: Config, kind: str, lots: Sequence[Lot], *, office_id: str,
-              week: str | None = None) -> tuple[dict[str, str], tuple[dict[str, str], ...]]:
+              week: str | None = None, relisted: bool = False,
+              ) -> tuple[dict[str, str], tuple[dict[str, str], ...]]:
     if kind == DIGEST:
         made = cap.captions_for_digest(cfg, office_id, lots, week=week or "")
     else:
-        made = cap.captions_for_lot(cfg, lots[0], kind=kind)
+        made = cap.captions_for_lot(cfg, lots[0], kind=kind, relisted=relisted)
     texts = {ch: c.text for ch, c in made.items()}
     findings = cap.lint_for(cfg, texts, lots=lots, kind=kind, office_id=office_id)
     return texts, tuple(findings)
@@ -163,6 +164,7 @@ def sync_lot_posts(db: Database, cfg: Config,
     results: dict[str, Synced] = {}
     refresh: list[tuple[Post, tuple[str, ...]]] = []
     make: list[tuple[Lot, str, tuple[str, ...], dict[str, str], tuple[dict[str, str], ...]]] = []
+    relisted = outcomes.relisted_from_each(db, (lot.id for lot, _ in batch))  # "dilelang ulang"
     for lot, images in batch:
         chash = lot.content_hash()
         stored = tuple(stored_image(cfg.output_dir, p) for p in images)
@@ -178,7 +180,8 @@ def sync_lot_posts(db: Database, cfg: Config,
                 f"tidak dibuatkan unggahan: {closed}"))
             continue
         try:
-            texts, findings = _captions(cfg, LOT, [lot], office_id=lot.office_id)
+            texts, findings = _captions(cfg, LOT, [lot], office_id=lot.office_id,
+                                        relisted=lot.id in relisted)
         except PromoError as exc:
             results[lot.id] = Synced(lot.id, error=exc)
             continue

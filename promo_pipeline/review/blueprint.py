@@ -97,6 +97,7 @@ def register_template_helpers(app: Flask) -> None:
         channel_label=channel_label,
         role_label=lambda r: capitalised(present.role(r)),
         action_label=present.event_action,
+        relisted_label=present.relisted,
         STATUSES=q.STATUSES,
     )
     app.jinja_env.globals["design_label"] = present.design
