@@ -15,7 +15,8 @@ import pytest
 from fake_platforms import add_lot, add_post, env_with_tokens, promo
 from publish_project import make_project
 
-from promo_pipeline import store
+from promo_pipeline import accounts, store
+from promo_pipeline.publish.outbox import publish
 
 # --- crashes and kills ---------------------------------------------------------------------------
 
@@ -44,6 +45,7 @@ def test_crash_points_never_lead_to_a_second_post(tmp_path, tokens, fake, point)
 
     # The human decides; the post then goes out exactly once in total.
     decision = "--sent" if posted else "--resend"
+    accounts.add_user(p.db, "sari", "kata-sandi-uji")
     resolved = promo(p, "queue", "resolve", str(post_id), decision, "--as", "sari")
     assert resolved.returncode == 0, resolved.stderr
     final = promo(p, "publish")
@@ -141,6 +143,41 @@ def test_cli_resolve_needs_a_decision(tmp_path, tokens):
     p = make_project(tmp_path, ["export"])
     out = promo(p, "queue", "resolve", "1")
     assert out.returncode == 2 and "--sent" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_resolve_needs_a_named_account_of_the_posts_office(tmp_path, tokens, fake,
+                                                                monkeypatch):
+    """Like approve: no --as, an --as naming no account, or an account of other offices exits
+    2 with one Indonesian line and resolves nothing (the OS user is never taken); the office
+    refusal is recorded in the post's history; a named account of the office resolves."""
+    monkeypatch.setenv("PROMO_TELEGRAM_TOKEN", "999:WRONG-token-value")
+    p = make_project(tmp_path, ["telegram"], fake)
+    add_lot(p.db, "lot-1")
+    post_id = add_post(p.db, p.cfg, "lot-1")
+    publish(p.cfg, p.db, now=True, notify=False)
+    assert [d["status"] for d in p.deliveries()] == ["failed"]
+    accounts.add_user(p.db, "sari", "kata-sandi-uji", offices=["off-bima"])
+    accounts.add_user(p.db, "dompu", "kata-sandi-uji", offices=["off-dompu"])
+
+    for args, words in (((), "sebutkan akun peninjau dengan --as NAMA"),
+                        (("--as", "nobody"), "akun peninjau 'nobody' tidak ada"),
+                        (("--as", "  "), "sebutkan akun peninjau dengan --as NAMA"),
+                        (("--as", "dompu"), "tidak berwenang atas unggahan")):
+        out = promo(p, "queue", "resolve", str(post_id), "--resend", *args)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        assert words in out.stderr and "Traceback" not in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+        assert [d["status"] for d in p.deliveries()] == ["failed"]
+    refused = [e for e in p.db["post_events"].rows_where("post_id = ?", [post_id])
+               if e["action"] == "refused"]
+    assert [(e["actor"], json.loads(e["detail"])["attempted"]) for e in refused] == [
+        ("dompu", "resolve")]
+
+    out = promo(p, "queue", "resolve", str(post_id), "--resend", "--as", "SARI")
+    assert out.returncode == 0, out.stderr
+    assert "oleh sari" in out.stdout
+    (d,) = p.deliveries()
+    assert d["status"] == "queued" and d["resolved_by"] == "sari"
 
 
 def test_secrets_never_printed_even_in_debug_logs(tmp_path, tokens, fake):

@@ -234,18 +234,6 @@ def report_run(summary: Any, as_json: bool) -> None:
     sys.exit(0 if summary.ok else 1)
 
 
-def reviewer_name(name: str | None) -> str:
-    """``--as NAME``, else the name of the logged-in OS user."""
-    if name and name.strip():
-        return name.strip()
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
-        return "operator"
-
-
 def console_logs_on() -> None:
     """Show log records on the console whatever ``-v`` says (the daemon: its console is its log,
     under systemd, NSSM or Task Scheduler)."""

@@ -8,8 +8,8 @@ import sys
 import click
 
 from promo_pipeline import present
-from promo_pipeline.cli.app import AppContext, StatusWord, cli, emit_json, pass_app, reviewer_name
-from promo_pipeline.cli.queue import queue_group
+from promo_pipeline.cli.app import AppContext, StatusWord, cli, emit_json, pass_app
+from promo_pipeline.cli.queue import acting, queue_group
 from promo_pipeline.publish import channels as channel_registry
 
 
@@ -110,17 +110,21 @@ def queue_deliveries(app: AppContext, status: str | None, post_id: int | None,
 @click.option("--channel", default=None,
               type=click.Choice(channel_registry.publishing()),
               help="Hanya kanal ini (bawaan: semua kanal yang perlu diselesaikan).")
-@click.option("--as", "actor", default=None, help="Nama peninjau (bawaan: pengguna OS).")
+@click.option("--as", "actor", default=None, metavar="NAMA",
+              help="Akun peninjau yang tercatat (wajib; lihat `promo users list`).")
 @pass_app
 def queue_resolve(app: AppContext, post_id: int, decision: str | None, channel: str | None,
                   actor: str | None) -> None:
-    """Selesaikan pengiriman unggahan ID yang belum pasti (atau gagal, untuk --resend)."""
+    """Selesaikan pengiriman unggahan ID yang belum pasti (atau gagal, untuk --resend).
+
+    Keputusan ini dicatat atas nama akun peninjau --as (wajib, akun yang terdaftar dan
+    berwenang atas kantor unggahan), seperti menyetujui."""
     from promo_pipeline.errors import UsageError
     from promo_pipeline.publish import resolve_post
 
     if decision is None:
         raise UsageError("pilih salah satu: --sent (sudah tampil) atau --resend (kirim ulang)")
-    who = reviewer_name(actor)
+    who = acting(app, post_id, actor, "resolve")
     ids = resolve_post(app.db, post_id, sent=decision == "sent", actor=who, channel=channel)
     what = "ditandai terkirim" if decision == "sent" else "dijadwalkan untuk dikirim ulang"
     click.echo(f"Unggahan #{post_id}: {len(ids)} pengiriman {what} oleh {who} "

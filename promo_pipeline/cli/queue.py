@@ -141,7 +141,7 @@ def _account(app: AppContext, name: str | None) -> Any:
     return accounts.get_user(app.db, name) if name else None
 
 
-def _acting(app: AppContext, post_id: int, actor: str | None, action: str) -> str:
+def acting(app: AppContext, post_id: int, actor: str | None, action: str) -> str:
     """The named account *action* on *post_id* is recorded under: ``--as`` must name an
     existing account (:func:`accounts.require_reviewer`, exit 2 otherwise), then the account's
     office check (refused and recorded outside its offices: exit 2)."""
@@ -170,7 +170,7 @@ def queue_approve(app: AppContext, post_id: int, actor: str | None) -> None:
     """Setujui unggahan ID (ditolak bila ada angka yang hilang/salah atau lelang berakhir)."""
     from promo_pipeline import queue as q
 
-    who = _acting(app, post_id, actor, "approve")
+    who = acting(app, post_id, actor, "approve")
     q.approve(app.db, post_id, actor=who)
     click.echo(f"Unggahan #{post_id} disetujui oleh {who}.")
 
@@ -185,7 +185,7 @@ def queue_reject(app: AppContext, post_id: int, reason: str, actor: str | None) 
     """Tolak unggahan ID dengan alasan."""
     from promo_pipeline import queue as q
 
-    who = _acting(app, post_id, actor, "reject")
+    who = acting(app, post_id, actor, "reject")
     q.reject(app.db, post_id, actor=who, reason=reason)
     click.echo(f"Unggahan #{post_id} ditolak oleh {who}.")
 
@@ -206,7 +206,7 @@ def queue_edit(app: AppContext, post_id: int, channel: str, caption_file: Any,
     from promo_pipeline import queue as q
     from promo_pipeline.errors import UsageError
 
-    who = _acting(app, post_id, actor, "edit")
+    who = acting(app, post_id, actor, "edit")
     post = q.get_post(app.db, post_id)
     if channel not in post.captions:
         raise UsageError(f"kanal {channel!r} tidak ada di unggahan #{post_id} (pilihan: "
@@ -253,7 +253,7 @@ def queue_restore(app: AppContext, post_id: int, text: str, reason: str, kind: s
     keterangan (`promo queue edit`) tidak lagi memblokir persetujuan."""
     from promo_pipeline import queue as q
 
-    who = _acting(app, post_id, actor, "restore")
+    who = acting(app, post_id, actor, "restore")
     q.restore_redaction(app.db, app.config, post_id, text=text, kind=kind, actor=who,
                         reason=reason)
     click.echo(f"Data pribadi \u201c{text.strip()}\u201d unggahan #{post_id} dipulihkan oleh "
