@@ -35,7 +35,7 @@ The parts, each one job:
 - :mod:`.checks` — the lint: facts present and correct, personal data, wording, length.
 
 The names below load their module on first use, so importing this package is cheap (Jinja2,
-Babel, phonenumbers and twitter-text load when captions are written or linted).
+Babel and twitter-text load when captions are written or linted).
 """
 
 from __future__ import annotations

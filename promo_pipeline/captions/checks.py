@@ -8,9 +8,9 @@ A caption (generated or edited) is checked against the stored lot(s):
   (:mod:`promo_pipeline.titles`) is in the caption (``personal_redacted``, e.g. typed back in an
   edit) or in the text an image draws (``personal_image``, channel ``""``) — unless a reviewer
   restored that item by the audited action (*restored*): then a warning (``personal_restored``);
-- ``warn`` findings: personal data (:mod:`.personal`), wording DJKN names as a fraud marker, no
-  anti-fraud line, a date and time that matches none of the lot's times, over the channel's
-  length or hashtag limit.
+- ``warn`` findings: personal data (:mod:`promo_pipeline.personal`, the title reading's
+  rule), wording DJKN names as a fraud marker, no anti-fraud line, a date and time that
+  matches none of the lot's times, over the channel's length or hashtag limit.
 
 Each check is one function of :data:`CHECKS` over the same :class:`Context`; a new check is one
 more function there. A finding is a plain dict (``channel``, ``level``, ``code``, ``message``)
@@ -28,16 +28,16 @@ from urllib.parse import urlsplit
 
 from babel.numbers import format_decimal
 
-from promo_pipeline import formats
-from promo_pipeline.captions import personal
+from promo_pipeline import formats, personal
 from promo_pipeline.captions.data import datetime_long, office_tz, rupiah
 from promo_pipeline.captions.lengths import count_hashtags, count_mentions, limit
-from promo_pipeline.captions.mentions import datetimes, figures, fold, links, norm_url
+from promo_pipeline.captions.mentions import datetimes, figures, fold, link_spans, links, norm_url
 from promo_pipeline.captions.wording import FRAUD_MARKERS, Folded, has_antifraud_line
 from promo_pipeline.lots import Lot
 from promo_pipeline.present import redaction_kind
 from promo_pipeline.publish import channels as registry
 from promo_pipeline.titles import Redaction, leaks, read_title
+from promo_pipeline.titles.redact import personal_data
 
 BLOCK = "block"
 WARN = "warn"
@@ -217,8 +217,11 @@ def _check_deadline(c: Context) -> None:
 
 
 def _check_personal(c: Context) -> None:
-    hits = personal.find(c.text, c.brand, limit=MAX_PER_CODE, max_hits=MAX_CANDIDATES,
-                         folded=c.folded.folded)
+    # The title reading's rule: what it removes is flagged here, what it keeps is not; a
+    # link's digits are no NIK.
+    hits = personal_data(c.text, office_phones=getattr(c.brand, "office_phones", ()),
+                         limit=MAX_PER_CODE, max_hits=MAX_CANDIDATES,
+                         skip=link_spans(c.folded.folded))
     for hit in hits:
         if hit.kind == personal.MORE:
             c.more(WARN, _PERSONAL_MESSAGES[hit.text][0])

@@ -111,8 +111,9 @@ class Brand:
 
     @property
     def office_phones(self) -> tuple[str, ...]:
-        """The office's own numbers (never personal data when a title carries them)."""
-        return tuple(t for t in (self.phone, self.contact, self.helpline) if t)
+        """The office's own contact texts: their phone numbers and e-mail addresses are never
+        personal data (:mod:`promo_pipeline.personal`), in a title or a caption."""
+        return tuple(t for t in (self.phone, self.contact, self.helpline, self.website) if t)
 
 
 @dataclass(frozen=True)

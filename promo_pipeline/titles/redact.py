@@ -6,20 +6,10 @@ show it and a check can prove no post carries it); :func:`scrub` removes already
 redacted texts from another text (a caption, an item description) and anything new it finds;
 :func:`leaks` says which redacted texts a text still contains (for the lint).
 
-What stays, on purpose:
-
-- the office's own phone numbers (passed in as ``office_phones``);
-- numbers that identify the auctioned object — licence plates, chassis ("rangka", also called
-  NIK = Nomor Identifikasi Kendaraan), engine ("mesin"), IMEI, certificate, NIB/NOP and BPKB
-  numbers: a digit run right after such a word is never taken for a phone or a NIK;
-- names of legal entities after "a.n." ("a.n. PT Bank …", "a.n. Pemerintah Kabupaten …",
-  "a.n. Koperasi …"): UU 27/2022 protects natural persons, and the owner of record of a seized
-  or state asset is often an institution the post may name;
-- words after "atas nama" that are not a name ("atas nama Anda", "atas nama sendiri",
-  "atas nama penjual" with no name).
-
-Landline numbers are taken only with a cue ("telp", "HP", "WA", "hubungi", …) or in the
-``(0xxx) …`` form; mobile numbers (08…, +62 8…, 62 8…) always.
+What is personal data — and what is not (the office's own contacts, numbers that identify the
+auctioned object, legal entities after "a.n.") — is :mod:`promo_pipeline.personal`'s one rule,
+the same the caption lint warns with: whatever is removed here is flagged when typed into a
+caption, and nothing left here is.
 
 A removed name is removed wherever else it occurs in the text (whole words, any case), so
 the result carries none of the listed texts. Every pattern is linear (bounded quantifiers, no
@@ -30,10 +20,15 @@ are kept (captions are multi-line).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from promo_pipeline import personal
+from promo_pipeline.personal import phone_key
+
 KINDS = ("phone", "nik", "email", "person_name")
+__all__ = ["KINDS", "Redacted", "Redaction", "leaks", "personal_data", "phone_key", "redact",
+           "scrub"]
 
 
 @dataclass(frozen=True)
@@ -56,75 +51,7 @@ class Redacted:
     redactions: tuple[Redaction, ...] = ()
 
 
-# --- detectors ----------------------------------------------------------------------------------
-
-# Digit groups of three to five, so a separate "1" after a number is never taken with it.
-_MOBILE = re.compile(
-    r"(?<![\w+])(?:\(\s?(?:\+62|62|0)\s?8[1-9]\d{1,2}\)|(?:\(\+62\)|\+62|62|0)[ .-]?8[1-9]\d{1,2})"
-    r"(?:[ .-]?\d{3,5}){1,3}(?![\w])")
-_LANDLINE = re.compile(
-    r"(?<![\w+])(?:\(0[2-9]\d{1,3}\)|(?:\+62|62|0)[2-7]\d{1,3})(?:[ .-]?\d{3,5}){1,2}(?![\w])")
-_PHONE_CUE = re.compile(
-    r"(?:telp|tel|telepon|telpon|tlp|hp|handphone|wa|whatsapp|fax|faks|faksimili|hubungi|"
-    r"kontak|contact|cp|sms|nomor\s+(?:hp|telepon|wa|ponsel))\.?\s*[:.]?\s*$", re.IGNORECASE)
-_NIK = re.compile(
-    r"(?<![\w.,/])(?:\d{16}|\d{4}([ .-])\d{4}\1\d{4}\1\d{4}|\d{6}([ .-])\d{6}\2\d{4})"
-    r"(?![\w]|[.,/]\d)")
-# A digit run right after one of these words identifies the object, not a person.
-_OBJECT_CUE = re.compile(
-    r"(?:rangka|mesin|noka|nosin|chassis|chasis|sasis|engine|vin|imei\s?\d?|nib|nop|"
-    r"sertifikat|sertipikat|shm|shgb|hgb|shgu|hgu|bpkb|register|registrasi|seri|serial|"
-    r"s/n|sn|imb|pbg|spptnjop|sppt|nup|kode\s+barang|kontrak)\b[^\n]{0,14}$", re.IGNORECASE)
-# "nomor", "HP", "NIK", "telp." right before a removed number go with it.
-_NUMBER_LABEL = re.compile(
-    r"(?<![\w.])(?:(?:nomor|nomer|no\.?|nmr)\s+)?(?:(?:hp|telp|tlp|telepon|telpon|wa|whatsapp|"
-    r"ponsel|nik|ktp|sim|kontak|fax|faks)\.?|nomor|nomer|no\.|nmr)\s?[:.]?\s?$",
-    re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,6}")
-_LOCAL_PART = re.compile(r"[\w.%+-]")
-
-_MARKER = re.compile(r"(?<![\w.])(?:a\.\s?n\.?|a\s?/\s?n|an\.|atas\s+nama)(?![\w])\s?:?",
-                     re.IGNORECASE)
-_NAME_TOKEN = re.compile(r"[^\s,;:()\[\]]{1,40}")
-_HONORIFIC = re.compile(
-    r"^(?:h|hj|dr|drs|dra|ir|prof|sdr|sdri|bpk|bp|ny|nn|tn|se|sh|mm|mh|spd|skm|amd|s\.\w{1,3})"
-    r"\.?$", re.IGNORECASE)
-# Words between the marker and the name: roles and relations, skipped.
-_ROLES = frozenset(
-    "penjual pemilik debitur debitor debitor/pemilik nasabah pemohon tergugat terpidana terdakwa "
-    "termohon tersangka saudara saudari sdr sdr. sdri sdri. bapak ibu bpk bpk. pak bu alm alm. "
-    "almarhum almarhumah ahli waris suami istri isteri anak pemegang hak".split())
-# After the marker, these mean "not a person": nothing is removed.
-_NOT_A_PERSON = frozenset(
-    "pt pt. cv cv. ud ud. koperasi kud yayasan firma fa fa. perum perumda pd pemerintah pemkab "
-    "pemkot pemprov pemda setda dinas kantor badan kementerian kemenkeu bank negara satker rsud "
-    "puskesmas sekolah universitas polres polri polda polsek tni kejaksaan kejari pengadilan "
-    "masjid gereja kpknl djkn lembaga persero bumn bumd instansi perusahaan perseroan anda kamu "
-    "sendiri "
-    "peserta pemenang pembeli kuasa orang perorangan pribadi tersebut bersangkutan pihak negeri "
-    "republik provinsi kabupaten kota desa kelurahan kecamatan pemenang".split())
-# A name ends at these words.
-_NAME_STOPS = frozenset(
-    "dengan dan di yang nomor no no. nopol tahun thn warna beserta berikut serta untuk sebagai "
-    "selaku alamat beralamat nik ktp stnk bpkb sertifikat sertipikat shm shgb hgb luas seluas "
-    "berupa terletak jl jl. jalan rt rw desa kel kel. kec kec. kota kab kab. kabupaten provinsi "
-    "lot unit merk merek type tipe tanggal tgl total yg dgn tsb tersebut sesuai a.n. an. atas pada "
-    "ke dari oleh eks ex milik sejumlah sebanyak kondisi keadaan".split())
-_PARTICLES = frozenset({"bin", "binti", "van", "de", "al", "el"})
-
-
-def _office_numbers(office_phones: Iterable[str]) -> set[str]:
-    return {phone_key(p) for p in office_phones if phone_key(p)}
-
-
-def phone_key(number: str) -> str:
-    """The national significant digits of an Indonesian number: ``+62 812-3456-789``,
-    ``0812 3456 789`` and ``62812345678 9`` all give ``8123456789``."""
-    digits = re.sub(r"\D", "", number)
-    if digits.startswith("62"):
-        digits = digits[2:]
-    return digits.lstrip("0")
-
+# --- finding (the rule itself is promo_pipeline.personal's) ------------------------------------
 
 _WORD = re.compile(r"[^\W_][\w.'’-]{0,40}")
 
@@ -156,97 +83,14 @@ def _name_key(name: str) -> tuple[str, ...]:
     return tuple(m.group(0).rstrip(".").casefold() for m in _WORD.finditer(name))
 
 
-def _spans(text: str, office: set[str], names: set[tuple[str, ...]] | None = None,
-           numbers: set[str] | None = None) -> list[tuple[int, int, Redaction, int]]:
+def _spans(text: str, own: personal.Own, names: set[tuple[str, ...]],
+           numbers: set[str]) -> list[tuple[int, int, Redaction, int]]:
     """(start, end, redaction, removal start) of every piece of personal data in *text*.
     *names* and *numbers*: already removed elsewhere, so removed wherever they occur."""
-    found: list[tuple[int, int, Redaction, int]] = _name_occurrences(text, names or set())
-    known = numbers or set()
-
-    def object_number(start: int, number: str) -> bool:
-        if phone_key(number) in known:
-            return False
-        return bool(_OBJECT_CUE.search(text, max(0, start - 40), start))
-
-    def with_label(start: int) -> int:
-        label = _NUMBER_LABEL.search(text, max(0, start - 24), start)
-        return label.start() if label else start
-
-    for m in _MOBILE.finditer(text):
-        if not 9 <= len(phone_key(m.group(0))) <= 12:
-            continue
-        if not object_number(m.start(), m.group(0)) and phone_key(m.group(0)) not in office:
-            found.append((m.start(), m.end(), Redaction("phone", m.group(0)),
-                          with_label(m.start())))
-    for m in _LANDLINE.finditer(text):
-        cued = m.group(0).startswith("(") or _PHONE_CUE.search(
-            text, max(0, m.start() - 24), m.start())
-        if (cued and not object_number(m.start(), m.group(0))
-                and phone_key(m.group(0)) not in office):
-            found.append((m.start(), m.end(), Redaction("phone", m.group(0)),
-                          with_label(m.start())))
-    for m in _NIK.finditer(text):
-        if not object_number(m.start(), m.group(0)):
-            found.append((m.start(), m.end(), Redaction("nik", m.group(0)),
-                          with_label(m.start())))
-    last_end = -1
-    for m in _EMAIL.finditer(text):
-        start = m.start()
-        while start > 0 and start - 1 > last_end and _LOCAL_PART.match(text[start - 1]):
-            start -= 1  # a local part longer than the pattern's bound
-        last_end = m.end()
-        found.append((start, m.end(), Redaction("email", text[start:m.end()]), start))
-    for m in _MARKER.finditer(text):
-        name = _name_after(text, m.end())
-        if name:
-            s, e = name
-            found.append((s, e, Redaction("person_name", text[s:e]), m.start()))
+    found = _name_occurrences(text, names)
+    for _, hits in personal.iter_kinds(text, own, frozenset(numbers)):
+        found += [(f.start, f.end, Redaction(f.kind, f.text), f.cut) for f in hits]
     return found
-
-
-def _name_after(text: str, pos: int) -> tuple[int, int] | None:
-    """Span of the natural person's name after an "a.n." marker, or None."""
-    tokens: list[re.Match[str]] = []
-    last = pos
-    for m in _NAME_TOKEN.finditer(text, pos, min(len(text), pos + 240)):
-        gap = text[last:m.start()]
-        allowed = " \t:" if not tokens else " \t"
-        if any(c not in allowed for c in gap):
-            break  # punctuation or a line break ends the name
-        tokens.append(m)
-        last = m.end()
-        if len(tokens) >= 9:
-            break
-    words = [t.group(0) for t in tokens]
-    i = 0
-    while i < len(words) and words[i].lower().rstrip(",") in _ROLES:
-        i += 1
-    if i < len(words) and words[i].lower().rstrip(".,") in _NOT_A_PERSON | {
-            w.rstrip(".") for w in _NOT_A_PERSON}:
-        return None
-    start_i = i
-    end_i = i
-    while end_i < len(words) and end_i - start_i < 5:
-        w = words[end_i]
-        bare = w.rstrip(".")
-        low = w.lower()
-        if low in _NAME_STOPS or low.rstrip(".") in _NAME_STOPS or any(c.isdigit() for c in w):
-            break
-        if not all(c.isalpha() or c in ".'’-" for c in w):
-            break
-        if low in _PARTICLES and end_i > start_i:
-            end_i += 1
-            continue
-        if not (_HONORIFIC.match(bare) or bare[:1].isalpha()):
-            break
-        end_i += 1
-    while end_i > start_i and words[end_i - 1].lower() in _PARTICLES:
-        end_i -= 1
-    if end_i == start_i:
-        return None
-    if all(_HONORIFIC.match(w.rstrip(".")) for w in words[start_i:end_i]):
-        return None
-    return tokens[start_i].start(), tokens[end_i - 1].end()
 
 
 # --- removing ---------------------------------------------------------------------------------
@@ -282,13 +126,14 @@ def _remove(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def redact(text: str, *, office_phones: Iterable[str] = ()) -> Redacted:
-    """*text* without personal data, and the list of what was removed."""
-    office = _office_numbers(office_phones)
+    """*text* without personal data (:func:`promo_pipeline.personal.find`'s rule), and the list
+    of what was removed. *office_phones*: the office's contact texts (not personal data)."""
+    own = personal.own_contacts(tuple(office_phones))
     removed: dict[Redaction, None] = {}  # ordered set
     names: set[tuple[str, ...]] = set()
     numbers: set[str] = set()
     for _ in range(8):  # removing a span can join two pieces into a new one; settles fast
-        found = _spans(text, office, names, numbers)
+        found = _spans(text, own, names, numbers)
         if not found:
             break
         for f in sorted(found, key=lambda f: f[3]):
@@ -309,6 +154,35 @@ def redact(text: str, *, office_phones: Iterable[str] = ()) -> Redacted:
                 spans.append((start, end))
         text = _remove(text, spans)
     return Redacted(text, tuple(removed))
+
+
+#: Lines longer than this are not re-read by :func:`personal_data` (no caption line is).
+LINE_MAX = 4_000
+
+
+def personal_data(text: str, *, office_phones: Iterable[str] = (), limit: int | None = None,
+                  max_hits: int | None = None,
+                  skip: Sequence[tuple[int, int]] = ()) -> list[personal.Found]:
+    """What :func:`redact` would remove from *text*, as a list to warn about (the caption lint):
+    :func:`promo_pipeline.personal.find`'s hits (*limit*, *max_hits*, *skip* as there), and
+    for each line holding one (up to :data:`LINE_MAX` characters), what removing them reveals
+    — a landline listed after a removed number, a name once a number before it is gone — as
+    ``Found(kind, text, -1, -1, -1)``. Linear: each line is redacted at most once."""
+    found = personal.find(text, office_phones, limit=limit, max_hits=max_hits, skip=skip)
+    listed = {(f.kind, f.text) for f in found}
+    lines: dict[tuple[int, int], None] = {}
+    for f in found:
+        if f.kind != personal.MORE:
+            start = text.rfind("\n", 0, f.start) + 1
+            end = text.find("\n", f.end)
+            lines.setdefault((start, len(text) if end < 0 else end), None)
+    for start, end in lines:
+        if end - start <= LINE_MAX:
+            for r in redact(text[start:end], office_phones=office_phones).redactions:
+                if (r.kind, r.text) not in listed:
+                    listed.add((r.kind, r.text))
+                    found.append(personal.Found(r.kind, r.text, -1, -1, -1))
+    return found
 
 
 def scrub(text: str, redactions: Iterable[Redaction], *,
@@ -345,7 +219,8 @@ def _known(r: Redaction) -> re.Pattern[str]:
         return re.compile(rf"(?<!\d){prefix}{body}(?!\d)")
     body = r"\s+".join(re.escape(w) for w in r.text.split())
     if r.kind == "person_name":
-        return re.compile(rf"(?:{_MARKER.pattern}\s?)?(?<![\w]){body}(?![\w])", re.IGNORECASE)
+        return re.compile(rf"(?:{personal.MARKER.pattern}\s?)?(?<![\w]){body}(?![\w])",
+                          re.IGNORECASE)
     return re.compile(rf"(?<![\w.%+-]){body}(?![\w])", re.IGNORECASE)
 
 
