@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -390,3 +391,154 @@ def test_path_tricks_do_not_reach_another_offices_files(cfg, db, posts, files, s
     # between the reviewer and it.
     kanwil = http_session(served.base, "kanwil")
     assert kanwil.get(f"{served.base}/media/out/{theirs}", timeout=30).status_code == 200
+
+
+# --- the header's brand ---------------------------------------------------------------------------
+
+
+def branded_config(base):
+    """Bima with its own brand and logo, Mataram with its own colours, the Kanwil's top level."""
+    from PIL import Image
+
+    from promo_pipeline import config as config_mod
+
+    Image.new("RGB", (64, 64), (11, 79, 108)).save(base / "logo-bima.png")
+    data = {
+        "offices": [
+            {"id": OFFICE_ID, "name": "KPKNL Bima", "timezone": "Asia/Makassar",
+             "brand": {"name": "KPKNL Bima", "primary_color": "#0B4F6C",
+                       "logo": "logo-bima.png"}},
+            {"id": OFFICE2_ID, "name": "KPKNL Mataram", "timezone": "Asia/Makassar",
+             "brand": {"name": "KPKNL Mataram", "primary_color": "#7A1F2B",
+                       "accent_color": "#FFD166"}},
+        ],
+        "brand": {"name": "Kanwil DJKN Nusa Tenggara", "primary_color": "#16306B"},
+        "storage": {"database": "data/promo.db", "media_dir": "data/media",
+                    "output_dir": "data/out"},
+    }
+    return config_mod.from_dict(data, base_dir=base)
+
+
+@pytest.fixture
+def branded(tmp_path):
+    from review_fixtures import Served
+
+    cfg = branded_config(tmp_path)
+    db = database.connect(cfg.database_path)
+    accounts.add_user(db, "kanwil", PASSWORD, role="admin")
+    accounts.add_user(db, "mataram", PASSWORD, offices=[OFFICE2_ID])
+    accounts.add_user(db, "dua", PASSWORD, offices=[OFFICE_ID, OFFICE2_ID])
+    ids = {OFFICE_ID: add_post(db, cfg, make_lot(1)),
+           OFFICE2_ID: add_post(db, cfg, make_lot(2, office_id=OFFICE2_ID))}
+    server = Served(app_mod.make_server(cfg, "127.0.0.1", 0))
+    yield cfg, server.base, ids
+    server.stop()
+    db.conn.close()
+
+
+def header(html: str) -> tuple[str, str, str | None]:
+    """(name in the header, its stylesheet URL, its logo URL or None)."""
+    name = re.search(r'<span class="brand-text"><strong>([^<]*)</strong>', html).group(1)
+    css = re.search(r'href="(/brand/[^"]+\.css\?v=[0-9a-f]+)"', html).group(1)
+    logo = re.search(r'<img class="brand-logo" src="([^"]+)"', html)
+    return name, css, logo.group(1) if logo else None
+
+
+def test_the_header_shows_the_brand_of_the_accounts_office_or_the_posts(branded):
+    import requests
+
+    cfg, base, ids = branded
+    anonymous = requests.get(f"{base}/login", timeout=30).text
+    name, css, logo = header(anonymous)
+    assert name == "Kanwil DJKN Nusa Tenggara" and css.startswith("/brand/kanwil.css")
+    assert "#16306B" in requests.get(base + css, timeout=30).text
+    # An office's brand is not served to someone not signed in.
+    assert requests.get(f"{base}/brand/{OFFICE2_ID}.css", timeout=30).status_code == 404
+
+    # One office: that office's brand on every page, the queue included.
+    mataram = http_session(base, "mataram")
+    for page in ("/queue", f"/posts/{ids[OFFICE2_ID]}", "/history", "/akun"):
+        name, css, logo = header(mataram.get(base + page, timeout=30).text)
+        assert (name, logo) == ("KPKNL Mataram", None), page
+        assert css.startswith(f"/brand/{OFFICE2_ID}.css")
+    sheet = mataram.get(base + css, timeout=30)
+    assert sheet.status_code == 200 and sheet.headers["Content-Type"].startswith("text/css")
+    assert ".topbar { background: #7A1F2B; color: #FFFFFF; }" in sheet.text
+    assert ".brand-mark { background: #FFD166; color: #7A1F2B; }" in sheet.text
+    # Nor is another office's brand served to an account of one office; the 403 page of a
+    # post of that office keeps the account's own brand.
+    assert mataram.get(f"{base}/brand/{OFFICE_ID}.css", timeout=30).status_code == 404
+    assert mataram.get(f"{base}/brand/{OFFICE_ID}/logo", timeout=30).status_code == 404
+    refused_page = mataram.get(f"{base}/posts/{ids[OFFICE_ID]}", timeout=30)
+    assert refused_page.status_code == 403 and header(refused_page.text)[0] == "KPKNL Mataram"
+
+    # Several offices: the install's brand on the list, the post's office on a post.
+    for who in ("dua", "kanwil"):
+        s = http_session(base, who)
+        assert header(s.get(f"{base}/queue", timeout=30).text)[0] == "Kanwil DJKN Nusa Tenggara"
+        name, css, logo = header(s.get(f"{base}/posts/{ids[OFFICE_ID]}", timeout=30).text)
+        assert name == "KPKNL Bima" and css.startswith(f"/brand/{OFFICE_ID}.css") and logo
+        assert "#0B4F6C" in s.get(base + css, timeout=30).text
+        served_logo = s.get(base + logo, timeout=30)
+        assert served_logo.headers["Content-Type"] == "image/png"
+        assert served_logo.content == (cfg.base_dir / "logo-bima.png").read_bytes()
+        assert header(s.get(f"{base}/posts/{ids[OFFICE2_ID]}", timeout=30).text)[0] == (
+            "KPKNL Mataram")
+
+
+def test_header_text_colour_reads_on_the_brand_colour():
+    from promo_pipeline.review.branding import text_on
+
+    assert text_on("#16306B", "#14213D") == "#FFFFFF"   # dark navy: white text
+    assert text_on("#F5F5F5", "#14213D") == "#14213D"   # near white: the brand's ink
+    assert text_on("#F5B700", "#14213D") == "#14213D"   # amber: ink reads better
+
+
+def test_an_office_without_its_own_brand_shows_its_name_in_the_installs_colours(tmp_path):
+    from promo_pipeline.review.branding import brand_of, header_brand
+
+    cfg = make_config(tmp_path)  # no [offices.brand]: the top-level [brand] is KPKNL Bima's
+    mataram = accounts.User(name="m", role="reviewer", created_at="", offices=(OFFICE2_ID,))
+    shown = header_brand(cfg, mataram)
+    assert shown.name == "KPKNL Mataram" and shown.primary == cfg.brand.primary_color
+    assert header_brand(cfg, mataram, OFFICE_ID).name == "KPKNL Bima"  # a post of Bima
+    assert brand_of(cfg, "kanwil").name == "KPKNL Bima"
+    assert header_brand(cfg, None).key == "kanwil"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium missing")
+def test_the_brand_colours_and_logo_apply_in_a_real_browser(branded):
+    """Under the page's strict CSP: the office stylesheet colours the bar, the logo loads."""
+    from playwright.sync_api import sync_playwright
+
+    _cfg, base, ids = branded
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"{base}/login")
+            bar = "getComputedStyle(document.querySelector('.topbar')).backgroundColor"
+            assert page.evaluate(bar) == "rgb(22, 48, 107)"  # #16306B, the Kanwil's
+            page.fill("input[name=name]", "mataram")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/queue**")
+            assert page.evaluate(bar) == "rgb(122, 31, 43)"  # #7A1F2B, Mataram's
+            mark = "getComputedStyle(document.querySelector('.brand-mark')).backgroundColor"
+            assert page.evaluate(mark) == "rgb(255, 209, 102)"
+            page.context.clear_cookies()
+            page.goto(f"{base}/login")
+            page.fill("input[name=name]", "kanwil")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/queue**")
+            page.goto(f"{base}/posts/{ids[OFFICE_ID]}")
+            assert page.evaluate(bar) == "rgb(11, 79, 108)"  # #0B4F6C, Bima's
+            assert page.evaluate("document.querySelector('.brand-logo').naturalWidth") == 64
+            assert not [e for e in errors if "Content Security Policy" in e], errors
+        finally:
+            browser.close()

@@ -47,7 +47,9 @@ from promo_pipeline.review.secret import secret_key
 logger = logging.getLogger(__name__)
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-PUBLIC_ENDPOINTS = frozenset({"review.login", "static"})
+#: Served without a session: the login page, static files, and the header brand (an office's
+#: brand only to an account that may review it; :mod:`.branding` checks).
+PUBLIC_ENDPOINTS = frozenset({"review.login", "static", "review.brand_css", "review.brand_logo"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -116,7 +118,15 @@ def create_app(cfg: Config, *, testing: bool = False) -> Flask:
     database.connect(cfg.database_path).close()
 
     # The route modules register their routes on the one blueprint as they are imported.
-    from promo_pipeline.review import actions, login, media, pages, report, users  # noqa: F401
+    from promo_pipeline.review import (  # noqa: F401
+        actions,
+        branding,
+        login,
+        media,
+        pages,
+        report,
+        users,
+    )
     from promo_pipeline.review.blueprint import bp, register_template_helpers
 
     app.register_blueprint(bp)

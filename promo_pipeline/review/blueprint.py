@@ -1,7 +1,8 @@
 """The review page's blueprint and what its route modules share: template helpers (the
 presenter's words, capitalised for badges and tabs), the signed-in reviewer, loading a post.
 
-Settings read: ``brand.name``, ``offices[].timezone`` (times shown in the office zone).
+Settings read: ``brand``/``offices[].brand`` (the header, :mod:`.branding`),
+``offices[].timezone`` (times shown in the office zone).
 
 The routes live in modules of one area each, all on this one blueprint ``review``:
 :mod:`.login`, :mod:`.pages` (the queue and a post), :mod:`.actions` (what a reviewer does to
@@ -107,8 +108,11 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _ctx() -> dict[str, Any]:
-        cfg = cfg_of()
-        return {"user": g.get("user"), "brand_name": cfg.brand.name or "Promo Pipeline",
+        from promo_pipeline.review.branding import header_brand
+
+        # A post's page names its office in g.brand_office (its brand in the header).
+        brand = header_brand(cfg_of(), g.get("user"), g.get("brand_office"))
+        return {"user": g.get("user"), "brand": brand, "brand_name": brand.name,
                 "is_admin": bool(g.get("user") and g.user.is_admin)}
 
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import g, redirect, render_template, request, url_for
 
 from promo_pipeline import captions as cap
 from promo_pipeline import clock, formats, present
@@ -182,6 +182,7 @@ def post(post_id: int) -> Any:
     cfg = cfg_of()
     db = get_db()
     p = load_post(post_id)
+    g.brand_office = p.office_id  # the header shows the post's office brand
     lots = get_lots(db, p.lot_ids)
     facts = [_facts(lot) for lot in lots]
     for f in facts:
