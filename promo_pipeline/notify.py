@@ -1,7 +1,9 @@
 """Notifications for reviewers: an e-mail (SMTP) and/or a Telegram message, in Indonesian.
 
 Settings read: ``notify.email.*`` (host, port, starttls, username, from, to),
-``notify.telegram.*`` (chat_id, api_base), ``report.email_to``, ``report.telegram_chat_id``,
+``notify.telegram.*`` (chat_id, api_base), each office's ``[offices.notify]`` merged over them
+(:meth:`Config.notify_for`), ``report.email_to``, ``report.telegram_chat_id`` (and an office's
+``[offices.report]``: :meth:`Config.report_for`), ``offices[].name``, ``offices[].secret_suffix``,
 ``review.public_url`` / ``review.host`` / ``review.port`` (the address put in the message),
 ``publish.timeout`` (network timeout, also for SMTP, capped at 30 s); secrets only from the
 environment: ``PROMO_SMTP_PASSWORD`` and the Telegram channel's bot token
@@ -16,6 +18,14 @@ left deliveries failed or unconfirmed (:func:`publish_problems`); the monthly re
 own recipients (:func:`send_report`), by the same SMTP server and bot. A notification is a
 courtesy: every failure is logged (with secrets redacted) and reported in the return value,
 never raised. A channel whose settings are empty is skipped.
+
+Several offices (a Kanwil): every notice is about some offices' posts, and goes to the
+*audience* of each (:func:`audiences`). An office with its own ``[offices.notify]`` is told
+alone, at its own addresses and chat, with its own secrets when set
+(``PROMO_TELEGRAM_TOKEN_<SUFFIX>``, ``PROMO_SMTP_PASSWORD_<SUFFIX>``, else the unsuffixed ones);
+the offices without one share the top-level ``[notify]``, in one message that names them.
+Offices whose settings come out the same are told together. Each message counts only its
+audience's posts and links the review page filtered to its office when it has one.
 """
 
 from __future__ import annotations
@@ -26,7 +36,8 @@ import smtplib
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -36,8 +47,10 @@ from sqlite_utils import Database
 
 from promo_pipeline import clock, present, runs
 from promo_pipeline.config import Config, secret, secret_env
-from promo_pipeline.config.secrets import Redactor
+from promo_pipeline.config.model import Notify, NotifyEmail, NotifyTelegram, Office
+from promo_pipeline.config.secrets import APP_SECRETS, Redactor, env_value, secret_values
 from promo_pipeline.errors import PublishError
+from promo_pipeline.publish.channels import office_env
 from promo_pipeline.queue import posts
 
 logger = logging.getLogger(__name__)
@@ -64,14 +77,88 @@ def review_url(cfg: Config, path: str = "") -> str:
 
 
 def _redactor() -> Redactor:
-    return Redactor([secret("smtp"), secret("telegram")])
+    return Redactor(secret_values())
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is told about some offices' posts: one resolved ``[notify]`` and its secrets."""
+
+    settings: Notify
+    office_ids: tuple[str | None, ...]   # the offices it hears about (None: posts of no office)
+    names: tuple[str, ...]               # their names, for the message
+    #: The office whose own ``[offices.notify]`` this is (None: the top-level ``[notify]``).
+    own: str | None = None
+    telegram_env: str = ""               # the variable its bot token is read from
+    smtp_env: str = ""                   # the variable its SMTP password is read from
+
+    @property
+    def label(self) -> str:
+        """Its key in the returned outcomes: ``""`` for the top level, else the office id."""
+        return self.own or ""
+
+    def offices_text(self) -> str:
+        return ", ".join(self.names) or "kantor Anda"
+
+
+def _own_env(var: str, office: Office) -> str:
+    own = office_env(var, office.env_suffix)
+    return own if env_value(own) else var
+
+
+def audiences(cfg: Config, office_ids: Iterable[str | None] | None = None) -> list[Audience]:
+    """The audiences of *office_ids* (default: every office), in the order of the offices.
+
+    An office with ``[offices.notify]`` gets its settings and, when set, its own secret
+    variables; every other office (and a post of no office) the top-level ``[notify]``.
+    """
+    wanted = list(dict.fromkeys([o.id for o in cfg.offices] if office_ids is None
+                                else office_ids))
+    tg_var, smtp_var = secret_env("telegram"), APP_SECRETS["smtp"]
+    groups: dict[tuple[str, str, str], Audience] = {}
+    for oid in wanted:
+        office = cfg.office(oid) if oid else None
+        if office is not None and office.notify is not None:
+            key = (repr(office.notify), _own_env(tg_var, office), _own_env(smtp_var, office))
+            own: str | None = office.id
+        else:
+            key, own = (repr(cfg.notify), tg_var, smtp_var), None
+        name = office.name if office is not None else None
+        found = groups.get(key)
+        if found is None:
+            groups[key] = Audience(cfg.notify_for(own), (oid,), (name,) if name else (), own,
+                                   key[1], key[2])
+        else:
+            groups[key] = Audience(found.settings, (*found.office_ids, oid),
+                                   found.names + ((name,) if name else ()), found.own or own,
+                                   found.telegram_env, found.smtp_env)
+    return list(groups.values())
+
+
+def _install(cfg: Config) -> Audience:
+    """The top-level ``[notify]`` naming every office (a notice not split by office)."""
+    return Audience(cfg.notify, (), tuple(o.name for o in cfg.offices), None,
+                    secret_env("telegram"), APP_SECRETS["smtp"])
+
+
+def _queue_url(cfg: Config, audience: Audience) -> str:
+    """The review queue, filtered to the audience's office when it hears about one of
+    several offices."""
+    ids = [i for i in audience.office_ids if i]
+    if len(ids) == 1 and len(cfg.offices) > 1:
+        from urllib.parse import quote
+
+        return review_url(cfg, f"/queue?office={quote(ids[0], safe='')}")
+    return review_url(cfg, "/queue")
 
 
 def send_email(cfg: Config, subject: str, text: str, *, to: Sequence[str] | None = None,
-               attachments: Sequence[Path] = ()) -> str:
-    """Send one message to *to* (default ``notify.email.to``) through ``notify.email``'s
-    server, with *attachments*; returns ``"sent"``, ``"skipped"`` or an error."""
-    em = cfg.notify.email
+               attachments: Sequence[Path] = (), settings: NotifyEmail | None = None,
+               password_env: str | None = None) -> str:
+    """Send one message to *to* (default the settings' ``to``) through *settings*' server
+    (default ``notify.email``), with *attachments*; the password from *password_env* (default
+    ``PROMO_SMTP_PASSWORD``). Returns ``"sent"``, ``"skipped"`` or an error."""
+    em = settings or cfg.notify.email
     recipients = list(em.to if to is None else to)
     if not em.host or not recipients:
         return SKIPPED
@@ -88,7 +175,7 @@ def send_email(cfg: Config, subject: str, text: str, *, to: Sequence[str] | None
         maintype, _, subtype = kind.partition("/")
         msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
                            filename=path.name)
-    password = secret("smtp")
+    password = env_value(password_env) if password_env else secret("smtp")
     timeout = min(SMTP_TIMEOUT, cfg.publish.timeout)
     try:
         if em.port == 465:
@@ -104,7 +191,7 @@ def send_email(cfg: Config, subject: str, text: str, *, to: Sequence[str] | None
             if em.username:
                 if not password:
                     raise smtplib.SMTPAuthenticationError(
-                        0, b"PROMO_SMTP_PASSWORD is not set")
+                        0, f"{password_env or APP_SECRETS['smtp']} is not set".encode())
                 client.login(em.username, password)
             client.send_message(msg)
     except (OSError, smtplib.SMTPException) as exc:
@@ -118,17 +205,20 @@ def send_email(cfg: Config, subject: str, text: str, *, to: Sequence[str] | None
 
 def send_telegram(cfg: Config, text: str, *,
                   sleep: Callable[[float], None] = time.sleep, chat_id: str | None = None,
-                  document: Path | None = None) -> str:
-    """Send *text* to *chat_id* (default ``notify.telegram.chat_id``), or *document* with
-    *text* as its caption; returns ``"sent"``, ``"skipped"`` or an error."""
-    tg = cfg.notify.telegram
+                  document: Path | None = None, settings: NotifyTelegram | None = None,
+                  token_env: str | None = None) -> str:
+    """Send *text* to *chat_id* (default the settings' ``chat_id``; settings default
+    ``notify.telegram``), or *document* with *text* as its caption, with the bot token of
+    *token_env* (default ``PROMO_TELEGRAM_TOKEN``); returns ``"sent"``, ``"skipped"`` or an
+    error."""
+    tg = settings or cfg.notify.telegram
     chat = tg.chat_id if chat_id is None else chat_id
     if not chat:
         return SKIPPED
-    token = secret("telegram")
-    token_env = secret_env("telegram")
+    token_env = token_env or secret_env("telegram")
+    token = env_value(token_env)
     if not token:
-        logger.warning("notify: notify.telegram.chat_id is set but %s is not", token_env)
+        logger.warning("notify: a notification chat is set but %s is not", token_env)
         return f"gagal: {token_env} belum diisi"
     from promo_pipeline.publish.telegram_bot import TelegramBot, split_text
 
@@ -151,46 +241,78 @@ def send_telegram(cfg: Config, text: str, *,
     return SENT
 
 
-def notify(cfg: Config, subject: str, text: str) -> dict[str, str]:
-    """Send *text* by every configured notification channel; returns channel → outcome."""
-    results = {"email": send_email(cfg, subject, text),
-               "telegram": send_telegram(cfg, f"{subject}\n\n{text}")}
-    return {k: v for k, v in results.items() if v != SKIPPED}
+def notify(cfg: Config, subject: str, text: str, audience: Audience | None = None
+           ) -> dict[str, str]:
+    """Send *text* by every notification channel of *audience* (default: the top-level
+    ``[notify]``); returns channel → outcome (``email:<office>`` for an office's own)."""
+    to = audience or _install(cfg)
+    results = {"email": send_email(cfg, subject, text, settings=to.settings.email,
+                                   password_env=to.smtp_env or None),
+               "telegram": send_telegram(cfg, f"{subject}\n\n{text}",
+                                         settings=to.settings.telegram,
+                                         token_env=to.telegram_env or None)}
+    suffix = f":{to.label}" if to.label else ""
+    return {f"{k}{suffix}": v for k, v in results.items() if v != SKIPPED}
 
 
-def run_finished(cfg: Config, *, queued: int, summary_line: str | None = None
-                 ) -> dict[str, str]:
-    """After a run: tell reviewers how many posts wait for them (nothing when none)."""
-    if queued <= 0:
-        return {}
-    offices = ", ".join(o.name for o in cfg.offices) or "kantor Anda"
+def run_finished(cfg: Config, *, queued: int | Mapping[str | None, int],
+                 pending: Mapping[str | None, int] | None = None,
+                 summary_line: str | None = None) -> dict[str, str]:
+    """After a run: tell reviewers how many posts wait for them (nothing when none).
+
+    *queued*: the new posts, in all (told to the top-level ``[notify]``), or by office (each
+    audience told its offices' count; *pending*, by office, adds how many wait in all).
+    """
+    if isinstance(queued, int):
+        if queued <= 0:
+            return {}
+        return _queued_notice(cfg, _install(cfg), queued, summary_line)
+    sent: dict[str, str] = {}
+    for audience in audiences(cfg, [o for o, n in queued.items() if n > 0]):
+        new = sum(queued.get(o, 0) for o in audience.office_ids)
+        waiting = sum((pending or {}).get(o, 0) for o in audience.office_ids)
+        line = (f"{waiting} unggahan {present.post_status('pending')} saat ini"
+                if waiting > new else summary_line)
+        sent.update(_queued_notice(cfg, audience, new, line))
+    return sent
+
+
+def _queued_notice(cfg: Config, audience: Audience, queued: int, summary_line: str | None
+                   ) -> dict[str, str]:
     subject = f"[Promo] {queued} unggahan baru menunggu tinjauan"
     lines = [
-        f"Ada {queued} unggahan baru untuk {offices} yang menunggu tinjauan.",
+        f"Ada {queued} unggahan baru untuk {audience.offices_text()} yang menunggu tinjauan.",
         "",
-        f"Buka halaman tinjauan: {review_url(cfg, '/queue')}",
+        f"Buka halaman tinjauan: {_queue_url(cfg, audience)}",
         "Setujui, sunting atau tolak setiap unggahan sebelum diterbitkan.",
     ]
     if summary_line:
         lines += ["", f"Ringkasan: {summary_line}"]
     lines += ["", "— Pesan otomatis Promo Pipeline"]
-    return notify(cfg, subject, "\n".join(lines))
+    return notify(cfg, subject, "\n".join(lines), audience)
 
 
 def run_failed(cfg: Config, run: runs.Run) -> dict[str, str]:
-    """Tell reviewers that run *run* failed and why (its errors, first the run-health line)."""
-    offices = ", ".join(o.name for o in cfg.offices) or "kantor Anda"
+    """Tell reviewers that run *run* failed and why (its errors, first the run-health line):
+    the audiences of the run's offices (every office's for a run of all)."""
+    sent: dict[str, str] = {}
+    for audience in audiences(cfg, run.offices or None) or [_install(cfg)]:
+        sent.update(_failed_notice(cfg, run, audience))
+    return sent
+
+
+def _failed_notice(cfg: Config, run: runs.Run, audience: Audience) -> dict[str, str]:
     first = run.errors[0] if run.errors else "tanpa keterangan"
-    subject = f"[Promo] {present.RUN_KINDS.get(run.kind, run.kind)} #{run.id} gagal: " \
-              f"{first[:120]}"
-    lines = [f"{present.RUN_KINDS.get(run.kind, run.kind)} #{run.id} untuk {offices} gagal. "
+    kind = present.RUN_KINDS.get(run.kind, run.kind)
+    subject = f"[Promo] {kind} #{run.id} gagal: {first[:120]}"
+    lines = [f"{kind} #{run.id} untuk {audience.offices_text()} gagal. "
              "Tidak ada unggahan baru dari lot yang bermasalah.", ""]
     lines += [f"• {err}" for err in run.errors[:10]]
     if len(run.errors) > 10:
         lines.append(f"• … dan {len(run.errors) - 10} galat lain")
     lines += ["", "Periksa log atau jalankan `promo run -v`; bila format lelang.go.id berubah, "
               "hubungi petugas TI.", "", "— Pesan otomatis Promo Pipeline"]
-    return notify(cfg, subject, _redactor()("\n".join(lines)))
+    return notify(cfg, subject, _redactor()("\n".join(lines)), audience)
 
 
 def queued_since_run(db: Database, run_id: int) -> tuple[int, int]:
@@ -199,32 +321,40 @@ def queued_since_run(db: Database, run_id: int) -> tuple[int, int]:
     Counted from the posts made while the run ran rather than from the run's own counters, so
     it holds for every kind of run (daily, ``--lot``, digest) whatever the stages report.
     """
+    by_office = queued_by_office(db, run_id)
+    return (sum(n for n, _ in by_office.values()), sum(t for _, t in by_office.values()))
+
+
+def queued_by_office(db: Database, run_id: int) -> dict[str | None, tuple[int, int]]:
+    """:func:`queued_since_run` by office: ``{office id: (queued by the run, pending)}``."""
     run = runs.get_run(db, run_id)
     if run is None:
-        return 0, 0
-    return posts.pending_created(
+        return {}
+    return posts.pending_created_by_office(
         db, since=clock.iso(run.started_at),
         until=clock.iso(run.finished_at) if run.finished_at else None)
 
 
 def after_run(cfg: Config, db: Database, run_id: int) -> dict[str, str]:
-    """Notify reviewers after run *run_id* if it failed, and if it queued posts; never raises."""
+    """Notify reviewers after run *run_id* if it failed, and if it queued posts (each office's
+    audience its own count); never raises."""
     sent: dict[str, str] = {}
     try:
         run = runs.get_run(db, run_id)
         if run is not None and run.status == runs.FAILED:
             sent.update({f"{k}:failed": v for k, v in run_failed(cfg, run).items()})
-        new, pending = queued_since_run(db, run_id)
+        by_office = queued_by_office(db, run_id)
     except Exception:  # a notification must never break a run
         logger.exception("notify: cannot read run %s", run_id)
         return sent
-    line = (f"{pending} unggahan {present.post_status('pending')} saat ini"
-            if pending > new else None)
-    return {**sent, **run_finished(cfg, queued=new, summary_line=line)}
+    new = {o: n for o, (n, _) in by_office.items()}
+    waiting = {o: t for o, (_, t) in by_office.items()}
+    return {**sent, **run_finished(cfg, queued=new, pending=waiting)}
 
 
 def publish_problems(cfg: Config, db: Any, problems: Iterable[Any]) -> dict[str, str]:
-    """After a publish: list the deliveries that failed or are unconfirmed (nothing if none).
+    """After a publish: list the deliveries that failed or are unconfirmed (nothing if none),
+    each office's to its audience.
 
     *problems* are :class:`~promo_pipeline.publish.outbox.DeliveryOutcome` objects (or
     anything with ``post_id``, ``channel``, ``status`` and ``error``).
@@ -232,6 +362,19 @@ def publish_problems(cfg: Config, db: Any, problems: Iterable[Any]) -> dict[str,
     items = list(problems)
     if not items:
         return {}
+    office_of: dict[int, str | None] = {}
+    for p in items:
+        if p.post_id not in office_of:
+            post = posts.find_post(db, p.post_id)
+            office_of[p.post_id] = post.office_id if post is not None else None
+    sent: dict[str, str] = {}
+    for audience in audiences(cfg, list(dict.fromkeys(office_of.values()))):
+        mine = [p for p in items if office_of[p.post_id] in audience.office_ids]
+        sent.update(_problems_notice(cfg, audience, mine))
+    return sent
+
+
+def _problems_notice(cfg: Config, audience: Audience, items: Sequence[Any]) -> dict[str, str]:
     failed = [p for p in items if p.status == "failed"]
     unsure = [p for p in items if p.status == "unconfirmed"]
     subject = f"[Promo] {len(items)} pengiriman perlu diperiksa"
@@ -253,21 +396,35 @@ def publish_problems(cfg: Config, db: Any, problems: Iterable[Any]) -> dict[str,
     lines += [f"  {review_url(cfg, f'/posts/{pid}')}" for pid in post_ids]
     lines += ["atau dengan: promo queue resolve ID --sent | --resend", "",
               "— Pesan otomatis Promo Pipeline"]
-    return notify(cfg, subject, _redactor()("\n".join(lines)))
+    return notify(cfg, subject, _redactor()("\n".join(lines)), audience)
+
+
+def report_recipients(cfg: Config, office_id: str | None = None) -> bool:
+    """Whether the monthly report of *office_id* (None: any office) goes anywhere."""
+    ids = [office_id] if office_id else [o.id for o in cfg.offices] or [None]
+    return any(cfg.report_for(i).email_to or cfg.report_for(i).telegram_chat_id for i in ids)
 
 
 def send_report(cfg: Config, *, month_label: str, office_name: str, summary: str,
-                html: Path, csvs: Sequence[Path] = ()) -> dict[str, str]:
+                html: Path, csvs: Sequence[Path] = (), office_id: str | None = None
+                ) -> dict[str, str]:
     """The monthly report to ``report.email_to`` (the HTML and the CSV files attached) and
-    ``report.telegram_chat_id`` (the HTML as a document); returns channel → outcome."""
+    ``report.telegram_chat_id`` (the HTML as a document) — of *office_id*'s
+    ``[offices.report]`` when it has one, through its audience's SMTP server and bot;
+    returns channel → outcome."""
     subject = f"[Promo] Laporan promosi {month_label} — {office_name}"
     text = (f"Laporan promosi lelang {office_name} untuk {month_label}.\n{summary}\n\n"
             "Buka berkas HTML terlampir di peramban mana pun (tanpa internet); angka lengkap "
             "ada di berkas CSV.")
+    report = cfg.report_for(office_id)
+    (audience,) = audiences(cfg, [office_id]) if office_id else [_install(cfg)]
     results = {
-        "email": send_email(cfg, subject, text, to=cfg.report.email_to,
-                            attachments=[html, *csvs]),
+        "email": send_email(cfg, subject, text, to=report.email_to,
+                            attachments=[html, *csvs], settings=audience.settings.email,
+                            password_env=audience.smtp_env),
         "telegram": send_telegram(cfg, f"{subject}\n{summary}",
-                                  chat_id=cfg.report.telegram_chat_id, document=html),
+                                  chat_id=report.telegram_chat_id, document=html,
+                                  settings=audience.settings.telegram,
+                                  token_env=audience.telegram_env),
     }
     return {k: v for k, v in results.items() if v != SKIPPED}

@@ -238,3 +238,205 @@ def test_review_url_defaults_to_host_and_port(tmp_path):
     assert notify.review_url(cfg, "/queue") == "http://127.0.0.1:8765/queue"
     cfg = config.from_dict({"review": {"host": "0.0.0.0", "port": 9000}}, base_dir=tmp_path)
     assert notify.review_url(cfg) == f"http://{socket.gethostname()}:9000"
+
+
+# --- several offices: each office's notices to its own audience (issue 16) -----------------------
+
+DOMPU_TOKEN = "654321:TEST-dompu-SECRET-token"
+
+
+def kanwil(tmp_path, smtp_port: int, fake: FakePlatforms, *, dompu_notify: bool = True,
+           extra: str = "") -> Project:
+    """KPKNL Bima on the top-level [notify]; KPKNL Dompu with its own reviewers' group and
+    e-mail (and, when the test sets it, its own bot); KPKNL Sumbawa without a table."""
+    p = project(tmp_path, smtp_port, fake)
+    offices = [
+        "", "[[offices]]", 'id = "off-dompu"', 'name = "KPKNL Dompu"',
+        'timezone = "Asia/Makassar"', "",
+    ]
+    if dompu_notify:
+        offices += ["[offices.notify.telegram]", 'chat_id = "-100300"', "",
+                    "[offices.notify.email]", 'to = ["kepala@dompu.example"]', ""]
+    offices += ["[[offices]]", 'id = "off-sumbawa"', 'name = "KPKNL Sumbawa"',
+                'timezone = "Asia/Makassar"', ""]
+    text = p.cfg_path.read_text(encoding="utf-8")
+    # The new offices go right after the first one (a TOML array of tables stays together).
+    head, sep, rest = text.partition("[storage]")
+    p.cfg_path.write_text(head + "\n".join(offices) + "\n" + sep + rest + extra,
+                          encoding="utf-8")
+    p.close()
+    return Project(p.root, p.cfg_path)
+
+
+def post_of(p: Project, lot: str, office: str) -> int:
+    add_lot(p.db, lot)
+    pid = add_post(p.db, p.cfg, lot, status="pending")
+    p.db["posts"].update(pid, {"office_id": office})
+    return pid
+
+
+def by_chat(fake: FakePlatforms) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for m in fake.telegram:
+        out.setdefault(m["chat_id"], []).append(m["text"])
+    return out
+
+
+def test_each_office_is_told_of_its_own_posts_in_its_own_chat_and_mail(tmp_path, smtp, fake):
+    p = kanwil(tmp_path, smtp.port, fake)
+    run_id = runs.start_run(p.db, "run")
+    post_of(p, "b1", "off-bima")
+    post_of(p, "b2", "off-bima")
+    post_of(p, "s1", "off-sumbawa")
+    post_of(p, "d1", "off-dompu")
+    runs.finish_run(p.db, run_id, counts={}, errors=[], status="ok")
+
+    result = notify.after_run(p.cfg, p.db, run_id)
+    assert result == {"email": "sent", "telegram": "sent",
+                      "email:off-dompu": "sent", "telegram:off-dompu": "sent"}
+    chats = by_chat(fake)
+    assert set(chats) == {"-100200", "-100300"}
+    (top,) = chats["-100200"]   # Bima and Sumbawa share the top-level group: one message
+    assert "Ada 3 unggahan baru untuk KPKNL Bima, KPKNL Sumbawa" in top
+    assert "Dompu" not in top and "https://promo.kpknl.example/queue\n" in top
+    (dompu,) = chats["-100300"]
+    assert "Ada 1 unggahan baru untuk KPKNL Dompu" in dompu and "Bima" not in dompu
+    assert "https://promo.kpknl.example/queue?office=off-dompu" in dompu
+    mails = {tuple(m["to"]): m["msg"].get_content() for m in smtp.messages}
+    # Dompu's [offices.notify.email] sets only `to`: the top-level server, login and sender.
+    assert set(mails) == {("sari@kpknl.example", "budi@x.example"), ("kepala@dompu.example",)}
+    assert "KPKNL Dompu" in mails[("kepala@dompu.example",)]
+    assert "Dompu" not in mails[("sari@kpknl.example", "budi@x.example")]
+    assert smtp.logins == ["promo@kpknl.example"] * 2
+
+    # A run that queued posts of one office only tells that office's audience.
+    fake.telegram.clear()
+    p.db.execute("update posts set created_at = '2020-01-01T00:00:00+00:00'")  # an earlier day
+    p.db.conn.commit()
+    later = runs.start_run(p.db, "run")
+    post_of(p, "d2", "off-dompu")
+    runs.finish_run(p.db, later, counts={}, errors=[], status="ok")
+    assert notify.after_run(p.cfg, p.db, later) == {"email:off-dompu": "sent",
+                                                     "telegram:off-dompu": "sent"}
+    (msg,) = fake.telegram
+    assert msg["chat_id"] == "-100300" and "Ada 1 unggahan baru untuk KPKNL Dompu" in msg["text"]
+    assert "Ringkasan: 2 unggahan menunggu tinjauan saat ini" in msg["text"]
+
+
+def test_an_office_with_its_own_bot_notifies_with_its_own_token(tmp_path, fake, monkeypatch):
+    """PROMO_TELEGRAM_TOKEN_<SUFFIX> for the office's own group; the unsuffixed one stays the
+    top level's. The fake accepts one token: here Dompu's, so the top-level message fails."""
+    monkeypatch.setenv("PROMO_TELEGRAM_TOKEN_OFF_DOMPU", DOMPU_TOKEN)
+    monkeypatch.setenv("PROMO_TELEGRAM_TOKEN", "999:not-the-dompu-SECRET")
+    fake.tokens["telegram"] = DOMPU_TOKEN
+    p = kanwil(tmp_path, None, fake)
+    result = notify.run_finished(p.cfg, queued={"off-dompu": 2, "off-bima": 1})
+    assert result["telegram:off-dompu"] == "sent"
+    assert result["telegram"].startswith("gagal:") and "SECRET" not in result["telegram"]
+    assert [m["chat_id"] for m in fake.telegram] == ["-100300"]
+    # Without its own variable the office falls back to the unsuffixed token.
+    monkeypatch.delenv("PROMO_TELEGRAM_TOKEN_OFF_DOMPU")
+    assert notify.run_finished(p.cfg, queued={"off-dompu": 1})[
+        "telegram:off-dompu"].startswith("gagal:")
+
+
+def test_publish_problems_and_failed_runs_go_to_the_offices_they_concern(tmp_path, fake):
+    from types import SimpleNamespace
+
+    p = kanwil(tmp_path, None, fake)
+    bima, dompu = post_of(p, "b1", "off-bima"), post_of(p, "d1", "off-dompu")
+    problems = [SimpleNamespace(post_id=bima, channel="facebook", status="failed",
+                                error="token kedaluwarsa"),
+                SimpleNamespace(post_id=dompu, channel="telegram", status="unconfirmed",
+                                error=None)]
+    assert notify.publish_problems(p.cfg, p.db, problems) == {"telegram": "sent",
+                                                              "telegram:off-dompu": "sent"}
+    chats = by_chat(fake)
+    assert f"Unggahan #{bima} (facebook)" in chats["-100200"][0]
+    assert f"#{dompu}" not in chats["-100200"][0]
+    assert f"Unggahan #{dompu} (telegram)" in chats["-100300"][0]
+    assert f"#{bima}" not in chats["-100300"][0]
+
+    # The daemon's run of one office failed: only that office's audience hears of it.
+    fake.telegram.clear()
+    run_id = runs.start_run(p.db, "run")
+    runs.finish_run(p.db, run_id, counts={"offices": ["off-dompu"]},
+                    errors=["API lelang.go.id tidak menjawab"], status="failed")
+    run = runs.get_run(p.db, run_id)
+    assert run.offices == ("off-dompu",) and run.status == runs.FAILED
+    assert notify.run_failed(p.cfg, run) == {"telegram:off-dompu": "sent"}
+    (msg,) = fake.telegram
+    assert msg["chat_id"] == "-100300" and "untuk KPKNL Dompu gagal" in msg["text"]
+    # A failed run of every office tells every audience, each naming its own offices.
+    fake.telegram.clear()
+    every = runs.start_run(p.db, "run")
+    runs.finish_run(p.db, every, counts={}, errors=["galat"], status="failed")
+    assert set(notify.run_failed(p.cfg, runs.get_run(p.db, every))) == {
+        "telegram", "telegram:off-dompu"}
+    chats = by_chat(fake)
+    assert "untuk KPKNL Bima, KPKNL Sumbawa gagal" in chats["-100200"][0]
+
+
+def test_offices_with_the_same_own_settings_are_told_together(tmp_path, fake):
+    p = kanwil(tmp_path, None, fake, dompu_notify=False)
+    text = p.cfg_path.read_text(encoding="utf-8")
+    for office in ("off-dompu", "off-sumbawa"):
+        text = text.replace(f'id = "{office}"',
+                            f'id = "{office}"\nnotify.telegram.chat_id = "-100400"')
+    p.cfg_path.write_text(text, encoding="utf-8")
+    p = Project(p.root, p.cfg_path)
+    (top, shared) = notify.audiences(p.cfg)
+    assert top.office_ids == ("off-bima",) and top.settings.telegram.chat_id == "-100200"
+    assert shared.office_ids == ("off-dompu", "off-sumbawa")
+    assert shared.settings.telegram.api_base == fake.url  # inherited key by key
+    assert notify.run_finished(p.cfg, queued={"off-dompu": 1, "off-sumbawa": 2}) == {
+        "telegram:off-dompu": "sent"}
+    (msg,) = fake.telegram
+    assert msg["chat_id"] == "-100400"
+    assert "Ada 3 unggahan baru untuk KPKNL Dompu, KPKNL Sumbawa" in msg["text"]
+    assert "/queue\n" in msg["text"]  # two offices: the unfiltered queue
+
+
+def test_an_offices_monthly_report_goes_to_its_own_recipients(tmp_path, smtp, fake):
+    extra = "\n[report]\nemail_to = [\"kanwil@djkn.example\"]\n"
+    p = kanwil(tmp_path, smtp.port, fake, extra=extra)
+    text = p.cfg_path.read_text(encoding="utf-8").replace(
+        '[offices.notify.telegram]',
+        '[offices.report]\nemail_to = ["kepala@dompu.example"]\ntelegram_chat_id = "-100301"\n\n'
+        '[offices.notify.telegram]')
+    p.cfg_path.write_text(text, encoding="utf-8")
+    p = Project(p.root, p.cfg_path)
+    html = tmp_path / "laporan.html"
+    html.write_text("<html><body>Laporan</body></html>", encoding="utf-8")
+    assert notify.report_recipients(p.cfg, "off-dompu")
+    sent = notify.send_report(p.cfg, month_label="November 2026", office_name="KPKNL Dompu",
+                              summary="3 lot tayang.", html=html, office_id="off-dompu")
+    assert sent == {"email": "sent", "telegram": "sent"}
+    (mail,) = smtp.messages
+    assert mail["to"] == ["kepala@dompu.example"]
+    (doc,) = fake.telegram
+    assert doc["method"] == "sendDocument" and doc["chat_id"] == "-100301"
+    sent = notify.send_report(p.cfg, month_label="November 2026", office_name="KPKNL Bima",
+                              summary="5 lot tayang.", html=html, office_id="off-bima")
+    assert sent == {"email": "sent"} and smtp.messages[1]["to"] == ["kanwil@djkn.example"]
+
+
+def test_office_notify_and_report_tables_are_checked(tmp_path):
+    from promo_pipeline import config
+    from promo_pipeline.errors import ConfigError
+
+    base = {"notify": {"telegram": {"chat_id": "-1", "api_base": "https://tg.example"}}}
+    cfg = config.from_dict({**base, "offices": [
+        {"id": "a", "name": "A", "notify": {"telegram": {"chat_id": "-2"}}},
+        {"id": "b", "name": "B"}]}, base_dir=tmp_path)
+    assert cfg.notify_for("a").telegram.chat_id == "-2"
+    assert cfg.notify_for("a").telegram.api_base == "https://tg.example"
+    assert cfg.notify_for("b") == cfg.notify_for(None) == cfg.notify
+    with pytest.raises(ConfigError, match=r"offices\[0\]\.notify\.telegram\.chat'"):
+        config.from_dict({"offices": [{"id": "a", "name": "A",
+                                       "notify": {"telegram": {"chat": "-2"}}}]},
+                         base_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"offices\[0\]\.report\.send_at'.*email_to, "
+                                          r"telegram_chat_id"):
+        config.from_dict({"offices": [{"id": "a", "name": "A",
+                                       "report": {"send_at": "08:00"}}]}, base_dir=tmp_path)

@@ -9,7 +9,9 @@ An office's ``[offices.brand]`` and ``[offices.publish]`` are checked on their o
 is named ``offices[1].brand.colour``), then merged key by key over the top-level ``[brand]`` /
 ``[publish]``: a channel table such as ``[offices.publish.telegram]`` that sets only ``chat_id``
 keeps the top-level ``api_base``, ``min_interval``, …; a list (``hashtags``, ``channels``,
-``slots``) replaces the top-level one whole.
+``slots``) replaces the top-level one whole. ``[offices.notify]`` (and its ``email`` /
+``telegram`` tables) merges over ``[notify]`` the same way; ``[offices.report]`` may set only
+the report's recipients (``email_to``, ``telegram_chat_id``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from promo_pipeline.config.checks import check
-from promo_pipeline.config.model import Brand, Config, Publish, default_sections
+from promo_pipeline.config.model import (
+    Brand,
+    Config,
+    Notify,
+    Publish,
+    Report,
+    default_sections,
+)
 from promo_pipeline.errors import ConfigError
 from promo_pipeline.publish import channels as channel_registry
 
@@ -115,11 +124,15 @@ def from_dict(data: dict[str, Any], *, base_dir: Path, path: Path | None = None)
     return cfg
 
 
-_KIT_TABLES = ("brand", "publish")
+_KIT_TABLES = ("brand", "publish", "notify", "report")
+#: The ``[report]`` keys an office may set for itself (its recipients); the timing is the
+#: install's, in each office's own zone.
+_OFFICE_REPORT_KEYS = ("email_to", "telegram_chat_id")
 
 
 def _take_office_kits(data: dict[str, Any]) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
-    """*data* without the offices' brand/publish tables, and those tables by office index."""
+    """*data* without the offices' brand/publish/notify/report tables, and those tables by
+    office index."""
     offices = data.get("offices")
     if not isinstance(offices, list) or not any(
             isinstance(o, dict) and any(t in o for t in _KIT_TABLES) for o in offices):
@@ -135,7 +148,8 @@ def _take_office_kits(data: dict[str, Any]) -> tuple[dict[str, Any], dict[int, d
 
 
 def _office_kit(data: dict[str, Any], kit: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """An office's own brand/publish, each merged key by key over the top-level table."""
+    """An office's own brand/publish/notify/report, each merged key by key over the top-level
+    table."""
     out: dict[str, Any] = {}
     for table in _KIT_TABLES:
         if table not in kit:
@@ -151,6 +165,18 @@ def _office_kit(data: dict[str, Any], kit: dict[str, Any], prefix: str) -> dict[
         if table == "brand":
             _build(Brand, own, prefix=key)  # the office's own keys, named as the office's
             out["brand"] = Brand(**_build(Brand, merged, prefix=key))
+        elif table == "notify":
+            _build(Notify, own, prefix=key)
+            out["notify"] = Notify(**_build(Notify, merged, prefix=key))
+        elif table == "report":
+            for name in own:
+                if name not in _OFFICE_REPORT_KEYS:
+                    raise ConfigError(
+                        f"unknown config key '{key}.{name}' (known keys here: "
+                        f"{', '.join(_OFFICE_REPORT_KEYS)}; the report's timing is the "
+                        "install's)")
+            _build(Report, own, prefix=key)
+            out["report"] = Report(**_build(Report, merged, prefix=key))
         else:
             _publish(own, key)
             out["publish"] = _publish(merged, key)

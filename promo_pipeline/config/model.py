@@ -36,6 +36,12 @@ class Office:
     brand: Brand | None = None
     #: ``[offices.publish]`` merged over ``[publish]``; None: the office has no publish table.
     publish: Publish | None = None
+    #: ``[offices.notify]`` merged over ``[notify]``: where this office's reviewers are told
+    #: about its posts; None: the office has no notify table (the top-level one serves it).
+    notify: Notify | None = None
+    #: ``[offices.report]`` (``email_to``, ``telegram_chat_id``): who gets this office's monthly
+    #: report; None: the top-level ``[report]`` recipients.
+    report: Report | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -298,6 +304,22 @@ class Config:
         if office is not None and office.publish is not None:
             return office.publish
         return self.publish
+
+    def notify_for(self, office_id: str | None) -> Notify:
+        """Where an office's reviewers are told about its posts: its ``[offices.notify]``
+        merged over ``[notify]``, else ``[notify]``."""
+        office = self.office(office_id) if office_id else None
+        if office is not None and office.notify is not None:
+            return office.notify
+        return self.notify
+
+    def report_for(self, office_id: str | None) -> Report:
+        """The monthly report settings of an office: its ``[offices.report]`` recipients over
+        ``[report]``, else ``[report]``."""
+        office = self.office(office_id) if office_id else None
+        if office is not None and office.report is not None:
+            return office.report
+        return self.report
 
     def display(self, path: Path) -> str:
         """A path as commands print it: relative to the config folder when inside it."""

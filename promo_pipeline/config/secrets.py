@@ -55,7 +55,8 @@ def env_value(var: str) -> str | None:
 def secret_values() -> list[str]:
     """Every secret currently set, of every channel (the offices' own too) and of the
     application (for redaction)."""
-    offices = [n for n in os.environ if channel_registry.is_secret_env(n)]
+    offices = [n for n in os.environ if channel_registry.is_secret_env(n)
+               or n.startswith(f"{APP_SECRETS['smtp']}_")]  # an office's own SMTP password
     names = dict.fromkeys([*channel_registry.env_secrets(), *offices, *APP_SECRETS.values()])
     return [v for v in (env_value(n) for n in names) if v]
 

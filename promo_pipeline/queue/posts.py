@@ -133,6 +133,17 @@ def pending_created(db: Database, *, since: str, until: str | None = None) -> tu
     return int(new), int(total)
 
 
+def pending_created_by_office(db: Database, *, since: str, until: str | None = None
+                              ) -> dict[str | None, tuple[int, int]]:
+    """:func:`pending_created` by office: ``{office id: (created in [since, until], pending)}``
+    for the offices with posts pending review."""
+    rows = db.execute(
+        "select office_id, count(created_at), "
+        "coalesce(sum(created_at >= ? and (? is null or created_at <= ?)), 0) "
+        "from posts where status = ? group by office_id", [since, until, until, PENDING])
+    return {office: (int(new), int(total)) for office, total, new in rows}
+
+
 def events(db: Database, *, post_id: int | None = None, actor: str | None = None,
            action: str | None = None, limit: int = 200) -> list[PostEvent]:
     """The audit log, newest first, optionally for one post, one actor or one kind of event

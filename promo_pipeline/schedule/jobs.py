@@ -1,7 +1,8 @@
 """The daemon's job functions (:class:`Jobs`): each opens its own connection, takes the project
 lock and never lets an error reach the scheduler.
 
-Settings read: ``report.email_to``, ``report.telegram_chat_id`` (the monthly report),
+Settings read: ``report.email_to``, ``report.telegram_chat_id`` and each office's
+``[offices.report]`` (the monthly report's recipients),
 ``schedule.daily_at`` (the catch-up), ``offices``, ``database.path`` and the lock file.
 """
 
@@ -68,12 +69,14 @@ def _monthly_report(cfg: Config, db: Database) -> dict[str, Any]:
     from promo_pipeline import notify, outcomes
     from promo_pipeline.report import Month, build
 
-    if not cfg.report.email_to and not cfg.report.telegram_chat_id:
+    if not notify.report_recipients(cfg):
         return {}
     now = clock.now()
     outcomes.refresh(db, now)
     sent: dict[str, Any] = {}
     for office in cfg.offices or []:
+        if len(cfg.offices) > 1 and not notify.report_recipients(cfg, office.id):
+            continue  # nobody gets this office's report
         month = Month.last_complete(now, cfg.timezone_of(office.id))
         done = build(cfg, db, month, office.id if len(cfg.offices) > 1 else None)
         f = done.figures
@@ -81,7 +84,8 @@ def _monthly_report(cfg: Config, db: Database) -> dict[str, Any]:
                    f"{f.posts_published} unggahan terbit.")
         sent[office.id] = notify.send_report(cfg, month_label=f.month_label,
                                              office_name=office.name, summary=summary,
-                                             html=done.html, csvs=done.csvs)
+                                             html=done.html, csvs=done.csvs,
+                                             office_id=office.id)
         if len(cfg.offices) == 1:
             break
     return sent
