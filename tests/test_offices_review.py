@@ -346,6 +346,12 @@ def test_files_of_another_office_are_404_and_recorded_over_http(cfg, db, posts, 
     assert ranged.status_code == 206 and len(ranged.content) == 100
     assert mataram.get(served.base + files["bima clip"], timeout=30,
                        headers={"Range": "bytes=0-99"}).status_code == 404
+    # The post's images as one ZIP: refused the same way.
+    zipped = mataram.get(f"{served.base}/posts/{posts[OFFICE_ID]}/download.zip", timeout=30)
+    assert zipped.status_code == 404 and zipped.text == missing.text
+    assert refused(db, posts[OFFICE_ID])[0].reason.startswith("tindakan download_zip")
+    assert mataram.get(f"{served.base}/posts/{posts[OFFICE2_ID]}/download.zip",
+                       timeout=30).status_code == 200
     # Revalidating a copy fetched by another account on the same PC is checked again.
     etag = kanwil.get(served.base + files["bima feed"], timeout=30).headers["ETag"]
     assert mataram.get(served.base + files["bima feed"], timeout=30,
@@ -353,7 +359,7 @@ def test_files_of_another_office_are_404_and_recorded_over_http(cfg, db, posts, 
     own = mataram.get(served.base + files["mataram feed"], timeout=30)
     assert mataram.get(served.base + files["mataram feed"], timeout=30, headers={
         "If-None-Match": own.headers["ETag"]}).status_code == 304
-    assert len(refused(db, posts[OFFICE_ID])) == len(events) + 2
+    assert len(refused(db, posts[OFFICE_ID])) == len(events) + 3
 
 
 def test_path_tricks_do_not_reach_another_offices_files(cfg, db, posts, files, served):
@@ -450,7 +456,7 @@ def test_the_header_shows_the_brand_of_the_accounts_office_or_the_posts(branded)
     cfg, base, ids = branded
     anonymous = requests.get(f"{base}/login", timeout=30).text
     name, css, logo = header(anonymous)
-    assert name == "Kanwil DJKN Nusa Tenggara" and css.startswith("/brand/kanwil.css")
+    assert name == "Kanwil DJKN Nusa Tenggara" and css.startswith("/brand/utama.css")
     assert "#16306B" in requests.get(base + css, timeout=30).text
     # An office's brand is not served to someone not signed in.
     assert requests.get(f"{base}/brand/{OFFICE2_ID}.css", timeout=30).status_code == 404
@@ -502,8 +508,23 @@ def test_an_office_without_its_own_brand_shows_its_name_in_the_installs_colours(
     shown = header_brand(cfg, mataram)
     assert shown.name == "KPKNL Mataram" and shown.primary == cfg.brand.primary_color
     assert header_brand(cfg, mataram, OFFICE_ID).name == "KPKNL Bima"  # a post of Bima
-    assert brand_of(cfg, "kanwil").name == "KPKNL Bima"
-    assert header_brand(cfg, None).key == "kanwil"
+    assert brand_of(cfg, "utama").name == "KPKNL Bima"
+    assert header_brand(cfg, None).key == "utama"
+
+
+def browser_sign_in(browser, base: str, name: str):
+    """A fresh browser context signed in as *name*: (page, console errors)."""
+    page = browser.new_context().new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base}/login")
+    assert page.url.startswith(f"{base}/login"), page.url
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.click("button:has-text('Masuk')")
+    assert page.url.startswith(f"{base}/queue"), (page.url, page.title())
+    return page, errors
 
 
 @pytest.mark.browser
@@ -513,32 +534,22 @@ def test_the_brand_colours_and_logo_apply_in_a_real_browser(branded):
     from playwright.sync_api import sync_playwright
 
     _cfg, base, ids = branded
+    bar = "getComputedStyle(document.querySelector('.topbar')).backgroundColor"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(f"{base}/login")
-            bar = "getComputedStyle(document.querySelector('.topbar')).backgroundColor"
-            assert page.evaluate(bar) == "rgb(22, 48, 107)"  # #16306B, the Kanwil's
-            page.fill("input[name=name]", "mataram")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/queue**")
+            anonymous = browser.new_context().new_page()
+            anonymous.goto(f"{base}/login")
+            assert anonymous.evaluate(bar) == "rgb(22, 48, 107)"  # #16306B, the Kanwil's
+            page, errors = browser_sign_in(browser, base, "mataram")
             assert page.evaluate(bar) == "rgb(122, 31, 43)"  # #7A1F2B, Mataram's
             mark = "getComputedStyle(document.querySelector('.brand-mark')).backgroundColor"
             assert page.evaluate(mark) == "rgb(255, 209, 102)"
-            page.context.clear_cookies()
-            page.goto(f"{base}/login")
-            page.fill("input[name=name]", "kanwil")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/queue**")
+            page, more = browser_sign_in(browser, base, "kanwil")
             page.goto(f"{base}/posts/{ids[OFFICE_ID]}")
             assert page.evaluate(bar) == "rgb(11, 79, 108)"  # #0B4F6C, Bima's
             assert page.evaluate("document.querySelector('.brand-logo').naturalWidth") == 64
-            assert not [e for e in errors if "Content Security Policy" in e], errors
+            assert not [e for e in errors + more if "Content Security Policy" in e]
         finally:
             browser.close()

@@ -55,10 +55,15 @@ def max_caption_length() -> int:
     return max(registry.caption_limit(ch).max_length for ch in registry.captioned()) + 4_000
 
 
+#: Post routes that send a file: refused with 404 (and recorded), as the media routes do.
+FILE_ENDPOINTS = frozenset({"review.download_zip"})
+
+
 @bp.before_request
 def _office_scope() -> None:
-    """A post outside the signed-in account's offices is answered 403; an action on it is
-    recorded in its history (the rule: :meth:`promo_pipeline.accounts.User.may_review`)."""
+    """A post outside the signed-in account's offices is answered 403 (a file of it 404); an
+    action on it, or a file fetched, is recorded in its history (the rule:
+    :meth:`promo_pipeline.accounts.User.may_review`)."""
     post_id = (request.view_args or {}).get("post_id")
     user = g.get("user")
     if post_id is None or user is None or user.every_office:
@@ -66,13 +71,14 @@ def _office_scope() -> None:
     post = q.find_post(get_db(), post_id)
     if post is None or user.may_review(post.office_id):
         return
-    if request.method == "POST":
+    is_file = request.endpoint in FILE_ENDPOINTS
+    if request.method == "POST" or is_file:
         action = (request.endpoint or "").rpartition(".")[2]
         try:
             q.check_office(get_db(), post_id, user, action=action)
         except OfficeScopeError:
             pass
-    abort(403)
+    abort(404 if is_file else 403)  # a file is answered like a missing one (see .media)
 
 
 def scope() -> tuple[str, ...] | None:

@@ -37,7 +37,7 @@ from promo_pipeline.review.blueprint import bp
 logger = logging.getLogger(__name__)
 
 #: The key of the install's own brand (an office's key is its id).
-INSTALL = "kanwil"
+INSTALL = "utama"
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
               ".webp": "image/webp"}
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -115,11 +115,13 @@ def header_brand(cfg: Config, user: User | None, post_office: str | None = None)
     return brand_of(cfg, INSTALL)
 
 
-def _visible(cfg: Config, key: str) -> bool:
-    if key == INSTALL:
-        return True
+def _visible_config(key: str) -> Config:
+    """The config, when brand *key* may be shown to the signed-in account (404 otherwise)."""
+    cfg = cfg_of()
     user: User | None = g.get("user")
-    return cfg.office(key) is not None and user is not None and user.may_review(key)
+    if key != INSTALL and (cfg.office(key) is None or user is None or not user.may_review(key)):
+        abort(404)
+    return cfg
 
 
 # --- routes ----------------------------------------------------------------------------------
@@ -127,10 +129,7 @@ def _visible(cfg: Config, key: str) -> bool:
 
 @bp.route("/brand/<key>.css")
 def brand_css(key: str) -> Any:
-    cfg = cfg_of()
-    if not _visible(cfg, key):
-        abort(404)
-    b = brand_of(cfg, key)
+    b = brand_of(_visible_config(key), key)
     css = (f".topbar {{ background: {b.primary}; color: {b.on_primary}; }}\n"
            f".topbar .brand, .topbar .brand:hover, .topbar .who-name, .topbar .nav a, "
            f".topbar .btn-ghost {{ color: {b.on_primary}; }}\n"
@@ -142,10 +141,7 @@ def brand_css(key: str) -> Any:
 
 @bp.route("/brand/<key>/logo")
 def brand_logo(key: str) -> Any:
-    cfg = cfg_of()
-    if not _visible(cfg, key):
-        abort(404)
-    path = logo_path(cfg, key)
+    path = logo_path(_visible_config(key), key)
     if path is None:
         abort(404)
     resp = send_file(path, mimetype=LOGO_TYPES[path.suffix.lower()], conditional=True)
