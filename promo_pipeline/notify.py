@@ -130,7 +130,7 @@ def audiences(cfg: Config, office_ids: Iterable[str | None] | None = None) -> li
                                    key[1], key[2])
         else:
             groups[key] = Audience(found.settings, (*found.office_ids, oid),
-                                   found.names + ((name,) if name else ()), found.own or own,
+                                   found.names + ((name,) if name else ()), found.own,
                                    found.telegram_env, found.smtp_env)
     return list(groups.values())
 

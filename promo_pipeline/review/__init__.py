@@ -1,6 +1,7 @@
 """The staff review page: a Flask app (served by waitress) where reviewers approve, reject and edit.
 
-Settings read: ``review.*``, ``storage.*``, ``captions.*``, ``offices``, ``brand.name``.
+Settings read: ``review.*``, ``storage.*``, ``captions.*``, ``offices`` (with their brands),
+``brand``.
 
 Public entry points (imported lazily, so ``promo`` commands that never serve the page do not pay
 for importing Flask):

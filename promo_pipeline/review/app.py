@@ -10,7 +10,8 @@ Security, in the order a request meets it (:func:`_guard`):
 1. a state-changing request (POST, PUT, PATCH, DELETE) from another site is refused with 403:
    ``Sec-Fetch-Site`` must be ``same-origin`` or ``none`` when the browser sends it, else the
    ``Origin`` must match the ``Host`` (datasette's cross-origin check);
-2. every page except the login page and static files needs a live server-side session
+2. every page except the login page, static files and the header brand (:mod:`.branding`,
+   which checks an office's brand itself) needs a live server-side session
    (a removed account or a logged-out session stops working on its next request);
 3. a state-changing request must also carry the session's CSRF token (form field
    ``csrf_token`` or header ``X-CSRF-Token``);
