@@ -228,7 +228,7 @@ def test_a_run_that_skips_every_listed_lot_fails_loudly(config, db, fake_lelang,
 
     _drop_key(fake_lelang, "uangJaminan")
     told = []
-    monkeypatch.setattr(notify, "notify", lambda cfg, subject, text: told.append(
+    monkeypatch.setattr(notify, "notify", lambda cfg, subject, text, audience=None: told.append(
         (subject, text)) or {"email": "sent"})
     listed = len(_listed(fake_lelang))
     result = CliRunner().invoke(cli, ["--config", str(config.path), "run"])
