@@ -308,7 +308,9 @@ def test_desktop_the_image_is_large_uncropped_with_the_facts_beside_it(site, bro
 
     # The strip switches the large image in place; a story stays whole (9:16).
     page.click(".strip-item:has-text('Story')")
-    page.wait_for_function("document.getElementById('main-image').complete && "
+    # A function, not an expression: polling an expression evals it, which the page's CSP
+    # refuses whenever the image is not there on the first check.
+    page.wait_for_function("() => document.getElementById('main-image').complete && "
                            "document.getElementById('main-image').naturalHeight == 1920")
     img = box(page, "#main-image")
     assert abs(img["width"] / img["height"] - 1080 / 1920) < 0.01
