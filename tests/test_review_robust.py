@@ -215,8 +215,8 @@ HOSTILE = ["", "0", "-1", "1", "2", "9223372036854775807", "9223372036854775808"
 FIELDS = ["status", "office", "page", "post", "actor", "next", "download", "channel", "text",
           "reason", "design", "action", "seen", "name", "password", "password2", "role"]
 GOOD = {"post_id": "1", "delivery_id": "1", "name": "budi", "root": "out", "rel": "x/feed.jpg",
-        "filename": "app.css"}
-URL_ARGS = {"post_id", "delivery_id", "name", "root", "rel", "filename"}
+        "filename": "app.css", "key": "utama"}
+URL_ARGS = {"post_id", "delivery_id", "name", "root", "rel", "filename", "key"}
 
 
 def _urls(app) -> list[tuple[str, list[str]]]:
