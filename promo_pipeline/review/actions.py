@@ -1,6 +1,7 @@
 """What a reviewer does to a post: approve, reject, edit a caption, pick another design,
 restore a text removed as personal data, reopen, download, settle a delivery. Each calls the
-queue (or the publisher) and redirects back.
+queue (or the publisher) and redirects back. A video design is made in the background
+(:mod:`.jobs`); the post page polls ``/posts/<id>/render-status`` until it is done.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for
 
 from promo_pipeline import present
 from promo_pipeline import queue as q
 from promo_pipeline.errors import NotFoundError, PromoError
 from promo_pipeline.lots import get_lot
-from promo_pipeline.review import media, view
+from promo_pipeline.review import jobs, media, view
 from promo_pipeline.review.app import cfg_of, get_db
 from promo_pipeline.review.blueprint import (
     MAX_NAME,
@@ -155,6 +156,8 @@ def rerender(post_id: int) -> Any:
     lot = get_lot(db, p.lot_ids[0])
     if lot is None:
         abort(404)
+    if jobs.is_video_design(cfg, design):
+        return _start_video(p, design)
     from promo_pipeline import render  # lazily: Pillow and fonts only when re-rendering
 
     try:
@@ -178,6 +181,42 @@ def rerender(post_id: int) -> Any:
           "“Urungkan” untuk kembali ke gambar sebelumnya.", "success")
     return redirect(url_for("review.post", post_id=post_id, gambar=shown + 1) + "#gambar",
                     code=303)
+
+
+def _start_video(p: q.Post, design: str) -> Any:
+    """A video design renders in the background (seconds, hundreds of MB): the request only
+    starts the job, or joins the one already running, and the post page follows its status."""
+    try:
+        _job, joined = jobs.of_app(current_app).start(p.id, design, user_name(), p.status)
+    except jobs.QueueFull as exc:
+        flash(f"Desain {design_label(design)} belum dapat dibuat: {exc}.", "error")
+        return back(p.id)
+    if joined:
+        flash(f"Desain {design_label(design)} sudah sedang dibuat; tunggu hingga selesai.",
+              "info")
+    return back(p.id, "#gambar")
+
+
+@bp.route("/posts/<id:post_id>/render-status")
+def render_status(post_id: int) -> Any:
+    """The post's background renders as JSON (the post page polls this while one runs); a
+    finished one asked by this reviewer is also put in the flash messages of the next page."""
+    load_post(post_id)
+    registry = jobs.of_app(current_app)
+    running = [j.to_json() for j in registry.for_post(post_id) if j.active]
+    finished = take_render_results(post_id)
+    return jsonify({"running": running, "finished": finished})
+
+
+def take_render_results(post_id: int) -> list[dict[str, Any]]:
+    """Flash the finished background renders this reviewer asked for (each shown once)."""
+    g_user = g.get("user")
+    if g_user is None:
+        return []
+    done = jobs.of_app(current_app).take_result(post_id, g_user.name)
+    for job in done:
+        flash(job.message, "success" if job.state == jobs.DONE else "error")
+    return [j.to_json() for j in done]
 
 
 @bp.route("/posts/<id:post_id>/images/undo", methods=["POST"])

@@ -6,7 +6,8 @@ Settings read: ``brand``/``offices[].brand`` (the header, :mod:`.branding`),
 
 The routes live in modules of one area each, all on this one blueprint ``review``:
 :mod:`.login`, :mod:`.pages` (the queue and a post), :mod:`.actions` (what a reviewer does to
-a post), :mod:`.users` (history and accounts), :mod:`.media` (images and thumbnails). Every
+a post), :mod:`.users` (history and accounts), :mod:`.media` (images and thumbnails); :mod:`.jobs`
+makes a video design in the background. Every
 handler is thin: it reads the form, calls the library (:mod:`promo_pipeline.queue`,
 :mod:`promo_pipeline.accounts`, the publisher) and renders or redirects with a flash message.
 Expected failures (:class:`~promo_pipeline.errors.PromoError`) become a flash message, never a
@@ -22,6 +23,7 @@ from flask import Blueprint, Flask, abort, g, redirect, request, url_for
 
 from promo_pipeline import formats, present
 from promo_pipeline import queue as q
+from promo_pipeline.config import Config
 from promo_pipeline.errors import NotFoundError, OfficeScopeError
 from promo_pipeline.publish import channels as registry
 from promo_pipeline.review.app import FieldTooLong, cfg_of, get_db
@@ -161,9 +163,14 @@ def load_post(post_id: int) -> q.Post:
 
 def designs() -> list[str]:
     """Names of the designs a reviewer may pick for one lot (the weekly digest is not one)."""
+    return designs_of(cfg_of())
+
+
+def designs_of(cfg: Config) -> list[str]:
+    """:func:`designs` outside a request (a background render)."""
     from promo_pipeline import render  # lazily: Pillow and fonts only when a post page needs it
 
-    return [name for name in render.available_designs(cfg_of()) if name != "digest"]
+    return [name for name in render.available_designs(cfg) if name != "digest"]
 
 
 def open_deliveries(post_id: int) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import g, redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 
 from promo_pipeline import captions as cap
 from promo_pipeline import clock, formats, present
@@ -19,7 +19,7 @@ from promo_pipeline.lots import Lot, get_lots
 from promo_pipeline.outcomes import relisted_from
 from promo_pipeline.publish import channels as registry
 from promo_pipeline.queue.personal import lot_reading
-from promo_pipeline.review import view
+from promo_pipeline.review import jobs, view
 from promo_pipeline.review.app import cfg_of, get_db
 from promo_pipeline.review.blueprint import (
     MAX_NAME,
@@ -217,8 +217,13 @@ def post(post_id: int) -> Any:
         history = q.events(db, post_id=post_id, limit=50)
     except PromoError:
         history = []
+    from promo_pipeline.review.actions import take_render_results
+
+    render_jobs = [j for j in jobs.of_app(current_app).for_post(post_id) if j.active]
+    take_render_results(post_id)  # a finished background render: its message, once
     return render_template(
-        "post.html", post=p, facts=facts, captions=captions, general_lint=general,
+        "post.html", render_jobs=render_jobs, post=p, facts=facts, captions=captions,
+        general_lint=general,
         blocking=p.blocked, changes=changes, images=media, shown=shown,
         undo=last_image_change(post_id) if p.editable else None,
         blocked_in=[registry.label(ch) for ch in dict.fromkeys(

@@ -195,6 +195,35 @@
       });
     });
 
+    // A video being made in the background: ask its status every few seconds, then open the
+    // post again (its new video shown, the result as a message).
+    var renderStatus = document.getElementById("render-status");
+    if (renderStatus && window.fetch) {
+      var failures = 0;
+      var poll = function () {
+        fetch(renderStatus.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+          .then(function (data) {
+            failures = 0;
+            if (data.running && data.running.length) { setTimeout(poll, 2000); return; }
+            var done = (data.finished || []).filter(function (j) { return j.state === "done" && j.shown !== null; });
+            var url = renderStatus.dataset.postUrl;
+            if (done.length) { url += "?gambar=" + (done[0].shown + 1); }
+            if (window.location.pathname + window.location.search === url) {
+              window.location.hash = "gambar";
+              window.location.reload();
+            } else {
+              window.location.assign(url + "#gambar");
+            }
+          })
+          .catch(function () {
+            failures += 1;
+            if (failures < 10) { setTimeout(poll, 2000 * failures); } else { window.location.reload(); }
+          });
+      };
+      setTimeout(poll, 1500);
+    }
+
     window.addEventListener("pageshow", function () {
       document.querySelectorAll("form button[type=submit]").forEach(function (b) {
         if (!b.hasAttribute("aria-disabled")) { b.disabled = false; }
