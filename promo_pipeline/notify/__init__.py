@@ -31,221 +31,42 @@ audience's posts and links the review page filtered to its office when it has on
 from __future__ import annotations
 
 import logging
-import mimetypes
-import smtplib
-import socket
-import ssl
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from promo_pipeline import clock, present, runs
-from promo_pipeline.config import Config, secret, secret_env
-from promo_pipeline.config.model import Notify, NotifyEmail, NotifyTelegram, Office
-from promo_pipeline.config.secrets import APP_SECRETS, Redactor, env_value, secret_values
-from promo_pipeline.errors import PublishError
-from promo_pipeline.publish.channels import office_env
+from promo_pipeline.config import Config
+from promo_pipeline.notify.audience import Audience, audiences, install, queue_url
+from promo_pipeline.notify.send import (
+    SENT,
+    SKIPPED,
+    SMTP_TIMEOUT,
+    TELEGRAM_FLOOD_WAIT_MAX,
+    redactor,
+    review_url,
+    send_email,
+    send_telegram,
+)
 from promo_pipeline.queue import posts
 
+__all__ = [
+    "SENT", "SKIPPED", "SMTP_TIMEOUT", "TELEGRAM_FLOOD_WAIT_MAX", "Audience", "after_run",
+    "audiences", "notify", "publish_problems", "queued_by_office", "queued_since_run",
+    "report_recipients", "review_url", "run_failed", "run_finished", "send_email",
+    "send_report", "send_telegram",
+]
+
 logger = logging.getLogger(__name__)
-
-SENT = "sent"
-SKIPPED = "skipped"
-SMTP_TIMEOUT = 30.0
-#: The longest Telegram flood-limit wait a notification sits out (a longer one fails it).
-TELEGRAM_FLOOD_WAIT_MAX = 30.0
-
-
-def review_url(cfg: Config, path: str = "") -> str:
-    """The review page address reviewers can open (``review.public_url`` when set)."""
-    if cfg.review.public_url:
-        base = cfg.review.public_url.rstrip("/")
-    else:
-        host = cfg.review.host
-        if host in ("0.0.0.0", "::", ""):  # noqa: S104 - compared, not bound
-            host = socket.gethostname()
-        if ":" in host:
-            host = f"[{host}]"
-        base = f"http://{host}:{cfg.review.port}"
-    return base + path
-
-
-def _redactor() -> Redactor:
-    return Redactor(secret_values())
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who is told about some offices' posts: one resolved ``[notify]`` and its secrets."""
-
-    settings: Notify
-    office_ids: tuple[str | None, ...]   # the offices it hears about (None: posts of no office)
-    names: tuple[str, ...]               # their names, for the message
-    #: The office whose own ``[offices.notify]`` this is (None: the top-level ``[notify]``).
-    own: str | None = None
-    telegram_env: str = ""               # the variable its bot token is read from
-    smtp_env: str = ""                   # the variable its SMTP password is read from
-
-    @property
-    def label(self) -> str:
-        """Its key in the returned outcomes: ``""`` for the top level, else the office id."""
-        return self.own or ""
-
-    def offices_text(self) -> str:
-        return ", ".join(self.names) or "kantor Anda"
-
-
-def _own_env(var: str, office: Office) -> str:
-    own = office_env(var, office.env_suffix)
-    return own if env_value(own) else var
-
-
-def audiences(cfg: Config, office_ids: Iterable[str | None] | None = None) -> list[Audience]:
-    """The audiences of *office_ids* (default: every office), in the order of the offices.
-
-    An office with ``[offices.notify]`` gets its settings and, when set, its own secret
-    variables; every other office (and a post of no office) the top-level ``[notify]``.
-    """
-    wanted = list(dict.fromkeys([o.id for o in cfg.offices] if office_ids is None
-                                else office_ids))
-    tg_var, smtp_var = secret_env("telegram"), APP_SECRETS["smtp"]
-    groups: dict[tuple[str, str, str], Audience] = {}
-    for oid in wanted:
-        office = cfg.office(oid) if oid else None
-        if office is not None and office.notify is not None:
-            key = (repr(office.notify), _own_env(tg_var, office), _own_env(smtp_var, office))
-            own: str | None = office.id
-        else:
-            key, own = (repr(cfg.notify), tg_var, smtp_var), None
-        name = office.name if office is not None else None
-        found = groups.get(key)
-        if found is None:
-            groups[key] = Audience(cfg.notify_for(own), (oid,), (name,) if name else (), own,
-                                   key[1], key[2])
-        else:
-            groups[key] = Audience(found.settings, (*found.office_ids, oid),
-                                   found.names + ((name,) if name else ()), found.own,
-                                   found.telegram_env, found.smtp_env)
-    return list(groups.values())
-
-
-def _install(cfg: Config) -> Audience:
-    """The top-level ``[notify]`` naming every office (a notice not split by office)."""
-    return Audience(cfg.notify, (), tuple(o.name for o in cfg.offices), None,
-                    secret_env("telegram"), APP_SECRETS["smtp"])
-
-
-def _queue_url(cfg: Config, audience: Audience) -> str:
-    """The review queue, filtered to the audience's office when it hears about one of
-    several offices."""
-    ids = [i for i in audience.office_ids if i]
-    if len(ids) == 1 and len(cfg.offices) > 1:
-        from urllib.parse import quote
-
-        return review_url(cfg, f"/queue?office={quote(ids[0], safe='')}")
-    return review_url(cfg, "/queue")
-
-
-def send_email(cfg: Config, subject: str, text: str, *, to: Sequence[str] | None = None,
-               attachments: Sequence[Path] = (), settings: NotifyEmail | None = None,
-               password_env: str | None = None) -> str:
-    """Send one message to *to* (default the settings' ``to``) through *settings*' server
-    (default ``notify.email``), with *attachments*; the password from *password_env* (default
-    ``PROMO_SMTP_PASSWORD``). Returns ``"sent"``, ``"skipped"`` or an error."""
-    em = settings or cfg.notify.email
-    recipients = list(em.to if to is None else to)
-    if not em.host or not recipients:
-        return SKIPPED
-    sender = em.from_ or (em.username if "@" in em.username else f"promo@{socket.getfqdn()}")
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = sender
-    msg["To"] = ", ".join(recipients)
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    msg.set_content(text)
-    for path in attachments:
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        maintype, _, subtype = kind.partition("/")
-        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
-                           filename=path.name)
-    password = env_value(password_env) if password_env else secret("smtp")
-    timeout = min(SMTP_TIMEOUT, cfg.publish.timeout)
-    try:
-        if em.port == 465:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(em.host, em.port, timeout=timeout,
-                                                    context=ssl.create_default_context())
-        else:
-            client = smtplib.SMTP(em.host, em.port, timeout=timeout)
-        with client:
-            client.ehlo()
-            if em.starttls and em.port != 465:
-                client.starttls(context=ssl.create_default_context())
-                client.ehlo()
-            if em.username:
-                if not password:
-                    raise smtplib.SMTPAuthenticationError(
-                        0, f"{password_env or APP_SECRETS['smtp']} is not set".encode())
-                client.login(em.username, password)
-            client.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        reason = _redactor()(f"{type(exc).__name__}: {exc}")
-        logger.warning("notify: e-mail to %s via %s:%s failed: %s", len(recipients), em.host,
-                       em.port, reason)
-        return f"gagal: {reason}"
-    logger.info("notify: e-mail sent to %d recipient(s)", len(recipients))
-    return SENT
-
-
-def send_telegram(cfg: Config, text: str, *,
-                  sleep: Callable[[float], None] = time.sleep, chat_id: str | None = None,
-                  document: Path | None = None, settings: NotifyTelegram | None = None,
-                  token_env: str | None = None) -> str:
-    """Send *text* to *chat_id* (default the settings' ``chat_id``; settings default
-    ``notify.telegram``), or *document* with *text* as its caption, with the bot token of
-    *token_env* (default ``PROMO_TELEGRAM_TOKEN``); returns ``"sent"``, ``"skipped"`` or an
-    error."""
-    tg = settings or cfg.notify.telegram
-    chat = tg.chat_id if chat_id is None else chat_id
-    if not chat:
-        return SKIPPED
-    token_env = token_env or secret_env("telegram")
-    token = env_value(token_env)
-    if not token:
-        logger.warning("notify: a notification chat is set but %s is not", token_env)
-        return f"gagal: {token_env} belum diisi"
-    from promo_pipeline.publish.telegram_bot import TelegramBot, split_text
-
-    bot = TelegramBot(tg.api_base, token, chat, timeout=cfg.publish.timeout,
-                      token_env=token_env, channel="notify.telegram",
-                      flood_wait_max=TELEGRAM_FLOOD_WAIT_MAX, sleep=sleep)
-    try:
-        if document is not None:
-            bot.send_document(document, caption=text[:1024])
-        else:
-            for chunk in split_text(text):
-                bot.send_message(chunk)
-    except PublishError as exc:
-        reason = _redactor()(str(exc))
-        logger.warning("notify: Telegram message failed: %s", reason)
-        return f"gagal: {reason}"
-    finally:
-        bot.close()
-    logger.info("notify: Telegram message sent")
-    return SENT
 
 
 def notify(cfg: Config, subject: str, text: str, audience: Audience | None = None
            ) -> dict[str, str]:
     """Send *text* by every notification channel of *audience* (default: the top-level
     ``[notify]``); returns channel → outcome (``email:<office>`` for an office's own)."""
-    to = audience or _install(cfg)
+    to = audience or install(cfg)
     results = {"email": send_email(cfg, subject, text, settings=to.settings.email,
                                    password_env=to.smtp_env or None),
                "telegram": send_telegram(cfg, f"{subject}\n\n{text}",
@@ -266,7 +87,7 @@ def run_finished(cfg: Config, *, queued: int | Mapping[str | None, int],
     if isinstance(queued, int):
         if queued <= 0:
             return {}
-        return _queued_notice(cfg, _install(cfg), queued, summary_line)
+        return _queued_notice(cfg, install(cfg), queued, summary_line)
     sent: dict[str, str] = {}
     for audience in audiences(cfg, [o for o, n in queued.items() if n > 0]):
         new = sum(queued.get(o, 0) for o in audience.office_ids)
@@ -283,7 +104,7 @@ def _queued_notice(cfg: Config, audience: Audience, queued: int, summary_line: s
     lines = [
         f"Ada {queued} unggahan baru untuk {audience.offices_text()} yang menunggu tinjauan.",
         "",
-        f"Buka halaman tinjauan: {_queue_url(cfg, audience)}",
+        f"Buka halaman tinjauan: {queue_url(cfg, audience)}",
         "Setujui, sunting atau tolak setiap unggahan sebelum diterbitkan.",
     ]
     if summary_line:
@@ -296,7 +117,7 @@ def run_failed(cfg: Config, run: runs.Run) -> dict[str, str]:
     """Tell reviewers that run *run* failed and why (its errors, first the run-health line):
     the audiences of the run's offices (every office's for a run of all)."""
     sent: dict[str, str] = {}
-    for audience in audiences(cfg, run.offices or None) or [_install(cfg)]:
+    for audience in audiences(cfg, run.offices or None) or [install(cfg)]:
         sent.update(_failed_notice(cfg, run, audience))
     return sent
 
@@ -312,7 +133,7 @@ def _failed_notice(cfg: Config, run: runs.Run, audience: Audience) -> dict[str, 
         lines.append(f"• … dan {len(run.errors) - 10} galat lain")
     lines += ["", "Periksa log atau jalankan `promo run -v`; bila format lelang.go.id berubah, "
               "hubungi petugas TI.", "", "— Pesan otomatis Promo Pipeline"]
-    return notify(cfg, subject, _redactor()("\n".join(lines)), audience)
+    return notify(cfg, subject, redactor()("\n".join(lines)), audience)
 
 
 def queued_since_run(db: Database, run_id: int) -> tuple[int, int]:
@@ -396,7 +217,7 @@ def _problems_notice(cfg: Config, audience: Audience, items: Sequence[Any]) -> d
     lines += [f"  {review_url(cfg, f'/posts/{pid}')}" for pid in post_ids]
     lines += ["atau dengan: promo queue resolve ID --sent | --resend", "",
               "— Pesan otomatis Promo Pipeline"]
-    return notify(cfg, subject, _redactor()("\n".join(lines)), audience)
+    return notify(cfg, subject, redactor()("\n".join(lines)), audience)
 
 
 def report_recipients(cfg: Config, office_id: str | None = None) -> bool:
@@ -417,7 +238,7 @@ def send_report(cfg: Config, *, month_label: str, office_name: str, summary: str
             "Buka berkas HTML terlampir di peramban mana pun (tanpa internet); angka lengkap "
             "ada di berkas CSV.")
     report = cfg.report_for(office_id)
-    (audience,) = audiences(cfg, [office_id]) if office_id else [_install(cfg)]
+    (audience,) = audiences(cfg, [office_id]) if office_id else [install(cfg)]
     results = {
         "email": send_email(cfg, subject, text, to=report.email_to,
                             attachments=[html, *csvs], settings=audience.settings.email,
