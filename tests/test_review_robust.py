@@ -161,19 +161,24 @@ def test_a_worst_case_caption_edit_does_not_delay_other_requests(setup):
         worst = [(unit * (bound // len(unit)))[:bound]
                  for unit in ("w@", "a.a.a.a@x.id ", "1.", "a.n. ", "+1 ")]
         edits: list[tuple[float, float, int]] = []
+        timings: list[tuple[str, float, float]] = []
 
         def edit() -> None:
-            for text in worst:
-                t0 = time.monotonic()
-                resp = editor.post(f"{base}/posts/1/caption", timeout=120, data={
-                    "csrf_token": editor_token, "channel": "x", "text": text},
-                    allow_redirects=False)
-                edits.append((t0, time.monotonic(), resp.status_code))
+            # Every worst case once, and on until the other reviewer has been served sixteen
+            # times: the faster the lint gets, the fewer requests one round would overlap.
+            rounds = 0
+            while rounds < 1 or (len(timings) < 16 and rounds < 20):
+                rounds += 1
+                for text in worst:
+                    t0 = time.monotonic()
+                    resp = editor.post(f"{base}/posts/1/caption", timeout=120, data={
+                        "csrf_token": editor_token, "channel": "x", "text": text},
+                        allow_redirects=False)
+                    edits.append((t0, time.monotonic(), resp.status_code))
 
         started = time.monotonic()
         worker = threading.Thread(target=edit)
         worker.start()
-        timings: list[tuple[str, float, float]] = []
         i = 0
         while worker.is_alive() or not timings:
             i += 1
@@ -194,7 +199,7 @@ def test_a_worst_case_caption_edit_does_not_delay_other_requests(setup):
         worker.join()
     finally:
         served.stop()
-    assert [status for _, _, status in edits] == [303] * len(worst)
+    assert len(edits) >= len(worst) and {status for _, _, status in edits} == {303}
     first, last = edits[0][0], edits[-1][1]
     during = [(what, t1 - t0) for what, t0, t1 in timings if t0 >= first and t1 <= last]
     # The edits took a while, other requests were served meanwhile, none waited a second.
