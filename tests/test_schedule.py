@@ -338,6 +338,36 @@ def test_daemon_starts_once_and_stops_cleanly_on_sigterm(tmp_path):
     assert "catch-up: no successful daily run" not in text  # today's run was recorded
 
 
+# Windows has no SIGTERM for a console service: NSSM and a console's stop send Ctrl-Break
+# (SIGBREAK). Here SIGUSR1 stands in for it, so the daemon's real handler is what stops it.
+_WITH_SIGBREAK = ("import runpy, signal, sys; signal.SIGBREAK = signal.SIGUSR1; "
+                  "sys.argv = ['promo'] + sys.argv[1:]; "
+                  "runpy.run_module('promo_pipeline', run_name='__main__')")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="needs a signal to stand in")
+def test_daemon_stops_cleanly_on_ctrl_break(tmp_path):
+    p = project(tmp_path)
+    record_run(p.db, datetime.now(UTC))
+    proc = subprocess.Popen([sys.executable, "-c", _WITH_SIGBREAK, "--config", str(p.cfg_path),
+                             "daemon"], env=env_with_tokens(), cwd=p.root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        log = p.cfg.resolve(p.cfg.logging.file)
+        _wait_for(log, "job daily-run:")
+        os.kill(proc.pid, signal.SIGUSR1)  # without a handler, SIGUSR1 would kill it
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    text = log.read_text(encoding="utf-8")
+    assert f"signal {int(signal.SIGUSR1)} received" in text and "daemon stopped" in text
+
+
 def test_daemon_log_redacts_tokens(tmp_path, monkeypatch):
     import logging
 

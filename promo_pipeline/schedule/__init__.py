@@ -43,7 +43,8 @@ not once per missed day. Every job takes the project lock (waiting for a manual 
 so the daemon and a manual ``promo run`` never overlap; a second daemon refuses to start. Like the
 CLI commands, the jobs are where the lock is taken: the library functions they call never take it.
 Every job reads the time from :func:`promo_pipeline.clock.now`.
-SIGTERM and Ctrl-C stop the scheduler cleanly: the running job finishes, nothing new starts.
+SIGTERM, Ctrl-C and, on Windows, Ctrl-Break stop the scheduler cleanly: the running job
+finishes, nothing new starts.
 Logs go to the console and to a rotating file (``logging.file``).
 
 Parts: :mod:`.catchup` (is a daily run due now?), :mod:`.jobs` (the job functions); this module
@@ -230,8 +231,16 @@ def setup_daemon_logging(cfg: Config) -> Path:
     return path
 
 
+def stop_signals() -> tuple[int, ...]:
+    """The signals that stop the daemon cleanly: SIGTERM and Ctrl-C everywhere, and on Windows
+    Ctrl-Break too (what NSSM and a console's "stop" send to a service's process group)."""
+    extra = getattr(signal, "SIGBREAK", None)
+    return (signal.SIGTERM, signal.SIGINT, *(() if extra is None else (extra,)))
+
+
 def run_daemon(cfg: Config, *, jobs: Jobs | None = None) -> None:
-    """Run the service until SIGTERM or Ctrl-C. Refuses to start when another daemon runs."""
+    """Run the service until SIGTERM, Ctrl-C or (Windows) Ctrl-Break. Refuses to start when
+    another daemon runs."""
     log_file = setup_daemon_logging(cfg)
     daemon_lock = cfg.lock_path.with_name(cfg.lock_path.name + ".daemon")
     with project_lock(daemon_lock, what="promo daemon", timeout=0.5):
@@ -246,7 +255,7 @@ def run_daemon(cfg: Config, *, jobs: Jobs | None = None) -> None:
             with contextlib.suppress(Exception):
                 sched.shutdown(wait=False)
 
-        previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+        previous = {s: signal.signal(s, stop) for s in stop_signals()}
         logger.info("daemon started (pid lock %s, log %s); office zone %s", daemon_lock,
                     log_file, cfg.default_timezone)
         def started(_event: Any) -> None:
@@ -265,5 +274,5 @@ def run_daemon(cfg: Config, *, jobs: Jobs | None = None) -> None:
 __all__ = [
     "JOB_LOCK_WAIT", "Jobs", "_monthly_report", "build_scheduler", "catchup_due", "describe",
     "last_successful_run", "needs_catchup", "office_jobs", "run_daemon", "schedule_catch_up",
-    "setup_daemon_logging",
+    "setup_daemon_logging", "stop_signals",
 ]
