@@ -87,3 +87,25 @@ def test_a_text_over_the_exact_bound_is_counted_by_character() -> None:
 def test_x_captions_of_a_lot_fit_and_measure_as_x_counts() -> None:
     made = cap.lot_captions(make_lot(), brand=BRAND, channels=["x"], tz="Asia/Makassar")["x"]
     assert made.length == reference(made.text) <= 280
+
+
+_WITHOUT_PKG_RESOURCES = """
+import sys
+sys.modules["pkg_resources"] = None  # as in a Python 3.12+ venv, or with setuptools 81+
+from promo_pipeline.captions.weighted import weighted_length
+print(weighted_length(sys.argv[1]))
+print("pkg_resources" in sys.modules and sys.modules["pkg_resources"] is not None)
+"""
+
+
+def test_the_count_works_where_setuptools_has_no_pkg_resources():
+    import subprocess
+    import sys
+
+    text = "Lelang 👨‍👩‍👧 ⚠️ © https://lelang.go.id/lot/1 a.a.id tanah 120 m²"
+    proc = subprocess.run([sys.executable, "-c", _WITHOUT_PKG_RESOURCES, text],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    count, shim_left = proc.stdout.split()
+    assert int(count) == parse_tweet(text).weightedLength
+    assert shim_left == "False"  # the stand-in does not outlive the import

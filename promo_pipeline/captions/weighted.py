@@ -142,6 +142,7 @@ def _token_urls(token: str) -> tuple[tuple[int, int], ...]:
 
 def _extract(token: str) -> tuple[tuple[int, int], ...]:
     """twitter-text's URLs in *token*: (offset, length) each."""
+    _import_twitter_text()
     from twitter_text.extract_urls import extract_urls_with_indices
 
     return tuple((e["indices"][0], len(e["url"])) for e in extract_urls_with_indices(token))
@@ -225,7 +226,45 @@ class _Tables:
 
 
 @functools.cache
+def _import_twitter_text() -> None:
+    """Import twitter-text, which reads its emoji list with ``pkg_resources`` at import time.
+
+    setuptools 81+ no longer has ``pkg_resources``, and a Python 3.12+ venv has no setuptools
+    at all, so the import would fail there. When it is missing, a stand-in that offers the one
+    call twitter-text makes (``resource_string``) is present only during the import. setuptools'
+    own deprecation warning about ``pkg_resources`` is not something staff can act on.
+    """
+    import importlib
+    import importlib.util
+    import sys
+    import types
+    import warnings
+    from pathlib import Path
+
+    if importlib.util.find_spec("pkg_resources") is not None:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*pkg_resources", category=UserWarning)
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module="pkg_resources")
+            importlib.import_module("twitter_text")
+        return
+
+    def resource_string(package: str, name: str) -> bytes:
+        module = sys.modules.get(package) or importlib.import_module(package)
+        return (Path(module.__file__ or "").parent / name).read_bytes()
+
+    shim = types.ModuleType("pkg_resources")
+    shim.resource_string = resource_string  # type: ignore[attr-defined]
+    sys.modules["pkg_resources"] = shim
+    try:
+        importlib.import_module("twitter_text")
+    finally:
+        if sys.modules.get("pkg_resources") is shim:
+            del sys.modules["pkg_resources"]
+
+
+@functools.cache
 def _tables() -> _Tables:
+    _import_twitter_text()
     from twitter_text.config import config
     from twitter_text.regexp.emoji import emoji_list
     from twitter_text.regexp.spaces_group import spaces_group
