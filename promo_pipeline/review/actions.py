@@ -162,20 +162,12 @@ def rerender(post_id: int) -> Any:
 
     try:
         results = render.render_lot(cfg, db, lot, formats=[design], force=False)
-        out = cfg.output_dir.resolve()
-        # Only files inside the output folder may become a post's images.
-        made = [str(Path(r.path).resolve().relative_to(out)) for r in results]
-        if not made:
-            raise PromoError("tidak ada gambar yang dihasilkan")
+        made = jobs.post_images(cfg, [Path(r.path) for r in results], post_id)
         images, shown = view.merge_design(p.images, made, design, designs())
         q.set_images(db, cfg, post_id, images, actor=user_name(), template=design,
                      replaces=p.images)
     except PromoError as exc:
         flash(f"Gambar desain {design_label(design)} tidak dibuat: {exc}", "error")
-        return back(post_id)
-    except ValueError:
-        logger.error("review: renderer wrote outside output_dir for post %s", post_id)
-        flash("Gambar tidak dibuat: berkas di luar folder keluaran.", "error")
         return back(post_id)
     flash(f"Gambar desain {design_label(design)} dibuat; gambar lain tetap ada. Tekan "
           "“Urungkan” untuk kembali ke gambar sebelumnya.", "success")

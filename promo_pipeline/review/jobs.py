@@ -82,6 +82,21 @@ def render_lot(cfg: Config, db: database.Database, lot: Any, design: str) -> lis
     return [Path(r.path) for r in render.render_lot(cfg, db, lot, formats=[design], force=False)]
 
 
+def post_images(cfg: Config, paths: list[Path], post_id: int) -> list[str]:
+    """Rendered *paths* as a post's images (relative to the output folder), for the request
+    and the background alike; :class:`PromoError` when there are none or one lies outside
+    the output folder (only files inside it may become a post's images)."""
+    out = cfg.output_dir.resolve()
+    try:
+        made = [str(p.resolve().relative_to(out)) for p in paths]
+    except ValueError:
+        logger.error("review: renderer wrote outside output_dir for post %s", post_id)
+        raise PromoError("berkas di luar folder keluaran") from None
+    if not made:
+        raise PromoError("tidak ada gambar yang dihasilkan")
+    return made
+
+
 def is_video_design(cfg: Config, design: str) -> bool:
     """True when *design* makes a video (rendered in the background)."""
     from promo_pipeline.render.designs import get_template
@@ -187,16 +202,7 @@ class RenderJobs:
         lot = get_lot(db, post.lot_ids[0])
         if lot is None:
             raise PromoError("lot unggahan ini tidak ditemukan")
-        out = cfg.output_dir.resolve()
-        try:
-            # Only files inside the output folder may become a post's images.
-            made = [str(p.resolve().relative_to(out)) for p in render_lot(cfg, db, lot,
-                                                                          job.design)]
-        except ValueError:
-            logger.error("review: renderer wrote outside output_dir for post %s", job.post_id)
-            raise PromoError("berkas di luar folder keluaran") from None
-        if not made:
-            raise PromoError("tidak ada gambar yang dihasilkan")
+        made = post_images(cfg, render_lot(cfg, db, lot, job.design), job.post_id)
         known = designs_of(cfg)
         with write_tx(db):
             # Checked again, inside the write: the post may have been approved, rejected or
