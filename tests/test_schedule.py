@@ -3,12 +3,14 @@ daemon in a subprocess (start, single instance, clean SIGTERM, rotating log file
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -307,32 +309,42 @@ def _wait_for(path, text: str, timeout: float = 20) -> str:
     raise AssertionError(f"{text!r} not in {path}:\n{content}")
 
 
-@pytest.mark.slow
-def test_daemon_starts_once_and_stops_cleanly_on_sigterm(tmp_path):
-    p = project(tmp_path)
-    record_run(p.db, datetime.now(UTC))  # today's run happened: no catch-up collection
-    env = env_with_tokens()
-    cmd = [sys.executable, "-m", "promo_pipeline", "--config", str(p.cfg_path), "daemon"]
-    proc = subprocess.Popen(cmd, env=env, cwd=p.root, stdout=subprocess.PIPE,
+@contextlib.contextmanager
+def _daemon(p, argv: list[str]) -> Iterator[subprocess.Popen]:
+    """`promo daemon` of project *p* in a subprocess, killed at the end if still running."""
+    proc = subprocess.Popen(argv, env=env_with_tokens(), cwd=p.root, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        log = p.cfg.resolve(p.cfg.logging.file)
-        content = _wait_for(log, "job daily-run:")
-        assert "daemon started" in content
-        _wait_for(log, "publish:")  # the start-up catch-up published (nothing due)
-
-        second = subprocess.run(cmd, env=env, cwd=p.root, capture_output=True, text=True,
-                                timeout=30)
-        assert second.returncode == 3 and "proses lain" in second.stderr
-
-        os.kill(proc.pid, signal.SIGTERM)
-        _out, err = proc.communicate(timeout=30)
+        yield proc
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+def _stop(proc: subprocess.Popen, sig: int) -> None:
+    """Send *sig*: the daemon ends with status 0 and no traceback."""
+    os.kill(proc.pid, sig)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_daemon_starts_once_and_stops_cleanly_on_sigterm(tmp_path):
+    p = project(tmp_path)
+    record_run(p.db, datetime.now(UTC))  # today's run happened: no catch-up collection
+    cmd = [sys.executable, "-m", "promo_pipeline", "--config", str(p.cfg_path), "daemon"]
+    log = p.cfg.resolve(p.cfg.logging.file)
+    with _daemon(p, cmd) as proc:
+        content = _wait_for(log, "job daily-run:")
+        assert "daemon started" in content
+        _wait_for(log, "publish:")  # the start-up catch-up published (nothing due)
+
+        second = subprocess.run(cmd, env=env_with_tokens(), cwd=p.root, capture_output=True,
+                                text=True, timeout=30)
+        assert second.returncode == 3 and "proses lain" in second.stderr
+        _stop(proc, signal.SIGTERM)
     text = log.read_text(encoding="utf-8")
     assert "daemon stopped" in text and "signal 15 received" in text
     assert "catch-up: no successful daily run" not in text  # today's run was recorded
@@ -350,20 +362,11 @@ _WITH_SIGBREAK = ("import runpy, signal, sys; signal.SIGBREAK = signal.SIGUSR1; 
 def test_daemon_stops_cleanly_on_ctrl_break(tmp_path):
     p = project(tmp_path)
     record_run(p.db, datetime.now(UTC))
-    proc = subprocess.Popen([sys.executable, "-c", _WITH_SIGBREAK, "--config", str(p.cfg_path),
-                             "daemon"], env=env_with_tokens(), cwd=p.root,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        log = p.cfg.resolve(p.cfg.logging.file)
+    log = p.cfg.resolve(p.cfg.logging.file)
+    with _daemon(p, [sys.executable, "-c", _WITH_SIGBREAK, "--config", str(p.cfg_path),
+                     "daemon"]) as proc:
         _wait_for(log, "job daily-run:")
-        os.kill(proc.pid, signal.SIGUSR1)  # without a handler, SIGUSR1 would kill it
-        _out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
-    assert "Traceback" not in err
+        _stop(proc, signal.SIGUSR1)  # without a handler, SIGUSR1 would kill it
     text = log.read_text(encoding="utf-8")
     assert f"signal {int(signal.SIGUSR1)} received" in text and "daemon stopped" in text
 
